@@ -1,0 +1,131 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Protocol types that handlers and generated code use, re-exported so that
+// most programs need only this package.
+type (
+	Content            = mcp.Content
+	TextContent        = mcp.TextContent
+	ImageContent       = mcp.ImageContent
+	AudioContent       = mcp.AudioContent
+	EmbeddedResource   = mcp.EmbeddedResource
+	ResourceLink       = mcp.ResourceLink
+	ResourceContents   = mcp.ResourceContents
+	CallToolResult     = mcp.CallToolResult
+	ReadResourceResult = mcp.ReadResourceResult
+	GetPromptResult    = mcp.GetPromptResult
+	PromptMessage      = mcp.PromptMessage
+	ToolAnnotations    = mcp.ToolAnnotations
+	Implementation     = mcp.Implementation
+)
+
+// ToolHandler runs a tool. args is the raw JSON of the call's "arguments"
+// (nil when the client sent none). Problems the model can act on (bad
+// arguments, a failing tool) are returned as a result with IsError set; a
+// non-nil error is a protocol error and becomes a JSON-RPC error response.
+type ToolHandler func(ctx context.Context, args json.RawMessage) (*CallToolResult, error)
+
+// ResourceHandler reads a static resource.
+type ResourceHandler func(ctx context.Context, uri string) (*ReadResourceResult, error)
+
+// TemplateHandler reads a resource matched by a URI template. vars holds
+// the template's variable values in the order the variables appear in the
+// template, already percent-decoded.
+type TemplateHandler func(ctx context.Context, uri string, vars []string) (*ReadResourceResult, error)
+
+// PromptHandler renders a prompt from its arguments.
+type PromptHandler func(ctx context.Context, args map[string]string) (*GetPromptResult, error)
+
+// Tool describes one tool. Generated code declares these as package-level
+// values; every field is fixed at generation time.
+type Tool struct {
+	Name        string
+	Version     string // "" when unversioned
+	Title       string
+	Description string
+	Tags        []string // sorted
+	Annotations *ToolAnnotations
+	// Timeout bounds one call; zero means no limit beyond the request's own.
+	Timeout time.Duration
+	// InputSchema is a JSON Schema (draft 2020-12) with "type":"object" at
+	// the root. OutputSchema is nil when the tool has no structured output.
+	InputSchema  json.RawMessage
+	OutputSchema json.RawMessage
+	Meta         map[string]any
+	Handler      ToolHandler
+}
+
+// Resource describes a resource with a fixed URI.
+type Resource struct {
+	URI         string
+	Name        string
+	Version     string
+	Title       string
+	Description string
+	MIMEType    string
+	Tags        []string
+	Meta        map[string]any
+	Handler     ResourceHandler
+}
+
+// ResourceTemplate describes a family of resources named by an RFC 6570
+// URI template (levels 1–3, as accepted by package uritemplate).
+type ResourceTemplate struct {
+	URITemplate string
+	Name        string
+	Version     string
+	Title       string
+	Description string
+	MIMEType    string
+	Tags        []string
+	Meta        map[string]any
+	Handler     TemplateHandler
+}
+
+// PromptArgument describes one prompt argument.
+type PromptArgument struct {
+	Name        string
+	Title       string
+	Description string
+	Required    bool
+}
+
+// Prompt describes a prompt template.
+type Prompt struct {
+	Name        string
+	Version     string
+	Title       string
+	Description string
+	Tags        []string
+	Arguments   []PromptArgument
+	Meta        map[string]any
+	Handler     PromptHandler
+}
+
+// Components is a fixed set of components. Generated packages expose theirs
+// with a Components function; a *Components is a Provider.
+type Components struct {
+	Tools             []*Tool
+	Resources         []*Resource
+	ResourceTemplates []*ResourceTemplate
+	Prompts           []*Prompt
+}
+
+// Provider yields components for a server to serve. Generated packages,
+// and later directory trees, OpenAPI documents and remote servers, are
+// providers.
+type Provider interface {
+	// Components returns the provider's current components. The server
+	// treats the result as read-only.
+	Components(ctx context.Context) (*Components, error)
+}
+
+// Components returns c itself, so that a *Components is a Provider.
+func (c *Components) Components(context.Context) (*Components, error) { return c, nil }
