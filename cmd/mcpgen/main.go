@@ -27,9 +27,6 @@ in the current directory.`,
 	SilenceUsage:  true,
 	SilenceErrors: true,
 	Args:          cobra.NoArgs,
-	RunE: func(cmd *cobra.Command, args []string) error {
-		return runGenerate(cmd, []string{"."})
-	},
 }
 
 // addCommand registers a subcommand; each command's file calls it from init.
