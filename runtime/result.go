@@ -101,5 +101,5 @@ func InvalidParams(format string, args ...any) error {
 
 // ErrResourceNotFound is returned (wrapped) by resource handlers when the
 // resource does not exist; the server answers with the MCP "resource not
-// found" error (-32002).
+// found" error (code -32602 since SEP-2164, with the URI in its data).
 var ErrResourceNotFound = errors.New("resource not found")
