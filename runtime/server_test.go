@@ -175,7 +175,9 @@ func TestServerResourcesAndPrompts(t *testing.T) {
 	s := NewServer(&Implementation{Name: "t", Version: "1"}, nil)
 	err := s.Add(&Components{
 		Resources: []*Resource{{URI: "docs://index", Name: "index", MIMEType: "text/plain",
-			Handler: func(_ context.Context, uri string) (*ReadResourceResult, error) { return TextContents(uri, "text/plain", "index"), nil }}},
+			Handler: func(_ context.Context, uri string) (*ReadResourceResult, error) {
+				return TextContents(uri, "text/plain", "index"), nil
+			}}},
 		ResourceTemplates: []*ResourceTemplate{
 			{URITemplate: "docs://{section}/{page}", Name: "page", Handler: func(_ context.Context, uri string, vars []string) (*ReadResourceResult, error) {
 				if vars[1] == "missing" {
