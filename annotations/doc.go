@@ -1,0 +1,113 @@
+// Package annotations defines mcpgen's annotation language: the
+// //mcp:tool, //mcp:resource and //mcp:prompt directives on functions, and
+// the `mcp:"..."` tag on struct fields. mcpgen's parser uses it; this
+// comment is its reference manual.
+//
+// # Directives
+//
+// A directive is a line of a function's doc comment, written with no space
+// after the slashes so that gofmt and go doc treat it as a directive and
+// leave it out of the documentation:
+//
+//	// Forecast returns the weather forecast for a city.
+//	//
+//	//mcp:tool version=2.0 tags=weather readonly timeout=10s
+//	func Forecast(ctx context.Context, in ForecastArgs) (Report, error)
+//
+// The rest of the doc comment is the component's description, which is
+// required: clients show it to the model. Arguments are key=value or bare
+// keys (booleans); a value with spaces is a double-quoted Go string:
+// title="Weather forecast". Unknown or repeated keys are errors.
+//
+// //mcp:tool keys:
+//
+//	name=NAME        MCP name; default: the function name in snake_case
+//	                 (CompareCities → compare_cities). 1–128 characters of
+//	                 A-Z a-z 0-9 _ - . (SEP-986).
+//	version=V        component version; versions may not contain '@'. Several
+//	                 versions of one name may exist; clients see the highest
+//	                 ("1.10" > "1.9"). Version all components of a name or none.
+//	title="T"        human-readable title
+//	tags=a,b         tags, for filtering
+//	readonly         hints (readOnlyHint, destructiveHint, idempotentHint,
+//	destructive      openWorldHint); bare means true, or write =true/=false.
+//	idempotent       Unstated hints are left to the protocol's defaults.
+//	openworld
+//	timeout=10s      bounds each call (a Go duration); an overrun call returns
+//	                 an error result to the client
+//	mime=image/png   MIME type of a []byte result
+//
+// //mcp:resource keys: uri (required), name, version, title, tags, mime. A
+// uri holding {variables} is an RFC 6570 URI template; each variable is
+// bound to the function parameter of the same name:
+//
+//	//mcp:resource uri=weather://cities/{name} mime=application/json
+//	func City(ctx context.Context, name string) (CityInfo, error)
+//
+// //mcp:prompt keys: name, version, title, tags. A prompt's arguments are
+// the fields of its argument struct; MCP prompt arguments are strings.
+//
+// # Signatures
+//
+// Tools: func(ctx context.Context, in In) (Out, error),
+// func(ctx context.Context, in In) error, func(ctx context.Context) (Out, error)
+// and func(ctx context.Context) error, where In is a struct (or pointer to
+// one). Out is a struct, map, slice or scalar (structured content, with an
+// output schema; non-object results are wrapped as {"result": ...}), a string
+// (text content), []byte (binary content of the directive's mime type),
+// runtime.Content or []runtime.Content, or *runtime.CallToolResult.
+//
+// Resources: func(ctx) (Out, error) for a fixed URI; for a template,
+// func(ctx, a A, b B) (Out, error) with one parameter per variable (string,
+// bool, integer or float kinds). Out is a string (text; mime defaults to
+// text/plain), []byte (blob), a struct, map or slice (JSON text; mime
+// defaults to application/json), []*runtime.ResourceContents or
+// *runtime.ReadResourceResult.
+//
+// Prompts: func(ctx, In) (Out, error) or func(ctx) (Out, error), where In's
+// fields are strings; Out is a string (one user message),
+// []*runtime.PromptMessage or *runtime.GetPromptResult.
+//
+// # The mcp struct tag
+//
+// Fields of argument and result structs follow encoding/json (json tags,
+// omitempty, omitzero, string, embedded structs). The mcp tag adds schema
+// and validation, as comma-separated items; a value holding a comma is
+// single-quoted, with ” for a quote:
+//
+//	City  string `json:"city" mcp:"minLength=1,desc='City name, e.g. Paris'"`
+//	Days  int    `json:"days,omitempty" mcp:"min=1,max=14,default=3"`
+//	Units Units  `json:"units,omitempty" mcp:"enum=metric|imperial"`
+//
+// Keys:
+//
+//	desc=TEXT        description (default: the field's doc comment)
+//	title=TEXT       title
+//	min=N max=N      inclusive bounds of a number
+//	exclusiveMin=N   exclusive bounds of a number
+//	exclusiveMax=N
+//	minLength=N      bounds of a string's length, in characters
+//	maxLength=N
+//	minItems=N       bounds of a slice's length
+//	maxItems=N
+//	pattern=RE       regular expression a string must match (RE2 syntax)
+//	enum=a|b|c       allowed values
+//	default=V        value used when the argument is absent
+//	format=F         JSON Schema format (date-time, date, email, uri, uuid, ...)
+//	examples=a|b     example values
+//	deprecated       marks the field deprecated
+//	required         required even though omitempty or a pointer
+//	-                hides the field from MCP (alone)
+//
+// Values are checked against the field's type when mcpgen runs: min on a
+// string, or default=abc on an int, is an error.
+//
+// A field is required unless it is a pointer, has omitempty or omitzero, or
+// has a default. A named string or integer type with constants declared in
+// its package is an enum of those constants' values.
+//
+// # Errors
+//
+// mcpgen reports every problem in a run as file:line:col: message, pointing
+// at the key or value at fault, and writes nothing when there is any.
+package annotations
