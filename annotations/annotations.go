@@ -32,13 +32,13 @@ type Arg struct {
 
 // Directive is one parsed //mcp:<kind> line.
 type Directive struct {
-	Kind    string // "tool", "resource", "prompt"
+	Kind    string // "tool", "resource", "prompt", "complete"
 	KindCol int
 	Args    []Arg
 }
 
 // Kinds lists the directive kinds mcpgen understands.
-var Kinds = []string{"prompt", "resource", "tool"}
+var Kinds = []string{"complete", "prompt", "resource", "tool"}
 
 // ParseDirective parses a comment line that starts with Prefix. Column
 // offsets in errors and args are relative to the start of line.
@@ -53,7 +53,7 @@ func ParseDirective(line string) (*Directive, error) {
 	}
 	d := &Directive{Kind: line[start:i], KindCol: start}
 	if !contains(Kinds, d.Kind) {
-		msg := fmt.Sprintf("unknown directive //mcp:%s (want //mcp:tool, //mcp:resource or //mcp:prompt)", d.Kind)
+		msg := fmt.Sprintf("unknown directive //mcp:%s (want //mcp:tool, //mcp:resource, //mcp:prompt or //mcp:complete)", d.Kind)
 		if s := suggest(d.Kind, Kinds); s != "" {
 			msg = fmt.Sprintf("unknown directive //mcp:%s; did you mean //mcp:%s?", d.Kind, s)
 		}
@@ -121,14 +121,18 @@ type Options struct {
 	Timeout time.Duration
 	MIME    string
 	URI     string
+	// For //mcp:complete: the prompt or resource template completed, and
+	// the argument (or template variable).
+	Prompt, Resource, Arg string
 
-	NameCol, URICol int
+	NameCol, URICol, PromptCol, ResourceCol, ArgCol int
 }
 
 var directiveKeys = map[string][]string{
 	"tool":     {"destructive", "idempotent", "mime", "name", "openworld", "readonly", "tags", "timeout", "title", "version"},
 	"resource": {"mime", "name", "tags", "title", "uri", "version"},
 	"prompt":   {"name", "tags", "title", "version"},
+	"complete": {"arg", "prompt", "resource"},
 }
 
 var mimeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;.*)?$`)
@@ -221,6 +225,23 @@ func (d *Directive) Options() (*Options, []*Error) {
 			o.MIME = a.Value
 		case "uri":
 			o.URI, o.URICol = a.Value, a.ValueCol
+		case "prompt":
+			o.Prompt, o.PromptCol = a.Value, a.ValueCol
+		case "resource":
+			o.Resource, o.ResourceCol = a.Value, a.ValueCol
+		case "arg":
+			o.Arg, o.ArgCol = a.Value, a.ValueCol
+		}
+	}
+	if d.Kind == "complete" {
+		switch {
+		case o.Prompt == "" && o.Resource == "" && !seen["prompt"] && !seen["resource"]:
+			fail(d.KindCol, "//mcp:complete needs prompt=NAME or resource=URI-TEMPLATE")
+		case o.Prompt != "" && o.Resource != "":
+			fail(d.KindCol, "//mcp:complete takes prompt= or resource=, not both")
+		}
+		if o.Arg == "" && !seen["arg"] {
+			fail(d.KindCol, "//mcp:complete needs arg=NAME")
 		}
 	}
 	if d.Kind == "resource" && o.URI == "" && !seen["uri"] {

@@ -47,6 +47,19 @@
 // //mcp:prompt keys: name, version, title, tags. A prompt's arguments are
 // the fields of its argument struct; MCP prompt arguments are strings.
 //
+// //mcp:complete keys: prompt (a prompt's MCP name) or resource (a resource
+// template's URI template), and arg (the argument or template variable).
+// The function answers completion/complete for that argument, given what
+// the user typed so far and, optionally, the arguments already chosen:
+//
+//	//mcp:complete prompt=plan_trip arg=city
+//	func CompleteCity(ctx context.Context, prefix string) ([]string, error)
+//
+//	//mcp:complete resource=weather://cities/{name} arg=name
+//	func CompleteName(ctx context.Context, prefix string, args map[string]string) ([]string, error)
+//
+// The server returns at most 100 values, with the total and hasMore.
+//
 // # Signatures
 //
 // Tools: func(ctx context.Context, in In) (Out, error),

@@ -22,6 +22,17 @@ func (p Pos) String() string {
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 }
 
+// Before orders positions by file, line and column.
+func (p Pos) Before(q Pos) bool {
+	if p.File != q.File {
+		return p.File < q.File
+	}
+	if p.Line != q.Line {
+		return p.Line < q.Line
+	}
+	return p.Col < q.Col
+}
+
 // IsValid reports whether p names a real position.
 func (p Pos) IsValid() bool { return p.File != "" && p.Line > 0 }
 
@@ -33,6 +44,11 @@ type Package struct {
 	Tools     []*Tool
 	Resources []*Resource // static resources and resource templates, sorted by URI
 	Prompts   []*Prompt
+	// Server names the live server a package was derived from (by
+	// mcpgen generate-client), "" for annotated Go packages.
+	Server string
+	// Completions are the //mcp:complete functions, sorted by target.
+	Completions []*Completion
 	// Scope holds the package-level identifiers declared in the package's
 	// own (non-generated) files, sorted, so that emitters never declare a
 	// colliding name.
@@ -41,7 +57,21 @@ type Package struct {
 
 // Empty reports whether the package declares no components.
 func (p *Package) Empty() bool {
-	return len(p.Tools) == 0 && len(p.Resources) == 0 && len(p.Prompts) == 0
+	return len(p.Tools) == 0 && len(p.Resources) == 0 && len(p.Prompts) == 0 && len(p.Completions) == 0
+}
+
+// Completion is an //mcp:complete function: it suggests values for one
+// argument of a prompt, or one variable of a resource template, declared
+// in the same package.
+type Completion struct {
+	Prompt   string // prompt name, or
+	Resource string // resource URI template
+	Arg      string
+	// WithArgs is true when the function takes the already chosen
+	// arguments as a third parameter (map[string]string).
+	WithArgs bool
+	Func     *Func
+	Pos      Pos
 }
 
 // Hints are the MCP tool annotations. A nil pointer means "not stated", so
@@ -247,6 +277,7 @@ type Field struct {
 	Required    bool
 	Constraints Constraints
 	Doc         string // field doc comment (used when desc is not set)
+	Tag         string // the raw struct tag, to spell unnamed struct types
 	Pos         Pos
 }
 

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"github.com/mcpgen/mcpgen/annotations"
@@ -61,6 +62,10 @@ func (p *loader) funcDecl(m *model.Package, fd *ast.FuncDecl) {
 		name = annotations.SnakeCase(fd.Name.Name)
 	}
 	kind := dir.Kind
+	if kind == "complete" {
+		p.completion(m, fd, sig, opts, at)
+		return
+	}
 	if kind != "resource" && !annotations.ValidName(name) {
 		col := opts.NameCol
 		p.errorf(at(col), "invalid %s name %q: use 1 to 128 characters from A-Z a-z 0-9 _ - .", kind, name)
@@ -98,6 +103,95 @@ func (p *loader) funcDecl(m *model.Package, fd *ast.FuncDecl) {
 	}
 }
 
+// completion checks an //mcp:complete function:
+// func(ctx context.Context, value string[, args map[string]string]) ([]string, error).
+func (p *loader) completion(m *model.Package, fd *ast.FuncDecl, sig *types.Signature, opts *annotations.Options, at func(int) model.Pos) {
+	c := &model.Completion{Prompt: opts.Prompt, Resource: opts.Resource, Arg: opts.Arg,
+		Func: &model.Func{Name: fd.Name.Name, Pos: p.position(fd.Name.Pos()), Context: true, Error: true}, Pos: at(0)}
+	const want = "func(ctx context.Context, value string) ([]string, error), optionally with args map[string]string after value"
+	params, res := sig.Params(), sig.Results()
+	ok := params.Len() >= 2 && params.Len() <= 3 && isContext(params.At(0).Type()) && isPlainString(params.At(1).Type())
+	if ok && params.Len() == 3 {
+		c.WithArgs = isStringMap(params.At(2).Type())
+		ok = c.WithArgs
+	}
+	ok = ok && !sig.Variadic() && res.Len() == 2 && isStringSlice(res.At(0).Type()) && isError(res.At(1).Type())
+	if !ok {
+		p.errorf(c.Func.Pos, "completion %s has signature %s; want %s", fd.Name.Name, strings.TrimPrefix(sig.String(), "func"), want)
+		return
+	}
+	m.Completions = append(m.Completions, c)
+}
+
+func isPlainString(t types.Type) bool {
+	b, ok := types.Unalias(t).(*types.Basic)
+	return ok && b.Kind() == types.String
+}
+
+func isStringSlice(t types.Type) bool {
+	s, ok := types.Unalias(t).(*types.Slice)
+	return ok && isPlainString(s.Elem())
+}
+
+func isStringMap(t types.Type) bool {
+	m, ok := types.Unalias(t).(*types.Map)
+	return ok && isPlainString(m.Key()) && isPlainString(m.Elem())
+}
+
+// checkCompletions checks that each completion names a prompt argument or
+// template variable of the package, once.
+func (p *loader) checkCompletions(m *model.Package) {
+	seen := map[string]model.Pos{}
+	for _, c := range m.Completions {
+		if c.Arg == "" || (c.Prompt == "") == (c.Resource == "") {
+			continue // already reported by the directive's options
+		}
+		key := c.Prompt + "\x00" + c.Resource + "\x00" + c.Arg
+		if prev, ok := seen[key]; ok {
+			p.errorf(c.Pos, "completion of %q is already declared at %s", c.Arg, prev)
+			continue
+		}
+		seen[key] = c.Pos
+		if c.Prompt != "" {
+			var found *model.Prompt
+			for _, pr := range m.Prompts {
+				if pr.Name == c.Prompt {
+					found = pr
+				}
+			}
+			if found == nil {
+				p.errorf(c.Pos, "//mcp:complete: no prompt %q in package %s", c.Prompt, m.Name)
+				continue
+			}
+			var names []string
+			for _, a := range found.Args {
+				names = append(names, a.Name)
+			}
+			if !slices.Contains(names, c.Arg) {
+				p.errorf(c.Pos, "//mcp:complete: prompt %q has no argument %q (it has: %s)", c.Prompt, c.Arg, strings.Join(names, ", "))
+			}
+			continue
+		}
+		var found *model.Resource
+		for _, r := range m.Resources {
+			if r.Template && r.URI == c.Resource {
+				found = r
+			}
+		}
+		if found == nil {
+			p.errorf(c.Pos, "//mcp:complete: no resource template %q in package %s", c.Resource, m.Name)
+			continue
+		}
+		var names []string
+		for _, v := range found.Vars {
+			names = append(names, v.Name)
+		}
+		if !slices.Contains(names, c.Arg) {
+			p.errorf(c.Pos, "//mcp:complete: resource template %q has no variable %q (it has: %s)", c.Resource, c.Arg, strings.Join(names, ", "))
+		}
+	}
+}
+
 // description returns the doc comment without directive lines.
 func description(doc *ast.CommentGroup) string {
 	return strings.TrimSpace(doc.Text())
@@ -124,7 +218,11 @@ func (p *loader) signature(fd *ast.FuncDecl, sig *types.Signature, fn *model.Fun
 	}
 	if maxParams >= 0 && params.Len()-start > maxParams {
 		extra := params.At(start + maxParams)
-		p.errorf(p.position(extra.Pos()), "%s %q: unexpected parameter %s; a %s takes one argument struct after the context", kind, name, extra.Name(), kind)
+		what := extra.Name()
+		if what == "" || what == "_" {
+			what = "of type " + types.TypeString(extra.Type(), p.qualifier)
+		}
+		p.errorf(p.position(extra.Pos()), "%s %q: unexpected parameter %s; a %s takes one argument struct after the context", kind, name, what, kind)
 		ok = false
 	}
 	for i := start; i < params.Len(); i++ {
@@ -267,12 +365,12 @@ func (p *loader) toolResult(fn *model.Func, t *model.Tool) {
 		}
 		return
 	}
+	if t.MIME != "" {
+		p.errorf(t.Pos, "tool %q: mime applies only to a []byte result", t.Name)
+	}
 	if b, ok := rt.(*types.Basic); ok && b.Kind() == types.String {
 		r.Kind = model.ResultString
 		return
-	}
-	if t.MIME != "" {
-		p.errorf(t.Pos, "tool %q: mime applies only to a []byte result", t.Name)
 	}
 	r.Kind = model.ResultStructured
 	r.Type = p.convert(rt, fn.Pos)
@@ -506,6 +604,15 @@ func typeName(t *model.Type) string {
 		return fmt.Sprintf("[%d]%s", t.Len, typeName(t.Elem))
 	case model.Map:
 		return "map[" + typeName(t.Key) + "]" + typeName(t.Elem)
+	case model.Int, model.Uint, model.Float:
+		return intName(t.Kind.String(), t.Bits)
 	}
 	return t.Kind.String()
+}
+
+func intName(kind string, bits int) string {
+	if bits == 0 {
+		return kind
+	}
+	return fmt.Sprintf("%s%d", kind, bits)
 }

@@ -13,6 +13,7 @@ import (
 	"go/types"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -89,16 +90,9 @@ func Load(dir string, patterns ...string) ([]*model.Package, error) {
 		}
 	}
 	if len(p.errs) > 0 {
-		sort.SliceStable(p.errs, func(i, j int) bool {
-			a, b := p.errs[i].Pos, p.errs[j].Pos
-			if a.File != b.File {
-				return a.File < b.File
-			}
-			if a.Line != b.Line {
-				return a.Line < b.Line
-			}
-			return a.Col < b.Col
-		})
+		sort.SliceStable(p.errs, func(i, j int) bool { return p.errs[i].Pos.Before(p.errs[j].Pos) })
+		// A type used in several places reports its problems once.
+		p.errs = slices.CompactFunc(p.errs, func(a, b *Error) bool { return a.Pos == b.Pos && a.Msg == b.Msg })
 		return nil, p.errs
 	}
 	return out, nil
@@ -158,9 +152,9 @@ func goparser(name string, src []byte) (string, error) {
 }
 
 type loader struct {
-	dir   string
-	fset  *token.FileSet
-	errs  ErrorList
+	dir        string
+	fset       *token.FileSet
+	errs       ErrorList
 	namedTypes map[*types.Named]*model.Type
 	// Per package being parsed.
 	pkg       *packages.Package
@@ -252,6 +246,7 @@ func (p *loader) loadPackage(pkg *packages.Package) *model.Package {
 		p.funcDecl(m, fd)
 	}
 	p.checkPackage(m)
+	p.checkCompletions(m)
 	sort.SliceStable(m.Tools, func(i, j int) bool {
 		if m.Tools[i].Name != m.Tools[j].Name {
 			return m.Tools[i].Name < m.Tools[j].Name
@@ -264,6 +259,10 @@ func (p *loader) loadPackage(pkg *packages.Package) *model.Package {
 			return m.Prompts[i].Name < m.Prompts[j].Name
 		}
 		return m.Prompts[i].Version < m.Prompts[j].Version
+	})
+	sort.SliceStable(m.Completions, func(i, j int) bool {
+		a, b := m.Completions[i], m.Completions[j]
+		return a.Prompt+"\x00"+a.Resource+"\x00"+a.Arg < b.Prompt+"\x00"+b.Resource+"\x00"+b.Arg
 	})
 	return m
 }

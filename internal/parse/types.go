@@ -323,7 +323,7 @@ func (p *loader) collectFields(st *types.Struct, prefix string, depth int, usePo
 			ok = false
 			continue
 		}
-		f := &model.Field{GoName: prefix + v.Name(), JSONName: name, Type: ft, Pos: fpos}
+		f := &model.Field{GoName: prefix + v.Name(), JSONName: name, Type: ft, Tag: rawTag, Pos: fpos}
 		for _, o := range strings.Split(opts, ",") {
 			switch o {
 			case "omitempty":
@@ -332,7 +332,7 @@ func (p *loader) collectFields(st *types.Struct, prefix string, depth int, usePo
 				f.OmitZero = true
 			case "string":
 				switch ft.Kind {
-				case model.Bool, model.Int, model.Uint, model.Float, model.String:
+				case model.Bool, model.Int, model.Uint, model.Float:
 					f.AsString = true
 				}
 			}
@@ -498,7 +498,7 @@ func (p *loader) constraints(f *model.Field, tag string, tagPos model.Pos) bool 
 					break
 				}
 				if len(target.Enum) > 0 && !contains(target.Enum, lit) {
-					fail(a, "%s value %q is not one of %s's constants (%s)", a.Key, part, target.Name, strings.Join(target.Enum, ", "))
+					fail(a, "%s value %q is not one of the constants of %s (%s)", a.Key, part, target.Name, strings.Join(target.Enum, ", "))
 					good = false
 					break
 				}

@@ -1,0 +1,8 @@
+package p
+
+import "context"
+
+// User is a user.
+//
+//mcp:resource uri=users://{id}
+func User(ctx context.Context, id string, lang string) (string, error) { return "", nil }

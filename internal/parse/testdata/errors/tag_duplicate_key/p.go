@@ -1,0 +1,13 @@
+package p
+
+import "context"
+
+// Args are the arguments.
+type Args struct {
+	City string `json:"city" mcp:"desc=a,desc=b"`
+}
+
+// Use uses Args.
+//
+//mcp:tool
+func Use(ctx context.Context, in Args) (string, error) { return "", nil }
