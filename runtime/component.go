@@ -116,6 +116,7 @@ type Components struct {
 	Resources         []*Resource
 	ResourceTemplates []*ResourceTemplate
 	Prompts           []*Prompt
+	Completions       []*Completion
 }
 
 // Provider yields components for a server to serve. Generated packages,
@@ -129,3 +130,6 @@ type Provider interface {
 
 // Components returns c itself, so that a *Components is a Provider.
 func (c *Components) Components(context.Context) (*Components, error) { return c, nil }
+
+// Bool returns a pointer to v, for the optional hints of ToolAnnotations.
+func Bool(v bool) *bool { return &v }

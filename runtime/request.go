@@ -25,6 +25,10 @@ type Request struct {
 	Arguments json.RawMessage
 	// PromptArguments are the arguments of a prompts/get.
 	PromptArguments map[string]string
+	// Version is the component version the client asked for in the
+	// request's _meta ({"mcpgen": {"version": "1.0"}}); "" means the
+	// highest.
+	Version string
 
 	// The resolved component: exactly one is set.
 	Tool     *Tool
@@ -34,6 +38,8 @@ type Request struct {
 
 	vars []string
 	req  mcp.Request
+	in   inputState
+	srv  *Server
 }
 
 // Session returns the go-sdk session the request arrived on, or nil.

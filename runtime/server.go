@@ -45,6 +45,10 @@ type Options struct {
 	// MaskErrors replaces the text of panics in results with a generic
 	// message; the details are still logged.
 	MaskErrors bool
+	// NoFastPath serves every request through go-sdk. By default a
+	// stateless server with JSON responses answers well-formed tools/call
+	// requests itself, with the same result (see fast.go).
+	NoFastPath bool
 }
 
 // Server serves components over MCP. Create one with NewServer, add
@@ -61,8 +65,10 @@ type Server struct {
 	resources map[string]*Resource
 	templates map[string]*boundTemplate
 	prompts   map[string][]*Prompt
-	mw        []Middleware
-	chain     Handler // built on first use; Use afterwards panics
+	// completions by "ref type \x00 name or URI template \x00 argument"
+	completions map[string]*Completion
+	mw          []Middleware
+	chain       Handler // built on first use; Use afterwards panics
 }
 
 type boundTemplate struct {
@@ -79,6 +85,8 @@ func NewServer(impl *Implementation, opts *Options) *Server {
 		resources: map[string]*Resource{},
 		templates: map[string]*boundTemplate{},
 		prompts:   map[string][]*Prompt{},
+
+		completions: map[string]*Completion{},
 	}
 	if opts != nil {
 		s.opts = *opts
@@ -92,6 +100,11 @@ func NewServer(impl *Implementation, opts *Options) *Server {
 		Logger:       s.opts.Logger,
 		PageSize:     s.opts.PageSize,
 		KeepAlive:    s.opts.KeepAlive,
+		// Always answer completion/complete and resources/(un)subscribe:
+		// components come and go with providers after the server starts.
+		CompletionHandler:  s.complete,
+		SubscribeHandler:   s.subscribe,
+		UnsubscribeHandler: s.unsubscribe,
 	})
 	return s
 }
@@ -150,6 +163,15 @@ func (s *Server) addComponents(c *Components) error {
 		}
 		bound = append(bound, &boundTemplate{t: t, tmpl: tmpl, names: tmpl.Varnames()})
 	}
+	for _, c := range c.Completions {
+		if c.Handler == nil || c.Argument == "" || (c.Prompt == "") == (c.ResourceTemplate == "") {
+			return fmt.Errorf("%v: needs a handler, an argument, and either a prompt or a resource template", c)
+		}
+		if seen["completion:"+c.key()] || s.completions[c.key()] != nil {
+			return fmt.Errorf("%v is already registered", c)
+		}
+		seen["completion:"+c.key()] = true
+	}
 	for _, p := range c.Prompts {
 		key := p.Name + "@" + p.Version
 		if seen["prompt:"+key] || findVersion(s.prompts[p.Name], func(o *Prompt) string { return o.Version }, p.Version) {
@@ -180,6 +202,9 @@ func (s *Server) addComponents(c *Components) error {
 		s.prompts[p.Name] = insertVersion(s.prompts[p.Name], p, func(o *Prompt) string { return o.Version })
 		s.registerPrompt(s.prompts[p.Name][0])
 	}
+	for _, c := range c.Completions {
+		s.completions[c.key()] = c
+	}
 	return nil
 }
 
@@ -197,6 +222,27 @@ func findVersion[T any](list []T, version func(T) string, v string) bool {
 		}
 	}
 	return false
+}
+
+// pickVersion returns the component of the requested version, or the
+// highest when version is "" (list is sorted highest first). There is no
+// fallback: an unknown version finds nothing.
+func pickVersion[T any](list []T, version string, v func(T) string) T {
+	var zero T
+	for _, c := range list {
+		if version == "" || v(c) == version {
+			return c
+		}
+	}
+	return zero
+}
+
+// requestedVersion reads the component version a client asked for in the
+// request's _meta: {"mcpgen": {"version": "1.0"}}.
+func requestedVersion(meta map[string]any) string {
+	m, _ := meta["mcpgen"].(map[string]any)
+	v, _ := m["version"].(string)
+	return v
 }
 
 // insertVersion adds c to list, keeping it sorted highest version first.
@@ -220,8 +266,12 @@ func (s *Server) registerTool(t *Tool) {
 		Name: t.Name, Title: t.Title, Description: t.Description, Annotations: t.Annotations,
 		InputSchema: t.InputSchema, OutputSchema: out, Meta: meta,
 	}, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		r := &Request{Method: MethodCallTool, Name: req.Params.Name, Arguments: req.Params.Arguments, req: req}
-		res, err := s.serve(ctx, r)
+		r := &Request{Method: MethodCallTool, Name: req.Params.Name, Arguments: req.Params.Arguments, req: req,
+			Version: requestedVersion(req.Params.GetMeta())}
+		res, pending, state, err := s.answer(ctx, r, req.Params.RequestState, req.Params.InputResponses)
+		if pending != nil {
+			return &CallToolResult{InputRequests: pending, RequestState: state}, err
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -244,8 +294,12 @@ func (s *Server) registerPrompt(p *Prompt) {
 	}
 	s.mcp.AddPrompt(&mcp.Prompt{Name: p.Name, Title: p.Title, Description: p.Description, Arguments: args, Meta: meta},
 		func(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-			r := &Request{Method: MethodGetPrompt, Name: req.Params.Name, PromptArguments: req.Params.Arguments, req: req}
-			res, err := s.serve(ctx, r)
+			r := &Request{Method: MethodGetPrompt, Name: req.Params.Name, PromptArguments: req.Params.Arguments, req: req,
+				Version: requestedVersion(req.Params.GetMeta())}
+			res, pending, state, err := s.answer(ctx, r, req.Params.RequestState, req.Params.InputResponses)
+			if pending != nil {
+				return &GetPromptResult{InputRequests: pending, RequestState: state}, err
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -277,7 +331,10 @@ func componentMeta(meta map[string]any, tags []string, version string) map[strin
 
 func (s *Server) readResource(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
 	r := &Request{Method: MethodReadResource, Name: req.Params.URI, req: req}
-	res, err := s.serve(ctx, r)
+	res, pending, state, err := s.answer(ctx, r, req.Params.RequestState, req.Params.InputResponses)
+	if pending != nil {
+		return &ReadResourceResult{InputRequests: pending, RequestState: state}, err
+	}
 	if err != nil {
 		if errors.Is(err, ErrResourceNotFound) {
 			return nil, mcp.ResourceNotFoundError(req.Params.URI)
@@ -304,13 +361,9 @@ func (s *Server) serve(ctx context.Context, r *Request) (mcp.Result, error) {
 	chain := s.chain
 	switch r.Method {
 	case MethodCallTool:
-		if vs := s.tools[r.Name]; len(vs) > 0 {
-			r.Tool = vs[0]
-		}
+		r.Tool = pickVersion(s.tools[r.Name], r.Version, func(t *Tool) string { return t.Version })
 	case MethodGetPrompt:
-		if vs := s.prompts[r.Name]; len(vs) > 0 {
-			r.Prompt = vs[0]
-		}
+		r.Prompt = pickVersion(s.prompts[r.Name], r.Version, func(p *Prompt) string { return p.Version })
 	case MethodReadResource:
 		r.Resource = s.resources[r.Name]
 		if r.Resource == nil {
@@ -318,14 +371,15 @@ func (s *Server) serve(ctx context.Context, r *Request) (mcp.Result, error) {
 		}
 	}
 	s.mu.Unlock()
+	r.srv = s
 	if r.Tool == nil && r.Prompt == nil && r.Resource == nil && r.Template == nil {
 		switch r.Method {
 		case MethodReadResource:
 			return nil, mcp.ResourceNotFoundError(r.Name)
 		case MethodCallTool:
-			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown tool %q", r.Name)}
+			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown tool %q%s", r.Name, versionSuffix(r.Version))}
 		default:
-			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown prompt %q", r.Name)}
+			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown prompt %q%s", r.Name, versionSuffix(r.Version))}
 		}
 	}
 	return chain(withRequest(ctx, r), r)
@@ -462,10 +516,14 @@ func (s *Server) ServeStdio(ctx context.Context) error {
 // Handler returns the streamable HTTP handler: stateful unless
 // Options.Stateless, with DNS-rebinding protection on.
 func (s *Server) Handler() http.Handler {
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, &mcp.StreamableHTTPOptions{
+	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, &mcp.StreamableHTTPOptions{
 		Stateless:      s.opts.Stateless,
 		JSONResponse:   s.opts.JSONResponse,
 		Logger:         s.opts.Logger,
 		SessionTimeout: s.opts.SessionTimeout,
 	})
+	if s.opts.Stateless && s.opts.JSONResponse && !s.opts.NoFastPath {
+		return &fastHandler{s: s, next: h}
+	}
+	return h
 }

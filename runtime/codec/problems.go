@@ -26,6 +26,9 @@ func AtField(err error, name string) error {
 	if err == nil {
 		return nil
 	}
+	if j, ok := err.(*joined); ok {
+		return j.each(func(e error) error { return AtField(e, name) })
+	}
 	var e *Error
 	if !errors.As(err, &e) {
 		return &Error{Path: name, Msg: err.Error()}
@@ -45,6 +48,9 @@ func AtField(err error, name string) error {
 func AtIndex(err error, i int) error {
 	if err == nil {
 		return nil
+	}
+	if j, ok := err.(*joined); ok {
+		return j.each(func(e error) error { return AtIndex(e, i) })
 	}
 	var e *Error
 	if !errors.As(err, &e) {
@@ -120,3 +126,12 @@ func (j *joined) Error() string {
 }
 
 func (j *joined) Unwrap() []error { return j.errs }
+
+// each returns the problems of j, each transformed by f.
+func (j *joined) each(f func(error) error) error {
+	out := make([]error, len(j.errs))
+	for i, e := range j.errs {
+		out[i] = f(e)
+	}
+	return &joined{errs: out}
+}

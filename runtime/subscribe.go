@@ -1,0 +1,45 @@
+package runtime
+
+import (
+	"context"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Resource subscriptions. go-sdk keeps the subscriptions of each session;
+// the server accepts a subscription to any resource it can read (a static
+// URI or one matching a template) and refuses others as not found.
+
+func (s *Server) subscribe(ctx context.Context, req *mcp.SubscribeRequest) error {
+	uri := req.Params.URI
+	s.mu.Lock()
+	known := s.resources[uri] != nil
+	if !known {
+		t, _ := s.matchTemplate(uri)
+		known = t != nil
+	}
+	s.mu.Unlock()
+	if !known {
+		return mcp.ResourceNotFoundError(uri)
+	}
+	return nil
+}
+
+func (s *Server) unsubscribe(context.Context, *mcp.UnsubscribeRequest) error { return nil }
+
+// ResourceUpdated tells every session subscribed to uri that the resource
+// changed (notifications/resources/updated).
+func (s *Server) ResourceUpdated(ctx context.Context, uri string) error {
+	return s.mcp.ResourceUpdated(ctx, &mcp.ResourceUpdatedNotificationParams{URI: uri})
+}
+
+// NotifyResourceUpdated is ResourceUpdated for code running inside a
+// component call, which has the server in its context. Outside a call it
+// does nothing.
+func NotifyResourceUpdated(ctx context.Context, uri string) error {
+	r := RequestFrom(ctx)
+	if r == nil || r.srv == nil {
+		return nil
+	}
+	return r.srv.ResourceUpdated(ctx, uri)
+}
