@@ -1,0 +1,418 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+
+	"github.com/mcpgen/mcpgen/runtime/codec"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// The hot path.
+//
+// go-sdk spends most of a stateless tools/call on its own JSON decoding
+// (see bench/results.md). On a stateless server with JSON responses, the
+// runtime therefore answers the common case of tools/call itself: it parses
+// the JSON-RPC request with the generated-code decoder, runs the same
+// middleware chain and handler as go-sdk would, and writes the same
+// response. Only a strict subset qualifies: a well-formed single request
+// whose headers, _meta and tool are all as expected. Anything else
+// (other methods, batches, progress tokens, unknown fields, unknown tools,
+// malformed input, any header go-sdk would reject) goes to go-sdk
+// unchanged, so that every error and edge case keeps go-sdk's behaviour.
+// TestFastPathMatchesGoSDK sends the same requests down both paths and
+// compares the responses.
+
+// maxFastBody is the largest request body the fast path buffers; larger
+// ones go to go-sdk.
+const maxFastBody = 1 << 20
+
+// legacyVersions are the protocol versions before the stateless core that
+// go-sdk v1.8 negotiates.
+var legacyVersions = map[string]bool{"2024-11-05": true, "2025-03-26": true, "2025-06-18": true, "2025-11-25": true}
+
+const statelessVersion = "2026-07-28"
+
+// fastHandler serves eligible tools/call requests itself and hands the
+// rest to go-sdk's streamable HTTP handler.
+type fastHandler struct {
+	s      *Server
+	next   http.Handler
+	served atomic.Int64 // calls answered by the fast path, for tests
+}
+
+// fastCall is a parsed tools/call request.
+type fastCall struct {
+	id     []byte // the raw JSON id, echoed as is
+	name   string
+	args   []byte
+	modern bool // a 2026-07-28 request
+	meta   bool // the _meta triple of a 2026-07-28 request was present
+}
+
+func (h *fastHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	version := r.Header.Get("Mcp-Protocol-Version")
+	modern := version == statelessVersion
+	if r.Method != http.MethodPost || !(modern || legacyVersions[version]) || !plainJSON(r.Header.Get("Content-Type")) ||
+		!acceptsBoth(r.Header.Values("Accept")) || rebinding(r) || r.ContentLength > maxFastBody {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxFastBody+1))
+	if err != nil || len(body) > maxFastBody {
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	call, ok := parseToolsCall(body, modern)
+	if !ok || modern && (r.Header.Get("Mcp-Method") != MethodCallTool || r.Header.Get("Mcp-Name") != call.name) {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	h.s.mu.Lock()
+	known := len(h.s.tools[call.name]) > 0
+	h.s.mu.Unlock()
+	if !known {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	h.served.Add(1)
+	h.serveCall(w, r.Context(), call)
+}
+
+// serveCall runs the call through the middleware chain and writes the
+// JSON-RPC response exactly as go-sdk would.
+func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call *fastCall) {
+	req := &Request{Method: MethodCallTool, Name: call.name, Arguments: call.args}
+	res, pending, state, err := h.s.answer(ctx, req, "", nil)
+	var result *CallToolResult
+	switch {
+	case pending != nil && call.modern:
+		result = &CallToolResult{InputRequests: pending, RequestState: state}
+	case pending != nil:
+		err = inputUnavailable(req, pending)
+	case err == nil:
+		var ok bool
+		if result, ok = res.(*CallToolResult); !ok || result == nil {
+			err = fmt.Errorf("tool %q: middleware returned %T, want *CallToolResult", call.name, res)
+		}
+	}
+	b := make([]byte, 0, 512)
+	b = append(b, `{"jsonrpc":"2.0","id":`...)
+	b = append(b, call.id...)
+	status := http.StatusOK
+	if err == nil {
+		if b, err = h.appendResult(b, result, call.modern); err != nil {
+			b = b[:len(`{"jsonrpc":"2.0","id":`)+len(call.id)]
+		}
+	}
+	if err != nil {
+		var code int64
+		b, code = appendError(b, err)
+		if call.modern {
+			status = errorStatus(code)
+		}
+	}
+	b = append(b, '}')
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json")
+	hd.Set("Cache-Control", "no-cache, no-transform")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// errorStatus is the HTTP status of a 2026-07-28 error response (SEP-2575):
+// 404 for an unknown method, 400 for invalid params, 200 otherwise.
+func errorStatus(code int64) int {
+	switch code {
+	case jsonrpc.CodeMethodNotFound:
+		return http.StatusNotFound
+	case jsonrpc.CodeInvalidParams, mcp.CodeUnsupportedProtocolVersion, mcp.CodeMissingRequiredClientCapabilities:
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
+}
+
+// appendResult appends ,"result":{...}. 2026-07-28 results name the server
+// in _meta and say their resultType, as go-sdk's do.
+func (h *fastHandler) appendResult(b []byte, res *CallToolResult, modern bool) ([]byte, error) {
+	if modern {
+		cp := *res
+		meta := make(map[string]any, len(res.Meta)+1)
+		for k, v := range res.Meta {
+			meta[k] = v
+		}
+		if _, ok := meta[mcp.MetaKeyServerInfo]; !ok {
+			meta[mcp.MetaKeyServerInfo] = h.s.impl
+		}
+		cp.Meta = meta
+		res = &cp
+	}
+	js, err := json.Marshal(res)
+	if err != nil {
+		return b, err
+	}
+	b = append(b, `,"result":`...)
+	if !modern {
+		return append(b, js...), nil
+	}
+	rt := `"resultType":"complete"`
+	if res.InputRequests != nil {
+		rt = `"resultType":"input_required"`
+	}
+	b = append(b, js[:len(js)-1]...)
+	if len(js) > 2 {
+		b = append(b, ',')
+	}
+	b = append(b, rt...)
+	return append(b, '}'), nil
+}
+
+// appendError appends ,"error":{...} for err and returns its code: the
+// error's JSON-RPC code when it has one, and otherwise 0, as go-sdk writes
+// plain handler errors.
+func appendError(b []byte, err error) ([]byte, int64) {
+	code, msg := int64(0), err.Error()
+	var je *jsonrpc.Error
+	if errors.As(err, &je) {
+		code, msg = je.Code, je.Message
+	}
+	b = append(b, `,"error":{"code":`...)
+	b = codec.AppendInt(b, code)
+	b = append(b, `,"message":`...)
+	b = codec.AppendString(b, msg)
+	return append(b, '}'), code
+}
+
+// parseToolsCall parses a single JSON-RPC tools/call request, reporting
+// false for anything outside the fast path's subset.
+func parseToolsCall(body []byte, modern bool) (*fastCall, bool) {
+	var d codec.Decoder
+	d.Reset(body)
+	if d.BeginObject() != nil {
+		return nil, false
+	}
+	call := &fastCall{modern: modern}
+	var version, method bool
+	for {
+		key, more, err := d.NextKey()
+		if err != nil {
+			return nil, false
+		}
+		if !more {
+			break
+		}
+		switch string(key) {
+		case "jsonrpc":
+			s, err := d.ReadString()
+			if err != nil || s != "2.0" {
+				return nil, false
+			}
+			version = true
+		case "id":
+			k := d.Peek()
+			if k != codec.Number && k != codec.String {
+				return nil, false
+			}
+			if call.id, err = d.ReadRaw(); err != nil || k == codec.Number && !plainInt(call.id) {
+				return nil, false
+			}
+		case "method":
+			s, err := d.ReadString()
+			if err != nil || s != MethodCallTool {
+				return nil, false
+			}
+			method = true
+		case "params":
+			if !parseParams(&d, call) {
+				return nil, false
+			}
+		default:
+			return nil, false
+		}
+	}
+	if d.End() != nil || !version || !method || call.id == nil || call.name == "" || modern && !call.meta {
+		return nil, false
+	}
+	return call, true
+}
+
+func parseParams(d *codec.Decoder, call *fastCall) bool {
+	if d.BeginObject() != nil {
+		return false
+	}
+	for {
+		key, more, err := d.NextKey()
+		if err != nil {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "name":
+			if call.name, err = d.ReadString(); err != nil {
+				return false
+			}
+		case "arguments":
+			if d.Peek() != codec.Object {
+				return false
+			}
+			if call.args, err = d.ReadRaw(); err != nil {
+				return false
+			}
+		case "_meta":
+			if !call.modern || !parseMeta(d) {
+				return false
+			}
+			call.meta = true
+		default:
+			return false
+		}
+	}
+}
+
+// parseMeta accepts exactly the SEP-2575 triple of a 2026-07-28 call:
+// protocol version, client info and client capabilities.
+func parseMeta(d *codec.Decoder) bool {
+	if d.BeginObject() != nil {
+		return false
+	}
+	var pv, info, caps bool
+	for {
+		key, more, err := d.NextKey()
+		if err != nil {
+			return false
+		}
+		if !more {
+			return pv && info && caps
+		}
+		switch string(key) {
+		case mcp.MetaKeyProtocolVersion:
+			s, err := d.ReadString()
+			if err != nil || s != statelessVersion {
+				return false
+			}
+			pv = true
+		case mcp.MetaKeyClientInfo:
+			if !parseClientInfo(d) {
+				return false
+			}
+			info = true
+		case mcp.MetaKeyClientCapabilities:
+			if d.Peek() != codec.Object || d.Skip() != nil {
+				return false
+			}
+			caps = true
+		default:
+			return false
+		}
+	}
+}
+
+// parseClientInfo accepts {"name": string, "version": string, ...strings}.
+func parseClientInfo(d *codec.Decoder) bool {
+	if d.BeginObject() != nil {
+		return false
+	}
+	var name, version bool
+	for {
+		key, more, err := d.NextKey()
+		if err != nil {
+			return false
+		}
+		if !more {
+			return name && version
+		}
+		k := string(key)
+		if _, err := d.ReadString(); err != nil {
+			return false
+		}
+		switch k {
+		case "name":
+			name = true
+		case "version":
+			version = true
+		case "title", "websiteUrl":
+		default:
+			return false
+		}
+	}
+}
+
+// plainInt reports whether a JSON number is a plain integer (ids such as
+// 1.5 or 1e3 are left to go-sdk).
+func plainInt(n []byte) bool {
+	if len(n) > 0 && n[0] == '-' {
+		n = n[1:]
+	}
+	if len(n) == 0 || len(n) > 15 {
+		return false
+	}
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func plainJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
+// acceptsBoth mirrors go-sdk's check that the client accepts both JSON and
+// event streams.
+func acceptsBoth(values []string) bool {
+	var jsonOK, streamOK bool
+	for _, v := range values {
+		for _, raw := range strings.Split(v, ",") {
+			base, _, _ := strings.Cut(strings.TrimSpace(raw), ";")
+			switch strings.ToLower(strings.TrimSpace(base)) {
+			case "application/json", "application/*":
+				jsonOK = true
+			case "text/event-stream", "text/*":
+				streamOK = true
+			case "*/*":
+				jsonOK, streamOK = true, true
+			}
+		}
+	}
+	return jsonOK && streamOK
+}
+
+// rebinding reports whether go-sdk's DNS-rebinding protection would refuse
+// the request (a loopback listener reached under a non-loopback Host); the
+// fast path then leaves it to go-sdk.
+func rebinding(r *http.Request) bool {
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok || local == nil {
+		return false
+	}
+	return isLoopback(local.String()) && !isLoopback(r.Host)
+}
+
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = strings.Trim(addr, "[]")
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}

@@ -1,0 +1,247 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fastTestServer returns a stateless JSON server with tools covering every
+// kind of outcome. noFast serves everything through go-sdk.
+func fastTestServer(t testing.TB, noFast bool) *Server {
+	t.Helper()
+	s := NewServer(&Implementation{Name: "fast", Version: "1.0.0"}, &Options{Stateless: true, JSONResponse: true, NoFastPath: noFast})
+	structured := func(context.Context, json.RawMessage) (*CallToolResult, error) {
+		return StructuredResult([]byte(`{"n":1,"s":"<x>"}`)), nil
+	}
+	echo := func(_ context.Context, args json.RawMessage) (*CallToolResult, error) {
+		if len(args) == 0 {
+			return TextResult("no arguments"), nil
+		}
+		return TextResult(string(args)), nil
+	}
+	bad := func(_ context.Context, args json.RawMessage) (*CallToolResult, error) {
+		return ArgumentsError(errors.New("n: must be at least 1")), nil
+	}
+	protocolErr := func(context.Context, json.RawMessage) (*CallToolResult, error) {
+		return nil, InvalidParams("no such thing")
+	}
+	plainErr := func(context.Context, json.RawMessage) (*CallToolResult, error) {
+		return nil, errors.New("plain failure")
+	}
+	boom := func(context.Context, json.RawMessage) (*CallToolResult, error) { panic("boom") }
+	slow := func(ctx context.Context, _ json.RawMessage) (*CallToolResult, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	ask := func(ctx context.Context, _ json.RawMessage) (*CallToolResult, error) {
+		res, err := Elicit(ctx, "ok", &ElicitParams{Message: "ok?", RequestedSchema: json.RawMessage(`{"type":"object","properties":{}}`)})
+		if err != nil {
+			return ErrorResult(err), nil
+		}
+		return TextResult(string(res.Action)), nil
+	}
+	meta := func(context.Context, json.RawMessage) (*CallToolResult, error) {
+		r := TextResult("with meta")
+		r.Meta = map[string]any{"k": "v"}
+		return r, nil
+	}
+	slowTool := tool("slow", "", slow)
+	slowTool.Timeout = 20 * time.Millisecond
+	if err := s.Add(&Components{Tools: []*Tool{
+		tool("structured", "", structured), tool("echo", "", echo), tool("bad", "", bad),
+		tool("protocol_error", "", protocolErr), tool("plain_error", "", plainErr), tool("boom", "", boom),
+		slowTool, tool("ask", "", ask), tool("meta", "", meta),
+		tool("versioned", "1.0", text("v1")), tool("versioned", "2.0", text("v2")),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+type fastCase struct {
+	name   string
+	body   string
+	header map[string]string
+	host   string
+	fast   bool // the fast path must answer it
+}
+
+const modernMeta = `"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"c","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}`
+
+func legacy(name, params string, fast bool) fastCase {
+	return fastCase{name: name, body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":` + params + `}`,
+		header: map[string]string{"Mcp-Protocol-Version": "2025-11-25"}, fast: fast}
+}
+
+func modern(name, tool, params string, fast bool) fastCase {
+	return fastCase{name: name, body: `{"jsonrpc":"2.0","id":"m1","method":"tools/call","params":` + params + `}`,
+		header: map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": tool}, fast: fast}
+}
+
+func fastCases() []fastCase {
+	cases := []fastCase{
+		legacy("structured", `{"name":"structured","arguments":{}}`, true),
+		legacy("no arguments", `{"name":"echo"}`, true),
+		legacy("arguments echoed", `{"name":"echo","arguments":{"b":[1, 2],"a":"\u00e9"}}`, true),
+		legacy("error result", `{"name":"bad","arguments":{"n":0}}`, true),
+		legacy("protocol error", `{"name":"protocol_error","arguments":{}}`, true),
+		legacy("plain error", `{"name":"plain_error","arguments":{}}`, true),
+		legacy("panic", `{"name":"boom","arguments":{}}`, true),
+		legacy("timeout", `{"name":"slow","arguments":{}}`, true),
+		legacy("result meta", `{"name":"meta","arguments":{}}`, true),
+		legacy("highest version", `{"name":"versioned","arguments":{}}`, true),
+		legacy("unknown tool", `{"name":"nope","arguments":{}}`, false),
+		legacy("arguments not an object", `{"name":"echo","arguments":[1]}`, false),
+		legacy("extra params field", `{"name":"echo","arguments":{},"task":{}}`, false),
+		legacy("progress token", `{"name":"echo","arguments":{},"_meta":{"progressToken":"p"}}`, false),
+		modern("modern structured", "structured", `{"name":"structured","arguments":{},`+modernMeta+`}`, true),
+		modern("modern error result", "bad", `{"name":"bad","arguments":{},`+modernMeta+`}`, true),
+		modern("modern protocol error", "protocol_error", `{"name":"protocol_error",`+modernMeta+`}`, true),
+		modern("modern panic", "boom", `{"name":"boom",`+modernMeta+`}`, true),
+		modern("modern plain error", "plain_error", `{"name":"plain_error",`+modernMeta+`}`, true),
+		modern("modern timeout", "slow", `{"name":"slow",`+modernMeta+`}`, true),
+		legacy("legacy input required", `{"name":"ask","arguments":{}}`, true),
+		modern("modern input required", "ask", `{"name":"ask",`+modernMeta+`}`, true),
+		modern("modern result meta", "meta", `{"name":"meta",`+modernMeta+`}`, true),
+		modern("modern without _meta", "echo", `{"name":"echo"}`, false),
+		modern("modern wrong Mcp-Name", "other", `{"name":"echo",`+modernMeta+`}`, false),
+		modern("modern unknown tool", "nope", `{"name":"nope",`+modernMeta+`}`, false),
+		{name: "batch", body: `[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}]`, header: map[string]string{"Mcp-Protocol-Version": "2025-11-25"}},
+		{name: "notification", body: `{"jsonrpc":"2.0","method":"tools/call","params":{"name":"echo"}}`, header: map[string]string{"Mcp-Protocol-Version": "2025-11-25"}},
+		{name: "fractional id", body: `{"jsonrpc":"2.0","id":1.5,"method":"tools/call","params":{"name":"echo"}}`, header: map[string]string{"Mcp-Protocol-Version": "2025-11-25"}},
+		{name: "tools/list", body: `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, header: map[string]string{"Mcp-Protocol-Version": "2025-11-25"}},
+		{name: "bad JSON", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"`, header: map[string]string{"Mcp-Protocol-Version": "2025-11-25"}},
+		{name: "unknown protocol version", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}`, header: map[string]string{"Mcp-Protocol-Version": "1999-01-01"}},
+		{name: "no protocol version", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}`},
+		{name: "form content type", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}`, header: map[string]string{"Mcp-Protocol-Version": "2025-11-25", "Content-Type": "application/x-www-form-urlencoded"}},
+		{name: "accept json only", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}`, header: map[string]string{"Mcp-Protocol-Version": "2025-11-25", "Accept": "application/json"}},
+		{name: "DNS rebinding", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}`, header: map[string]string{"Mcp-Protocol-Version": "2025-11-25"}, host: "evil.example.com"},
+	}
+	return cases
+}
+
+type httpAnswer struct {
+	status      int
+	contentType string
+	body        any
+	raw         string
+}
+
+func post(t *testing.T, url string, c fastCase) httpAnswer {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(c.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	for k, v := range c.header {
+		req.Header.Set(k, v)
+	}
+	if c.host != "" {
+		req.Host = c.host
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := httpAnswer{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"), raw: string(raw)}
+	if json.Unmarshal(raw, &a.body) != nil {
+		a.body = strings.TrimSpace(string(raw))
+	}
+	return a
+}
+
+// The fast path and go-sdk answer the same requests with the same status,
+// content type and JSON; the fast path answers exactly the eligible ones.
+func TestFastPathMatchesGoSDK(t *testing.T) {
+	fast := fastTestServer(t, false)
+	slow := fastTestServer(t, true)
+	fh, ok := fast.Handler().(*fastHandler)
+	if !ok {
+		t.Fatalf("stateless JSON server has no fast path: %T", fast.Handler())
+	}
+	fsrv := httptest.NewServer(fh)
+	defer fsrv.Close()
+	ssrv := httptest.NewServer(slow.Handler())
+	defer ssrv.Close()
+	for _, c := range fastCases() {
+		t.Run(c.name, func(t *testing.T) {
+			before := fh.served.Load()
+			got := post(t, fsrv.URL, c)
+			took := fh.served.Load() > before
+			want := post(t, ssrv.URL, c)
+			if took != c.fast {
+				t.Errorf("fast path answered: %v, want %v", took, c.fast)
+			}
+			if got.status != want.status || got.contentType != want.contentType || !reflect.DeepEqual(got.body, want.body) {
+				t.Errorf("responses differ\nfast:   %d %s %s\ngo-sdk: %d %s %s", got.status, got.contentType, got.raw, want.status, want.contentType, want.raw)
+			}
+		})
+	}
+}
+
+// Bodies larger than the fast path buffers still reach go-sdk intact.
+func TestFastPathLargeBody(t *testing.T) {
+	fast := fastTestServer(t, false)
+	srv := httptest.NewServer(fast.Handler())
+	defer srv.Close()
+	big := `{"pad":"` + strings.Repeat("x", maxFastBody) + `"}`
+	c := legacy("big", `{"name":"echo","arguments":`+big+`}`, false)
+	got := post(t, srv.URL, c)
+	res, _ := got.body.(map[string]any)["result"].(map[string]any)
+	content, _ := res["content"].([]any)
+	if got.status != http.StatusOK || len(content) != 1 || !bytes.Contains([]byte(got.raw), []byte(strings.Repeat("x", 1000))) {
+		t.Fatalf("large body: %d %.200s", got.status, got.raw)
+	}
+}
+
+// Whatever the body, the fast path and go-sdk answer alike.
+func FuzzFastPath(f *testing.F) {
+	for _, c := range fastCases() {
+		f.Add([]byte(c.body), c.header["Mcp-Protocol-Version"] == "2026-07-28", c.header["Mcp-Name"])
+	}
+	fast := fastTestServer(f, false).Handler()
+	slow := fastTestServer(f, true).Handler()
+	serve := func(h http.Handler, body []byte, modern bool, name string) (int, string, any, string) {
+		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		if modern {
+			req.Header.Set("Mcp-Protocol-Version", "2026-07-28")
+			req.Header.Set("Mcp-Method", "tools/call")
+			req.Header.Set("Mcp-Name", name)
+		} else {
+			req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var v any
+		if json.Unmarshal(rec.Body.Bytes(), &v) != nil {
+			v = strings.TrimSpace(rec.Body.String())
+		}
+		return rec.Code, rec.Header().Get("Content-Type"), v, rec.Body.String()
+	}
+	f.Fuzz(func(t *testing.T, body []byte, modern bool, name string) {
+		if strings.Contains(string(body), `"slow"`) {
+			return // its timeout makes each run slow
+		}
+		fc, fct, fv, fraw := serve(fast, body, modern, name)
+		sc, sct, sv, sraw := serve(slow, body, modern, name)
+		if fc != sc || fct != sct || !reflect.DeepEqual(fv, sv) {
+			t.Fatalf("responses differ for %q\nfast:   %d %s %s\ngo-sdk: %d %s %s", body, fc, fct, fraw, sc, sct, sraw)
+		}
+	})
+}
