@@ -1,0 +1,304 @@
+package emit
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"strings"
+	"unicode"
+
+	"github.com/dave/jennifer/jen"
+)
+
+// CLISpec describes a command-line client to generate for a server.
+type CLISpec struct {
+	Name    string   // the command's name
+	Server  string   // the server's name and version, for help text
+	URL     string   // the server's URL, or
+	Command []string // the command that starts it over stdio
+	Tools   []CLITool
+}
+
+// CLITool is one tool, a subcommand of the CLI.
+type CLITool struct {
+	Name        string
+	Description string
+	Flags       []CLIFlag
+}
+
+// CLIFlag is one argument of a tool, a flag of its subcommand.
+type CLIFlag struct {
+	Arg         string // the argument's JSON name
+	Kind        string // string, int, float, bool, strings, ints, floats or json
+	Required    bool
+	Enum        []string // allowed values of a string flag
+	Default     any      // the schema's default, shown in help (not sent)
+	Description string
+}
+
+const cobraPkg = "github.com/spf13/cobra"
+
+// FlagName turns an argument name into a flag name: "messageType" and
+// "message_type" become "message-type".
+func FlagName(arg string) string {
+	var b strings.Builder
+	prevLower := false
+	for _, r := range arg {
+		switch {
+		case r == '_' || r == ' ' || r == '.':
+			b.WriteByte('-')
+			prevLower = false
+			continue
+		case unicode.IsUpper(r):
+			if prevLower {
+				b.WriteByte('-')
+			}
+			r = unicode.ToLower(r)
+			prevLower = false
+		default:
+			prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// CLIFile returns the main.go of a standalone CLI for spec's server.
+func CLIFile(spec *CLISpec) ([]byte, error) {
+	f := jen.NewFile("main")
+	f.HeaderComment(Header)
+	f.ImportName(cobraPkg, "cobra")
+	f.ImportName(clientPkg, "client")
+	f.ImportName(mcpPkg, "mcp")
+	f.PackageComment(fmt.Sprintf("Command %s calls the tools of the MCP server %s: one subcommand per", spec.Name, spec.Server))
+	f.PackageComment("tool, with typed flags. It was written by mcpgen generate-cli.")
+
+	cmd := jen.Null()
+	if len(spec.Command) > 0 {
+		items := make([]jen.Code, len(spec.Command))
+		for i, a := range spec.Command {
+			items[i] = jen.Lit(a)
+		}
+		cmd = jen.Index().String().Values(items...)
+	}
+	env := strings.ToUpper(strings.ReplaceAll(FlagName(spec.Name), "-", "_")) + "_SERVER"
+	f.Comment("The server the CLI was generated from: a URL, or a command run over stdio.")
+	f.Var().Defs(
+		jen.Id("defaultURL").Op("=").Lit(spec.URL),
+		jen.Id("defaultCommand").Op("=").Add(orNilSlice(cmd, len(spec.Command))),
+	)
+	f.Var().Defs(
+		jen.Id("serverURL").String(),
+		jen.Id("serverCommand").String(),
+		jen.Id("jsonOutput").Bool(),
+	)
+	f.Comment("errToolFailed reports a tool error result, already printed.")
+	f.Var().Id("errToolFailed").Op("=").Qual("errors", "New").Call(jen.Lit("the tool failed"))
+
+	var subs []jen.Code
+	for _, t := range spec.Tools {
+		subs = append(subs, jen.Id(cmdFunc(t.Name)).Call())
+	}
+	f.Func().Id("main").Params().Block(
+		jen.Id("root").Op(":=").Op("&").Qual(cobraPkg, "Command").Values(jen.Dict{
+			jen.Id("Use"):           jen.Lit(spec.Name),
+			jen.Id("Short"):         jen.Lit("Call the tools of the MCP server " + spec.Server),
+			jen.Id("SilenceUsage"):  jen.True(),
+			jen.Id("SilenceErrors"): jen.True(),
+		}),
+		jen.Id("root").Dot("PersistentFlags").Call().Dot("StringVar").Call(jen.Op("&").Id("serverURL"), jen.Lit("server"), jen.Lit(""),
+			jen.Lit("the server's streamable HTTP URL (env "+env+")")),
+		jen.Id("root").Dot("PersistentFlags").Call().Dot("StringVar").Call(jen.Op("&").Id("serverCommand"), jen.Lit("server-command"), jen.Lit(""),
+			jen.Lit("a command that runs the server over stdio")),
+		jen.Id("root").Dot("PersistentFlags").Call().Dot("BoolVar").Call(jen.Op("&").Id("jsonOutput"), jen.Lit("json"), jen.False(), jen.Lit("print the raw result as JSON")),
+		jen.Id("root").Dot("AddCommand").Call(subs...),
+		jen.If(jen.Err().Op(":=").Id("root").Dot("Execute").Call(), jen.Err().Op("!=").Nil()).Block(
+			jen.If(jen.Op("!").Qual("errors", "Is").Call(jen.Err(), jen.Id("errToolFailed"))).Block(
+				jen.Qual("fmt", "Fprintln").Call(jen.Qual("os", "Stderr"), jen.Lit(spec.Name+":"), jen.Err())),
+			jen.Qual("os", "Exit").Call(jen.Lit(1)),
+		),
+	)
+
+	f.Comment("connect opens a session with the server: --server, --server-command, the")
+	f.Comment(env + " environment variable (a URL or a command), or the default.")
+	f.Func().Id("connect").Params(jen.Id("ctx").Qual("context", "Context")).Params(jen.Op("*").Qual(mcpPkg, "ClientSession"), jen.Error()).Block(
+		jen.Id("opts").Op(":=").Op("&").Qual(clientPkg, "Options").Values(jen.Dict{jen.Id("Name"): jen.Lit(spec.Name), jen.Id("Version"): jen.Lit("1.0.0")}),
+		jen.Id("url").Op(",").Id("command").Op(":=").List(jen.Id("serverURL"), jen.Qual("strings", "Fields").Call(jen.Id("serverCommand"))),
+		jen.If(jen.Id("url").Op("==").Lit("").Op("&&").Len(jen.Id("command")).Op("==").Lit(0)).Block(
+			jen.If(jen.Id("env").Op(":=").Qual("os", "Getenv").Call(jen.Lit(env)), jen.Id("env").Op("!=").Lit("")).Block(
+				jen.If(jen.Qual("strings", "HasPrefix").Call(jen.Id("env"), jen.Lit("http://")).Op("||").Qual("strings", "HasPrefix").Call(jen.Id("env"), jen.Lit("https://"))).Block(
+					jen.Id("url").Op("=").Id("env"),
+				).Else().Block(
+					jen.Id("command").Op("=").Qual("strings", "Fields").Call(jen.Id("env")),
+				),
+			).Else().Block(
+				jen.List(jen.Id("url"), jen.Id("command")).Op("=").List(jen.Id("defaultURL"), jen.Id("defaultCommand")),
+			),
+		),
+		jen.If(jen.Id("url").Op("!=").Lit("")).Block(jen.Return(jen.Qual(clientPkg, "Connect").Call(jen.Id("ctx"), jen.Id("url"), jen.Id("opts")))),
+		jen.Return(jen.Qual(clientPkg, "ConnectCommand").Call(jen.Id("ctx"), jen.Id("command"), jen.Id("opts"))),
+	)
+
+	f.Comment("call calls a tool and prints its result: structured content as JSON, text")
+	f.Comment("as text, binary content as a note; --json prints the whole result.")
+	f.Func().Id("call").Params(jen.Id("cmd").Op("*").Qual(cobraPkg, "Command"), jen.Id("tool").String(), jen.Id("args").Map(jen.String()).Any()).Error().Block(
+		jen.Id("ctx").Op(":=").Id("cmd").Dot("Context").Call(),
+		jen.List(jen.Id("cs"), jen.Err()).Op(":=").Id("connect").Call(jen.Id("ctx")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.Defer().Id("cs").Dot("Close").Call(),
+		jen.List(jen.Id("res"), jen.Err()).Op(":=").Id("cs").Dot("CallTool").Call(jen.Id("ctx"), jen.Op("&").Qual(mcpPkg, "CallToolParams").Values(jen.Dict{
+			jen.Id("Name"): jen.Id("tool"), jen.Id("Arguments"): jen.Id("args")})),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.Id("out").Op(":=").Id("cmd").Dot("OutOrStdout").Call(),
+		jen.If(jen.Id("jsonOutput")).Block(
+			jen.Id("enc").Op(":=").Qual("encoding/json", "NewEncoder").Call(jen.Id("out")),
+			jen.Id("enc").Dot("SetIndent").Call(jen.Lit(""), jen.Lit("  ")),
+			jen.If(jen.Err().Op(":=").Id("enc").Dot("Encode").Call(jen.Id("res")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		).Else().If(jen.Id("res").Dot("IsError")).Block(
+			jen.Qual("fmt", "Fprintf").Call(jen.Id("cmd").Dot("ErrOrStderr").Call(), jen.Lit("error: %s\n"), jen.Qual(clientPkg, "Text").Call(jen.Id("res").Dot("Content"))),
+		).Else().Block(jen.Id("printResult").Call(jen.Id("out"), jen.Id("res"))),
+		jen.If(jen.Id("res").Dot("IsError")).Block(jen.Return(jen.Id("errToolFailed"))),
+		jen.Return(jen.Nil()),
+	)
+
+	f.Comment("printResult prints structured content as indented JSON and the other")
+	f.Comment("contents for people, skipping the text copy of the structured content.")
+	f.Func().Id("printResult").Params(jen.Id("w").Qual("io", "Writer"), jen.Id("res").Op("*").Qual(mcpPkg, "CallToolResult")).Block(
+		jen.Var().Id("structured").String(),
+		jen.If(jen.Id("res").Dot("StructuredContent").Op("!=").Nil()).Block(
+			jen.List(jen.Id("js"), jen.Id("_")).Op(":=").Qual("encoding/json", "MarshalIndent").Call(jen.Id("res").Dot("StructuredContent"), jen.Lit(""), jen.Lit("  ")),
+			jen.Qual("fmt", "Fprintln").Call(jen.Id("w"), jen.String().Call(jen.Id("js"))),
+			jen.List(jen.Id("compact"), jen.Id("_")).Op(":=").Qual("encoding/json", "Marshal").Call(jen.Id("res").Dot("StructuredContent")),
+			jen.Id("structured").Op("=").String().Call(jen.Id("compact")),
+		),
+		jen.For(jen.List(jen.Id("_"), jen.Id("c")).Op(":=").Range().Id("res").Dot("Content")).Block(
+			jen.Switch(jen.Id("c").Op(":=").Id("c").Assert(jen.Type())).Block(
+				jen.Case(jen.Op("*").Qual(mcpPkg, "TextContent")).Block(
+					jen.If(jen.Id("structured").Op("!=").Lit("").Op("&&").Id("sameJSON").Call(jen.Id("c").Dot("Text"), jen.Id("structured"))).Block(jen.Continue()),
+					jen.Qual("fmt", "Fprintln").Call(jen.Id("w"), jen.Id("c").Dot("Text")),
+				),
+				jen.Case(jen.Op("*").Qual(mcpPkg, "ImageContent")).Block(
+					jen.Qual("fmt", "Fprintf").Call(jen.Id("w"), jen.Lit("[image %s, %d bytes]\n"), jen.Id("c").Dot("MIMEType"), jen.Len(jen.Id("c").Dot("Data")))),
+				jen.Case(jen.Op("*").Qual(mcpPkg, "AudioContent")).Block(
+					jen.Qual("fmt", "Fprintf").Call(jen.Id("w"), jen.Lit("[audio %s, %d bytes]\n"), jen.Id("c").Dot("MIMEType"), jen.Len(jen.Id("c").Dot("Data")))),
+				jen.Case(jen.Op("*").Qual(mcpPkg, "EmbeddedResource")).Block(
+					jen.If(jen.Id("c").Dot("Resource").Op("!=").Nil()).Block(
+						jen.Qual("fmt", "Fprintf").Call(jen.Id("w"), jen.Lit("[resource %s]\n%s\n"), jen.Id("c").Dot("Resource").Dot("URI"), jen.Id("c").Dot("Resource").Dot("Text")))),
+				jen.Case(jen.Op("*").Qual(mcpPkg, "ResourceLink")).Block(
+					jen.Qual("fmt", "Fprintf").Call(jen.Id("w"), jen.Lit("[link %s] %s\n"), jen.Id("c").Dot("URI"), jen.Id("c").Dot("Name"))),
+			),
+		),
+	)
+	f.Comment("sameJSON reports whether text is the JSON document compact.")
+	f.Func().Id("sameJSON").Params(jen.List(jen.Id("text"), jen.Id("compact")).String()).Bool().Block(
+		jen.Var().Id("v").Any(),
+		jen.If(jen.Qual("encoding/json", "Unmarshal").Call(jen.Index().Byte().Call(jen.Id("text")), jen.Op("&").Id("v")).Op("!=").Nil()).Block(jen.Return(jen.False())),
+		jen.List(jen.Id("b"), jen.Id("_")).Op(":=").Qual("encoding/json", "Marshal").Call(jen.Id("v")),
+		jen.Return(jen.String().Call(jen.Id("b")).Op("==").Id("compact")),
+	)
+
+	for _, t := range spec.Tools {
+		cliTool(f, t)
+	}
+	var buf bytes.Buffer
+	if err := f.Render(&buf); err != nil {
+		return nil, err
+	}
+	return format.Source(buf.Bytes())
+}
+
+func orNilSlice(c *jen.Statement, n int) jen.Code {
+	if n == 0 {
+		return jen.Index().String().Call(jen.Nil())
+	}
+	return c
+}
+
+func cmdFunc(tool string) string { return "cmd" + exported(tool) }
+
+// cliTool writes the constructor of one tool's subcommand.
+func cliTool(f *jen.File, t CLITool) {
+	var decls, flags, collect []jen.Code
+	for i, fl := range t.Flags {
+		v := "f" + itoa(i)
+		name := FlagName(fl.Arg)
+		desc := fl.Description
+		if len(fl.Enum) > 0 {
+			desc = strings.TrimSpace(desc + " (one of: " + strings.Join(fl.Enum, ", ") + ")")
+		}
+		if fl.Required {
+			desc = strings.TrimSpace(desc + " (required)")
+		}
+		var typ jen.Code
+		var method string
+		var def jen.Code
+		switch fl.Kind {
+		case "int":
+			typ, method, def = jen.Int64(), "Int64Var", jen.Lit(int64(numDefault(fl.Default)))
+		case "float":
+			typ, method, def = jen.Float64(), "Float64Var", jen.Lit(numDefault(fl.Default))
+		case "bool":
+			b, _ := fl.Default.(bool)
+			typ, method, def = jen.Bool(), "BoolVar", jen.Lit(b)
+		case "strings":
+			typ, method, def = jen.Index().String(), "StringSliceVar", jen.Nil()
+		case "ints":
+			typ, method, def = jen.Index().Int64(), "Int64SliceVar", jen.Nil()
+		case "floats":
+			typ, method, def = jen.Index().Float64(), "Float64SliceVar", jen.Nil()
+		case "json":
+			typ, method, def = jen.String(), "StringVar", jen.Lit("")
+			desc = strings.TrimSpace(desc + " (JSON)")
+		default:
+			s, _ := fl.Default.(string)
+			typ, method, def = jen.String(), "StringVar", jen.Lit(s)
+		}
+		decls = append(decls, jen.Var().Id(v).Add(typ))
+		flags = append(flags, jen.Id("c").Dot("Flags").Call().Dot(method).Call(jen.Op("&").Id(v), jen.Lit(name), def, jen.Lit(desc)))
+		if fl.Required {
+			flags = append(flags, jen.Id("c").Dot("MarkFlagRequired").Call(jen.Lit(name)))
+		}
+		var set []jen.Code
+		if len(fl.Enum) > 0 {
+			vals := make([]jen.Code, len(fl.Enum))
+			for j, e := range fl.Enum {
+				vals[j] = jen.Lit(e)
+			}
+			set = append(set, jen.If(jen.Op("!").Qual("slices", "Contains").Call(jen.Index().String().Values(vals...), jen.Id(v))).Block(
+				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("--"+name+" must be one of "+strings.Join(fl.Enum, ", ")+", not %q"), jen.Id(v)))))
+		}
+		if fl.Kind == "json" {
+			set = append(set,
+				jen.Var().Id("x").Any(),
+				jen.If(jen.Err().Op(":=").Qual("encoding/json", "Unmarshal").Call(jen.Index().Byte().Call(jen.Id(v)), jen.Op("&").Id("x")), jen.Err().Op("!=").Nil()).Block(
+					jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("--"+name+" is not JSON: %v"), jen.Err()))),
+				jen.Id("args").Index(jen.Lit(fl.Arg)).Op("=").Id("x"))
+		} else {
+			set = append(set, jen.Id("args").Index(jen.Lit(fl.Arg)).Op("=").Id(v))
+		}
+		collect = append(collect, jen.If(jen.Id("c").Dot("Flags").Call().Dot("Changed").Call(jen.Lit(name))).Block(set...))
+	}
+	body := append([]jen.Code{jen.Id("args").Op(":=").Map(jen.String()).Any().Values()}, collect...)
+	body = append(body, jen.Return(jen.Id("call").Call(jen.Id("c"), jen.Lit(t.Name), jen.Id("args"))))
+	short := firstSentence(t.Description)
+	stmts := append(decls,
+		jen.Id("c").Op(":=").Op("&").Qual(cobraPkg, "Command").Values(jen.Dict{
+			jen.Id("Use"):   jen.Lit(t.Name),
+			jen.Id("Short"): jen.Lit(short),
+			jen.Id("Long"):  jen.Lit(strings.TrimSpace(t.Description)),
+			jen.Id("Args"):  jen.Qual(cobraPkg, "NoArgs"),
+		}),
+		jen.Id("c").Dot("RunE").Op("=").Func().Params(jen.Id("c").Op("*").Qual(cobraPkg, "Command"), jen.Id("_").Index().String()).Error().Block(body...),
+	)
+	stmts = append(stmts, flags...)
+	stmts = append(stmts, jen.Return(jen.Id("c")))
+	f.Commentf("%s is the %s subcommand: tool %q.", cmdFunc(t.Name), t.Name, t.Name)
+	f.Func().Id(cmdFunc(t.Name)).Params().Op("*").Qual(cobraPkg, "Command").Block(stmts...)
+}
+
+func itoa(i int) string { return fmt.Sprint(i) }
+
+func numDefault(v any) float64 {
+	f, _ := v.(float64)
+	return f
+}

@@ -1,0 +1,124 @@
+package kitchen_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/mcpgen/mcpgen/internal/emit/kitchen"
+	"github.com/mcpgen/mcpgen/internal/emit/kitchen/kitchenclient"
+	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/client"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// typedClient serves kitchen's components in memory and returns its
+// generated typed client.
+func typedClient(t *testing.T) *kitchenclient.Client {
+	t.Helper()
+	s := runtime.NewServer(&runtime.Implementation{Name: "kitchen", Version: "1"}, nil)
+	if err := s.Add(kitchen.Components()); err != nil {
+		t.Fatal(err)
+	}
+	ct, st := mcp.NewInMemoryTransports()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	ss, err := s.MCP().Connect(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ss.Close() })
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(ctx, ct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return kitchenclient.New(cs)
+}
+
+// via converts between the server's and the client's copy of a type
+// through JSON.
+func via[T any](t *testing.T, v any) T {
+	t.Helper()
+	var out T
+	js, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(js, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// The typed client's generated encoders and decoders carry every kind of
+// value through a real server and back unchanged.
+func TestTypedClientRoundTrip(t *testing.T) {
+	c := typedClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r := rand.New(rand.NewPCG(9, 10))
+	for i := range 200 {
+		v := kitchen.RandomEverything(r)
+		in := via[kitchenclient.Everything](t, &v)
+		out, err := c.Mirror(ctx, in)
+		if err != nil {
+			t.Fatalf("#%d: %v", i, err)
+		}
+		want, _ := json.Marshal(&v)
+		got, _ := json.Marshal(&out)
+		var a, b any
+		json.Unmarshal(want, &a)
+		json.Unmarshal(got, &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("#%d: round trip changed the value\n sent: %s\n got:  %s", i, want, got)
+		}
+		p, err := c.MirrorPtr(ctx, in)
+		if err != nil || p == nil || !reflect.DeepEqual(*p, out) {
+			t.Fatalf("#%d: mirror_ptr: %v", i, err)
+		}
+	}
+	seq, err := c.Sequence(ctx, struct {
+		N int `json:"n" mcp:"min=0,max=1000"`
+	}{N: 4})
+	if err != nil || !reflect.DeepEqual(seq, []int{1, 2, 3, 4}) {
+		t.Errorf("sequence = %v, %v", seq, err)
+	}
+	places, err := c.Places(ctx)
+	if err != nil || places["unit"].X != 1 {
+		t.Errorf("places = %v, %v", places, err)
+	}
+	if s, err := c.Hello(ctx); err != nil || s != "hello" {
+		t.Errorf("hello = %q, %v", s, err)
+	}
+	if png, err := c.Pixel(ctx); err != nil || string(png[:4]) != "\x89PNG" {
+		t.Errorf("pixel = %q, %v", png, err)
+	}
+	if cell, err := c.Cell(ctx, 3, 4, true); err != nil || cell.X != 8 || cell.Y != 3 {
+		t.Errorf("cell = %+v, %v", cell, err)
+	}
+	if logo, err := c.Logo(ctx); err != nil || len(logo) == 0 {
+		t.Errorf("logo = %v, %v", logo, err)
+	}
+	lang := "Go"
+	msgs, err := c.Review(ctx, kitchenclient.ReviewArgs{Code: "x := 1", Language: &lang})
+	if err != nil || msgs.Messages[0].Content.(*mcp.TextContent).Text != "Review this Go code for correctness:\nx := 1" {
+		t.Errorf("review = %+v, %v", msgs, err)
+	}
+}
+
+// Invalid arguments and failing tools come back as *client.ToolError.
+func TestTypedClientToolError(t *testing.T) {
+	c := typedClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := c.Mirror(ctx, kitchenclient.Everything{Token: json.RawMessage(`"tok:x"`)})
+	var te *client.ToolError
+	if !errors.As(err, &te) || te.Tool != "mirror" || te.Text != `invalid arguments: id: must be at least 1 character long; name: must be at least 1 character long; name: must match the pattern ^[a-z]+$` {
+		t.Errorf("err = %v", err)
+	}
+}
