@@ -1,0 +1,67 @@
+package p
+
+import "context"
+
+// Units are unit systems.
+type Units string
+
+// The unit systems.
+const (
+	Metric   Units = "metric"
+	Imperial Units = "imperial"
+	Kelvin   Units = "kelvin"
+)
+
+// SearchArgs are search's arguments.
+type SearchArgs struct {
+	Query string  `json:"query,omitempty"`
+	Limit int     `json:"limit,omitempty" mcp:"max=50"`
+	Units Units   `json:"units,omitempty"`
+	Ratio float64 `json:"ratio,omitempty"`
+}
+
+// Result is what search returns.
+type Result struct {
+	Hits  []string `json:"hits"`
+	Total int      `json:"total"`
+}
+
+// Search searches.
+//
+//mcp:tool
+func Search(ctx context.Context, in SearchArgs) (Result, error) { return Result{}, nil }
+
+// Old is removed in the new version.
+//
+//mcp:tool
+func Old(ctx context.Context) (string, error) { return "", nil }
+
+// StableArgs gain an optional field.
+type StableArgs struct {
+	A string `json:"a"`
+}
+
+// Stable only gains an optional argument.
+//
+//mcp:tool
+func Stable(ctx context.Context, in StableArgs) (string, error) { return "", nil }
+
+// BumpedArgs change type.
+type BumpedArgs struct {
+	X string `json:"x"`
+}
+
+// Bumped changes incompatibly, with a new version.
+//
+//mcp:tool version=1
+func Bumped(ctx context.Context, in BumpedArgs) (string, error) { return "", nil }
+
+// GreetArgs are greet's arguments.
+type GreetArgs struct {
+	Name string `json:"name,omitempty"`
+}
+
+// Greet greets.
+//
+//mcp:prompt
+func Greet(ctx context.Context, in GreetArgs) (string, error) { return "", nil }
