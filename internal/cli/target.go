@@ -1,0 +1,243 @@
+// Package cli implements mcpgen's client commands: list, call, read,
+// prompt, inspect, discover and install. Every command talks to a target:
+// an http(s) URL, a stdio command, a local Go package with generated code,
+// or a server name found by discover.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/mcpgen/mcpgen/runtime/client"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Target says how to reach a server.
+type Target struct {
+	// Spec is what the user typed: a URL, a directory, or a discovered name.
+	Spec string
+	// Command is the stdio command after "--", when given.
+	Command []string
+	// Header is sent with every HTTP request.
+	Header http.Header
+	// Env is added to a stdio command's environment.
+	Env []string
+	// Timeout bounds connecting.
+	Timeout time.Duration
+}
+
+// Handlers are the client-side callbacks a command installs.
+type Handlers struct {
+	Progress func(*mcp.ProgressNotificationParams)
+	Log      func(*mcp.LoggingMessageParams)
+}
+
+// Session is a connected client session and how to close it.
+type Session struct {
+	*mcp.ClientSession
+	// Transport names what the session runs over, for people.
+	Transport string
+	cleanup   func()
+}
+
+// Close ends the session and removes anything built for it.
+func (s *Session) Close() error {
+	err := s.ClientSession.Close()
+	if s.cleanup != nil {
+		s.cleanup()
+	}
+	return err
+}
+
+// Connect opens a session with the target.
+func Connect(ctx context.Context, t Target, h Handlers, stderr io.Writer) (*Session, error) {
+	if t.Timeout == 0 {
+		t.Timeout = 30 * time.Second
+	}
+	opts := &mcp.ClientOptions{}
+	if h.Progress != nil {
+		opts.ProgressNotificationHandler = func(_ context.Context, req *mcp.ProgressNotificationClientRequest) { h.Progress(req.Params) }
+	}
+	if h.Log != nil {
+		opts.LoggingMessageHandler = func(_ context.Context, req *mcp.LoggingMessageRequest) { h.Log(req.Params) }
+	}
+	newClient := func() *mcp.Client { return mcp.NewClient(&mcp.Implementation{Name: "mcpgen", Version: Version}, opts) }
+	// Transports keep using the context they were connected with (the
+	// HTTP+SSE stream lives in it), so it must outlive connecting: the
+	// timeout cancels it only if connecting takes too long, and Close
+	// cancels it at the end.
+	cctx, cancel := context.WithCancel(ctx)
+	var timedOut atomic.Bool
+	timer := time.AfterFunc(t.Timeout, func() { timedOut.Store(true); cancel() })
+	s, err := connect(cctx, newClient, t, stderr)
+	if !timer.Stop() && timedOut.Load() {
+		if s != nil {
+			s.Close()
+		}
+		cancel()
+		return nil, fmt.Errorf("connecting to %s: no answer within %v", describe(t), t.Timeout)
+	}
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	prev := s.cleanup
+	s.cleanup = func() {
+		cancel()
+		if prev != nil {
+			prev()
+		}
+	}
+	return s, nil
+}
+
+func describe(t Target) string {
+	if len(t.Command) > 0 {
+		return strings.Join(t.Command, " ")
+	}
+	return t.Spec
+}
+
+func connect(cctx context.Context, newClient func() *mcp.Client, t Target, stderr io.Writer) (*Session, error) {
+	client := newClient()
+	switch {
+	case len(t.Command) > 0:
+		return connectCommand(cctx, client, t.Command, t.Env, stderr, nil)
+	case isURL(t.Spec):
+		return connectURL(cctx, newClient, t.Spec, t.Header)
+	case t.Spec == "":
+		return nil, errors.New("no target: give a URL, a Go package directory, a server name, or -- COMMAND ARGS...")
+	}
+	if dir, ok := goPackageDir(t.Spec); ok {
+		bin, cleanup, err := buildPackage(cctx, dir, stderr)
+		if err != nil {
+			return nil, err
+		}
+		return connectCommand(cctx, client, []string{bin}, t.Env, stderr, cleanup)
+	}
+	servers, _ := Discover(DefaultSources())
+	for _, s := range servers {
+		if s.Name != t.Spec {
+			continue
+		}
+		if s.URL != "" {
+			hdr := t.Header.Clone()
+			if hdr == nil {
+				hdr = http.Header{}
+			}
+			for k, v := range s.Headers {
+				if hdr.Get(k) == "" {
+					hdr.Set(k, v)
+				}
+			}
+			return connectURL(cctx, newClient, s.URL, hdr)
+		}
+		env := append(append([]string(nil), s.EnvList()...), t.Env...)
+		return connectCommand(cctx, client, append([]string{s.Command}, s.Args...), env, stderr, nil)
+	}
+	return nil, fmt.Errorf("unknown target %q: not a URL, not a directory with Go files, and no server of that name in %s", t.Spec, strings.Join(sourceNames(), ", "))
+}
+
+func isURL(s string) bool { return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") }
+
+// connectURL connects over streamable HTTP, falling back to the
+// 2024-11-05 HTTP+SSE transport for servers that predate it. A URL whose
+// path ends in /sse names an SSE endpoint, so it is tried over SSE first.
+func connectURL(ctx context.Context, newClient func() *mcp.Client, url string, header http.Header) (*Session, error) {
+	httpClient := func() *http.Client {
+		// A fresh connection pool per attempt: nothing of a failed attempt
+		// is reused.
+		return &http.Client{Transport: client.WithHeader(http.DefaultTransport.(*http.Transport).Clone(), header)}
+	}
+	streamable := func(u string) (*Session, error) {
+		cs, err := newClient().Connect(ctx, &mcp.StreamableClientTransport{Endpoint: u, HTTPClient: httpClient()}, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &Session{ClientSession: cs, Transport: "streamable HTTP " + u}, nil
+	}
+	sse := func(u string) (*Session, error) {
+		cs, err := newClient().Connect(ctx, &mcp.SSEClientTransport{Endpoint: u, HTTPClient: httpClient()}, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &Session{ClientSession: cs, Transport: "HTTP+SSE " + u}, nil
+	}
+	if strings.HasSuffix(strings.TrimSuffix(url, "/"), "/sse") {
+		s, err := sse(url)
+		if err == nil {
+			return s, nil
+		}
+		s, err2 := streamable(url)
+		if err2 == nil {
+			return s, nil
+		}
+		return nil, fmt.Errorf("connecting to %s over HTTP+SSE: %v (and over streamable HTTP: %v)", url, err, err2)
+	}
+	s, err := streamable(url)
+	if err == nil {
+		return s, nil
+	}
+	sseURL := strings.TrimSuffix(strings.TrimSuffix(url, "/"), "/mcp") + "/sse"
+	s, err2 := sse(sseURL)
+	if err2 == nil {
+		return s, nil
+	}
+	return nil, fmt.Errorf("connecting to %s: %v (and over HTTP+SSE at %s: %v)", url, err, sseURL, err2)
+}
+
+func connectCommand(ctx context.Context, client *mcp.Client, argv, env []string, stderr io.Writer, cleanup func()) (*Session, error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = stderr
+	cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		if cleanup != nil {
+			cleanup()
+		}
+		return nil, fmt.Errorf("starting %s: %w", strings.Join(argv, " "), err)
+	}
+	return &Session{ClientSession: cs, Transport: "stdio: " + strings.Join(argv, " "), cleanup: cleanup}, nil
+}
+
+// goPackageDir reports whether spec is a directory holding Go files.
+func goPackageDir(spec string) (string, bool) {
+	st, err := os.Stat(spec)
+	if err != nil || !st.IsDir() {
+		return "", false
+	}
+	matches, _ := filepath.Glob(filepath.Join(spec, "*.go"))
+	return spec, len(matches) > 0
+}
+
+// buildPackage builds the main package in dir into a temporary binary.
+func buildPackage(ctx context.Context, dir string, stderr io.Writer) (string, func(), error) {
+	tmp, err := os.MkdirTemp("", "mcpgen-target-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(tmp) }
+	bin := filepath.Join(tmp, "server")
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	cmd.Dir = abs
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("building %s: %v\n%s", dir, err, out)
+	}
+	return bin, cleanup, nil
+}
