@@ -1,0 +1,31 @@
+// Command conformance is the server the official MCP conformance suite
+// runs against: every tool, resource, prompt and completion the suite's
+// server scenarios need, written the mcpgen way (annotated functions,
+// generated registration). scripts/conformance.sh starts it and runs the
+// suite.
+//
+//	go run ./examples/conformance -http 127.0.0.1:3001
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/mcpgen/mcpgen/runtime"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	s := runtime.NewServer(&runtime.Implementation{Name: "mcpgen-conformance", Version: "1.0.0"}, nil)
+	if err := s.Add(Components()); err != nil {
+		fmt.Fprintln(os.Stderr, "conformance:", err)
+		os.Exit(1)
+	}
+	if err := s.Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "conformance:", err)
+		os.Exit(1)
+	}
+}
