@@ -1,0 +1,124 @@
+// Package e2e holds end-to-end tests that run the example servers as real
+// processes and talk to them with clients nobody in this project wrote.
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	buildMu  sync.Mutex
+	binDir   string
+	binaries = map[string]string{}
+)
+
+// buildBinary builds the main package at pkgDir (relative to this
+// directory) once per test run and returns the binary's path.
+func buildBinary(t *testing.T, pkgDir string) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if bin, ok := binaries[pkgDir]; ok {
+		return bin
+	}
+	if binDir == "" {
+		dir, err := os.MkdirTemp("", "mcpgen-e2e-bin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		binDir = dir
+	}
+	bin := filepath.Join(binDir, filepath.Base(pkgDir))
+	out, err := exec.Command("go", "build", "-o", bin, pkgDir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkgDir, err, out)
+	}
+	binaries[pkgDir] = bin
+	return bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// needTool skips (or, under CI=true, fails) when a third-party dependency
+// installed by .ci/run is missing, saying how to install it.
+func needTool(t *testing.T, path, howto string) {
+	t.Helper()
+	if _, err := os.Stat(path); err == nil {
+		return
+	}
+	msg := fmt.Sprintf("%s is not installed; run: %s", path, howto)
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+var listenLine = regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/mcp`)
+
+// startHTTP starts bin with -http on a free loopback port and returns the
+// endpoint URL once the server says it is listening.
+func startHTTP(t *testing.T, bin string, extra ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	args := append([]string{"-http", "127.0.0.1:0"}, extra...)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := listenLine.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case addr := <-found:
+		conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		if err != nil {
+			t.Fatalf("server said it listens on %s but: %v", addr, err)
+		}
+		conn.Close()
+		return "http://" + addr + "/mcp"
+	case <-time.After(20 * time.Second):
+		t.Fatal("server did not report its listen address within 20s")
+	}
+	return ""
+}
+
+func contains(s string, subs ...string) error {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return fmt.Errorf("%q does not contain %q", s, sub)
+		}
+	}
+	return nil
+}
