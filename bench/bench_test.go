@@ -126,6 +126,7 @@ type target struct {
 // targets lists the servers in the order of the results table.
 func targets() []target {
 	return []target{
+		{name: "mcpgen", http: func(testing.TB) http.Handler { return NewMCPGenServer().Handler() }, memory: goSDKMemory(func() *mcp.Server { return NewMCPGenServer().MCP() })},
 		{name: "gosdk", http: func(testing.TB) http.Handler { return StatelessHTTP(NewGoSDKServer()) }, memory: goSDKMemory(NewGoSDKServer)},
 		{name: "mcpgo", http: func(testing.TB) http.Handler { return MCPGoHTTP(NewMCPGoServer(false)) }, memory: mcpGoMemory(false)},
 		{name: "mcpgo-validate", http: func(testing.TB) http.Handler { return MCPGoHTTP(NewMCPGoServer(true)) }, memory: mcpGoMemory(true)},

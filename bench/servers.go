@@ -16,6 +16,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	mcpgoserver "github.com/mark3labs/mcp-go/server"
 	"github.com/mcpgen/mcpgen/bench/tools"
+	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -189,4 +190,15 @@ func baselineCall(ctx context.Context, args json.RawMessage) *baselineResult {
 
 func baselineFailure(msg string) *baselineResult {
 	return &baselineResult{Content: []baselineText{{Type: "text", Text: msg}}, IsError: true}
+}
+
+// NewMCPGenServer returns the mcpgen runtime serving the generated
+// tools.Components(): the schemas are constants, and arguments are decoded
+// and validated, and results encoded, by generated code.
+func NewMCPGenServer() *runtime.Server {
+	s := runtime.NewServer(ServerInfo, &runtime.Options{Stateless: true, JSONResponse: true})
+	if err := s.Add(tools.Components()); err != nil {
+		panic(err)
+	}
+	return s
 }

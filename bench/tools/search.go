@@ -3,7 +3,7 @@
 // handling around the same work.
 package tools
 
-//go:generate go run github.com/mcpgen/mcpgen/cmd/mcpgen
+//go:generate go tool mcpgen
 
 import (
 	"context"
