@@ -1,0 +1,40 @@
+# mcpgen — common tasks. Each target is one obvious command.
+GO        ?= go
+FUZZTIME  ?= 10s
+PKGS      := ./...
+
+.PHONY: build test generate check bench fuzz conformance vet
+
+## build: compile everything, including the examples
+build:
+	$(GO) build $(PKGS)
+
+## test: vet and run every test (end-to-end tests included)
+test: vet
+	$(GO) test -count=1 -timeout 15m $(PKGS)
+	cd bench && $(GO) vet ./... && $(GO) test -count=1 -timeout 10m ./...
+
+vet:
+	$(GO) vet $(PKGS)
+
+## generate: regenerate the examples' mcp_gen.go files
+generate:
+	$(GO) run ./cmd/mcpgen generate ./...
+	cd bench && $(GO) generate ./tools
+
+## check: fail on stale generated files, invalid schemas or unversioned breaking changes
+check:
+	$(GO) run ./cmd/mcpgen check -v ./...
+
+## bench: benchmarks against go-sdk's generic API and mark3labs/mcp-go, in one run
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./runtime/codec/
+	cd bench && $(GO) test -run '^$$' -bench . -benchmem -timeout 30m .
+
+## fuzz: run each fuzz target for FUZZTIME
+fuzz:
+	@scripts/fuzz.sh $(FUZZTIME)
+
+## conformance: run the official MCP conformance suite against examples/conformance
+conformance:
+	@scripts/conformance.sh
