@@ -63,6 +63,7 @@ func mcpReadSearchArgs(d *codec.Decoder, v *SearchArgs) error {
 	}
 	var has0 bool
 	var has1 bool
+	var has2 bool
 	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
@@ -74,6 +75,9 @@ func mcpReadSearchArgs(d *codec.Decoder, v *SearchArgs) error {
 		}
 		switch string(key) {
 		case "query":
+			if has0 {
+				return codec.Duplicate("query")
+			}
 			has0 = true
 			v.Query, err = d.ReadString()
 			if err != nil {
@@ -83,6 +87,9 @@ func mcpReadSearchArgs(d *codec.Decoder, v *SearchArgs) error {
 				errs.Add("query", "must be at least 1 character long")
 			}
 		case "limit":
+			if has1 {
+				return codec.Duplicate("limit")
+			}
 			has1 = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
@@ -97,6 +104,10 @@ func mcpReadSearchArgs(d *codec.Decoder, v *SearchArgs) error {
 				errs.Addf("limit", "must be at most 50, not %v", v.Limit)
 			}
 		case "tags":
+			if has2 {
+				return codec.Duplicate("tags")
+			}
+			has2 = true
 			err = mcpReadStringSlice(d, &v.Tags)
 			if err != nil {
 				return codec.AtField(err, "tags")

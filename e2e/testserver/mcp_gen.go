@@ -188,6 +188,7 @@ func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs) error {
 	}
 	var has0 bool
 	var has1 bool
+	var has2 bool
 	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
@@ -199,6 +200,9 @@ func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs) error {
 		}
 		switch string(key) {
 		case "text":
+			if has0 {
+				return codec.Duplicate("text")
+			}
 			has0 = true
 			v.Text, err = d.ReadString()
 			if err != nil {
@@ -211,6 +215,9 @@ func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs) error {
 				errs.Add("text", "must be at most 100 characters long")
 			}
 		case "repeat":
+			if has1 {
+				return codec.Duplicate("repeat")
+			}
 			has1 = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
@@ -225,6 +232,10 @@ func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs) error {
 				errs.Addf("repeat", "must be at most 5, not %v", v.Repeat)
 			}
 		case "tags":
+			if has2 {
+				return codec.Duplicate("tags")
+			}
+			has2 = true
 			err = mcpReadStringSlice(d, &v.Tags)
 			if err != nil {
 				return codec.AtField(err, "tags")
@@ -301,6 +312,9 @@ func mcpReadExplodeArgs(d *codec.Decoder, v *ExplodeArgs) error {
 		}
 		switch string(key) {
 		case "message":
+			if has0 {
+				return codec.Duplicate("message")
+			}
 			has0 = true
 			v.Message, err = d.ReadString()
 			if err != nil {
@@ -349,6 +363,9 @@ func mcpReadRenameArgs(d *codec.Decoder, v *RenameArgs) error {
 		}
 		switch string(key) {
 		case "to":
+			if has0 {
+				return codec.Duplicate("to")
+			}
 			has0 = true
 			v.To, err = d.ReadString()
 			if err != nil {

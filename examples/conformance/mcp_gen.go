@@ -471,6 +471,9 @@ func mcpReadElicitationArgs(d *codec.Decoder, v *ElicitationArgs) error {
 		}
 		switch string(key) {
 		case "message":
+			if has0 {
+				return codec.Duplicate("message")
+			}
 			has0 = true
 			v.Message, err = d.ReadString()
 			if err != nil {
@@ -519,6 +522,9 @@ func mcpReadSamplingArgs(d *codec.Decoder, v *SamplingArgs) error {
 		}
 		switch string(key) {
 		case "prompt":
+			if has0 {
+				return codec.Duplicate("prompt")
+			}
 			has0 = true
 			v.Prompt, err = d.ReadString()
 			if err != nil {

@@ -235,6 +235,7 @@ func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs) error {
 		return err
 	}
 	var has0 bool
+	var has1 bool
 	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
@@ -246,6 +247,9 @@ func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs) error {
 		}
 		switch string(key) {
 		case "cities":
+			if has0 {
+				return codec.Duplicate("cities")
+			}
 			has0 = true
 			err = mcpReadStringSlice(d, &v.Cities)
 			if err != nil {
@@ -258,6 +262,10 @@ func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs) error {
 				errs.Addf("cities", "must have at most 5 items, not %d", len(v.Cities))
 			}
 		case "date":
+			if has1 {
+				return codec.Duplicate("date")
+			}
+			has1 = true
 			v.Date, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "date")
@@ -336,6 +344,9 @@ func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs) error {
 		}
 		switch string(key) {
 		case "value":
+			if has0 {
+				return codec.Duplicate("value")
+			}
 			has0 = true
 			v.Value, err = d.ReadFloat(64)
 			if err != nil {
@@ -345,6 +356,9 @@ func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs) error {
 				errs.Addf("value", "must be at least -273.15, not %v", v.Value)
 			}
 		case "from":
+			if has1 {
+				return codec.Duplicate("from")
+			}
 			has1 = true
 			var x0 string
 			x0, err = d.ReadString()
@@ -360,6 +374,9 @@ func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs) error {
 				return codec.AtField(err, "from")
 			}
 		case "to":
+			if has2 {
+				return codec.Duplicate("to")
+			}
 			has2 = true
 			var x0 string
 			x0, err = d.ReadString()
@@ -438,6 +455,9 @@ func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs) error {
 		}
 		switch string(key) {
 		case "city":
+			if has0 {
+				return codec.Duplicate("city")
+			}
 			has0 = true
 			v.City, err = d.ReadString()
 			if err != nil {
@@ -447,6 +467,9 @@ func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs) error {
 				errs.Add("city", "must be at least 1 character long")
 			}
 		case "days":
+			if has1 {
+				return codec.Duplicate("days")
+			}
 			has1 = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
@@ -461,6 +484,9 @@ func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs) error {
 				errs.Addf("days", "must be at most 14, not %v", v.Days)
 			}
 		case "units":
+			if has2 {
+				return codec.Duplicate("units")
+			}
 			has2 = true
 			var x0 string
 			x0, err = d.ReadString()

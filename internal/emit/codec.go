@@ -291,11 +291,11 @@ func (g *gen) readStruct(t *model.Type) []jen.Code {
 	for i, f := range t.Fields {
 		dst := jen.Id("v").Dot(f.GoName)
 		var body []jen.Code
-		if f.Required || f.Constraints.Default != "" {
-			id := "has" + strconv.Itoa(i)
-			seen = append(seen, tracked{f, id})
-			body = append(body, jen.Id(id).Op("=").True())
-		}
+		id := "has" + strconv.Itoa(i)
+		seen = append(seen, tracked{f, id})
+		body = append(body,
+			jen.If(jen.Id(id)).Block(jen.Return(jen.Qual(codecPkg, "Duplicate").Call(jen.Lit(f.JSONName)))),
+			jen.Id(id).Op("=").True())
 		if f.AsString {
 			body = append(body, g.readAsString(dst, f.Type)...)
 		} else {
@@ -329,6 +329,9 @@ func (g *gen) readStruct(t *model.Type) []jen.Code {
 	}
 	code = append(code, jen.For().Block(loop...))
 	for _, s := range seen {
+		if !s.f.Required && s.f.Constraints.Default == "" {
+			continue
+		}
 		if s.f.Required {
 			code = append(code, jen.If(jen.Op("!").Id(s.id)).Block(
 				jen.Id("errs").Dot("Add").Call(jen.Lit(""), jen.Lit(fmt.Sprintf("missing required %s %q", what, s.f.JSONName)))))
@@ -536,8 +539,7 @@ func (g *gen) readMap(t *model.Type) []jen.Code {
 		}
 		key = []jen.Code{
 			jen.List(jen.Id("n"), jen.Id("perr")).Op(":=").Qual("strconv", parse).Call(jen.Id("name"), jen.Lit(10), jen.Lit(bitsOr64(t.Key.Bits))),
-			jen.If(jen.Id("perr").Op("!=").Nil()).Block(jen.Return(jen.Op("&").Qual(codecPkg, "Error").Values(jen.Dict{
-				jen.Id("Path"): jen.Id("name"), jen.Id("Msg"): jen.Lit("key is not " + what)}))),
+			jen.If(jen.Id("perr").Op("!=").Nil()).Block(jen.Return(jen.Qual(codecPkg, "KeyError").Call(jen.Id("name"), jen.Id("perr"), jen.Lit(what)))),
 			jen.Id("k").Op(":=").Add(g.goType(t.Key)).Call(jen.Id("n")),
 		}
 	default:
@@ -550,7 +552,10 @@ func (g *gen) readMap(t *model.Type) []jen.Code {
 		jen.Id("name").Op(":=").String().Call(jen.Id("rawKey")),
 	}
 	body = append(body, key...)
-	body = append(body, jen.Var().Id("e").Add(g.goType(t.Elem)))
+	body = append(body,
+		jen.If(jen.List(jen.Id("_"), jen.Id("dup")).Op(":=").Id("out").Index(jen.Id("k")), jen.Id("dup")).Block(
+			jen.Return(jen.Qual(codecPkg, "Duplicate").Call(jen.Id("name")))),
+		jen.Var().Id("e").Add(g.goType(t.Elem)))
 	body = append(body, elem...)
 	body = append(body,
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Qual(codecPkg, "AtField").Call(jen.Err(), jen.Id("name")))),

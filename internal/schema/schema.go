@@ -70,6 +70,11 @@ func ForOutput(t *model.Type) []byte {
 // (contentEncoding alone is an annotation that validators do not assert).
 const base64Pattern = `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`
 
+// dateTimePattern narrows format date-time to what Go's time package can
+// represent: RFC 3339 with seconds 00-59 (no leap second) and two-digit
+// fields. The format keeps checking ranges (months, days, offsets).
+const dateTimePattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$`
+
 const durationPattern = `^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$`
 
 // rootField stands for the root of an output schema: like an omitempty
@@ -206,6 +211,9 @@ func typeSchema(t *model.Type, f *model.Field, mode Mode) *Object {
 	case model.Time:
 		typ = "string"
 		o.Set("format", str("date-time"))
+		if mode == Input {
+			o.Set("pattern", str(dateTimePattern))
+		}
 	case model.Duration:
 		if mode == Input {
 			// Go duration text for people and models; nanoseconds, as
@@ -234,8 +242,15 @@ func typeSchema(t *model.Type, f *model.Field, mode Mode) *Object {
 		}
 	case model.Map:
 		typ = "object"
-		if t.Key.Kind != model.String {
+		switch {
+		case t.Key.Kind == model.String:
+		case mode == Output:
 			o.Set("propertyNames", raw(`{"pattern":"^-?[0-9]+$"}`))
+		case t.Key.Kind == model.Uint:
+			// Canonical decimal only, so that two keys never name one entry.
+			o.Set("propertyNames", raw(`{"pattern":"^(0|[1-9][0-9]*)$"}`))
+		default:
+			o.Set("propertyNames", raw(`{"pattern":"^(0|-?[1-9][0-9]*)$"}`))
 		}
 		o.Set("additionalProperties", typeSchema(t.Elem, nil, mode))
 		if mode == Output && !(f != nil && (f.OmitEmpty || f.OmitZero)) {

@@ -20,6 +20,23 @@ func (e *Error) Error() string {
 	return e.Path + ": " + e.Msg
 }
 
+// Duplicate reports a key that appears twice in one JSON object. JSON
+// leaves their meaning open (encoding/json keeps the last, after checking
+// both); generated decoders refuse them, as encoding/json/v2 does, so a
+// request means one thing to every reader.
+func Duplicate(name string) error {
+	return &Error{Path: name, Msg: "duplicate key"}
+}
+
+// KeyError reports a map key that is not an integer of the key type; what
+// says what was expected ("an integer").
+func KeyError(name string, err error, what string) error {
+	if errors.Is(err, strconv.ErrRange) {
+		return &Error{Path: name, Msg: "key is out of range"}
+	}
+	return &Error{Path: name, Msg: "key is not " + what}
+}
+
 // AtField returns err with name prepended to its path. Errors that are not
 // an *Error are wrapped into one. A nil err stays nil.
 func AtField(err error, name string) error {

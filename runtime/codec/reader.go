@@ -38,6 +38,7 @@
 package codec
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"math"
@@ -496,11 +497,38 @@ func (d *Decoder) ReadTime() (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	// RFC 3339 allows lower-case "t" and "z"; the time package does not.
+	if len(s) > 10 && (s[10] == 't' || s[len(s)-1] == 'z') {
+		s = bytes.Clone(s)
+		if s[10] == 't' {
+			s[10] = 'T'
+		}
+		if s[len(s)-1] == 'z' {
+			s[len(s)-1] = 'Z'
+		}
+	}
 	t, err := time.Parse(time.RFC3339, string(s))
+	if err == nil && !validOffset(s) {
+		err = errBadOffset
+	}
 	if err != nil {
 		return time.Time{}, &Error{Msg: fmt.Sprintf("invalid date-time %q: want RFC 3339, e.g. 2006-01-02T15:04:05Z", s)}
 	}
 	return t, nil
+}
+
+var errBadOffset = &Error{Msg: "offset out of range"}
+
+// validOffset reports whether a numeric UTC offset ending s is within RFC
+// 3339's ranges (hours 00-23, minutes 00-59), which the time package does
+// not check.
+func validOffset(s []byte) bool {
+	n := len(s)
+	if n < 6 || s[n-6] != '+' && s[n-6] != '-' || s[n-3] != ':' {
+		return true
+	}
+	hours := s[n-5] < '2' || s[n-5] == '2' && s[n-4] <= '3'
+	return hours && s[n-2] <= '5'
 }
 
 // ReadDuration reads a Go duration string ("1h30m") or, as encoding/json

@@ -170,6 +170,7 @@ func mcpReadEchoed(d *codec.Decoder, v *Echoed) error {
 		return err
 	}
 	var has0 bool
+	var has1 bool
 	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
@@ -181,12 +182,19 @@ func mcpReadEchoed(d *codec.Decoder, v *Echoed) error {
 		}
 		switch string(key) {
 		case "text":
+			if has0 {
+				return codec.Duplicate("text")
+			}
 			has0 = true
 			v.Text, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "text")
 			}
 		case "tags":
+			if has1 {
+				return codec.Duplicate("tags")
+			}
+			has1 = true
 			err = mcpReadStringSlice(d, &v.Tags)
 			if err != nil {
 				return codec.AtField(err, "tags")

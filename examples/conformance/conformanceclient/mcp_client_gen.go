@@ -298,18 +298,27 @@ func mcpReadTemplateData(d *codec.Decoder, v *TemplateData) error {
 		}
 		switch string(key) {
 		case "id":
+			if has0 {
+				return codec.Duplicate("id")
+			}
 			has0 = true
 			v.ID, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "id")
 			}
 		case "templateTest":
+			if has1 {
+				return codec.Duplicate("templateTest")
+			}
 			has1 = true
 			v.TemplateTest, err = d.ReadBool()
 			if err != nil {
 				return codec.AtField(err, "templateTest")
 			}
 		case "data":
+			if has2 {
+				return codec.Duplicate("data")
+			}
 			has2 = true
 			v.Data, err = d.ReadString()
 			if err != nil {

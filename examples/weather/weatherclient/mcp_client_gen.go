@@ -272,18 +272,27 @@ func mcpReadComparison(d *codec.Decoder, v *Comparison) error {
 		}
 		switch string(key) {
 		case "date":
+			if has0 {
+				return codec.Duplicate("date")
+			}
 			has0 = true
 			v.Date, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "date")
 			}
 		case "warmest":
+			if has1 {
+				return codec.Duplicate("warmest")
+			}
 			has1 = true
 			v.Warmest, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "warmest")
 			}
 		case "ranking":
+			if has2 {
+				return codec.Duplicate("ranking")
+			}
 			has2 = true
 			err = mcpReadCityDayReportSlice(d, &v.Ranking)
 			if err != nil {
@@ -340,12 +349,18 @@ func mcpReadTemperature(d *codec.Decoder, v *Temperature) error {
 		}
 		switch string(key) {
 		case "value":
+			if has0 {
+				return codec.Duplicate("value")
+			}
 			has0 = true
 			v.Value, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "value")
 			}
 		case "scale":
+			if has1 {
+				return codec.Duplicate("scale")
+			}
 			has1 = true
 			var x0 string
 			x0, err = d.ReadString()
@@ -412,18 +427,27 @@ func mcpReadReport(d *codec.Decoder, v *Report) error {
 		}
 		switch string(key) {
 		case "city":
+			if has0 {
+				return codec.Duplicate("city")
+			}
 			has0 = true
 			v.City, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "city")
 			}
 		case "country":
+			if has1 {
+				return codec.Duplicate("country")
+			}
 			has1 = true
 			v.Country, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "country")
 			}
 		case "units":
+			if has2 {
+				return codec.Duplicate("units")
+			}
 			has2 = true
 			var x0 string
 			x0, err = d.ReadString()
@@ -439,12 +463,18 @@ func mcpReadReport(d *codec.Decoder, v *Report) error {
 				return codec.AtField(err, "units")
 			}
 		case "issued":
+			if has3 {
+				return codec.Duplicate("issued")
+			}
 			has3 = true
 			v.Issued, err = d.ReadTime()
 			if err != nil {
 				return codec.AtField(err, "issued")
 			}
 		case "days":
+			if has4 {
+				return codec.Duplicate("days")
+			}
 			has4 = true
 			err = mcpReadDayForecastSlice(d, &v.Days)
 			if err != nil {
@@ -496,36 +526,54 @@ func mcpReadCityInfo(d *codec.Decoder, v *CityInfo) error {
 		}
 		switch string(key) {
 		case "name":
+			if has0 {
+				return codec.Duplicate("name")
+			}
 			has0 = true
 			v.Name, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "name")
 			}
 		case "country":
+			if has1 {
+				return codec.Duplicate("country")
+			}
 			has1 = true
 			v.Country, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "country")
 			}
 		case "latitude":
+			if has2 {
+				return codec.Duplicate("latitude")
+			}
 			has2 = true
 			v.Latitude, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "latitude")
 			}
 		case "longitude":
+			if has3 {
+				return codec.Duplicate("longitude")
+			}
 			has3 = true
 			v.Longitude, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "longitude")
 			}
 		case "timezone":
+			if has4 {
+				return codec.Duplicate("timezone")
+			}
 			has4 = true
 			v.Timezone, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "timezone")
 			}
 		case "normals":
+			if has5 {
+				return codec.Duplicate("normals")
+			}
 			has5 = true
 			err = mcpReadFloat64Array2Array12(d, &v.Normals)
 			if err != nil {
@@ -667,36 +715,54 @@ func mcpReadCityDayReport(d *codec.Decoder, v *CityDayReport) error {
 		}
 		switch string(key) {
 		case "city":
+			if has0 {
+				return codec.Duplicate("city")
+			}
 			has0 = true
 			v.City, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "city")
 			}
 		case "date":
+			if has1 {
+				return codec.Duplicate("date")
+			}
 			has1 = true
 			v.Date, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "date")
 			}
 		case "condition":
+			if has2 {
+				return codec.Duplicate("condition")
+			}
 			has2 = true
 			v.Condition, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "condition")
 			}
 		case "high":
+			if has3 {
+				return codec.Duplicate("high")
+			}
 			has3 = true
 			v.High, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "high")
 			}
 		case "low":
+			if has4 {
+				return codec.Duplicate("low")
+			}
 			has4 = true
 			v.Low, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "low")
 			}
 		case "precipitation":
+			if has5 {
+				return codec.Duplicate("precipitation")
+			}
 			has5 = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
@@ -711,6 +777,9 @@ func mcpReadCityDayReport(d *codec.Decoder, v *CityDayReport) error {
 				errs.Addf("precipitation", "must be at most 100, not %v", v.Precipitation)
 			}
 		case "wind":
+			if has6 {
+				return codec.Duplicate("wind")
+			}
 			has6 = true
 			v.Wind, err = d.ReadFloat(64)
 			if err != nil {
@@ -768,30 +837,45 @@ func mcpReadDayForecast(d *codec.Decoder, v *DayForecast) error {
 		}
 		switch string(key) {
 		case "date":
+			if has0 {
+				return codec.Duplicate("date")
+			}
 			has0 = true
 			v.Date, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "date")
 			}
 		case "condition":
+			if has1 {
+				return codec.Duplicate("condition")
+			}
 			has1 = true
 			v.Condition, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "condition")
 			}
 		case "high":
+			if has2 {
+				return codec.Duplicate("high")
+			}
 			has2 = true
 			v.High, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "high")
 			}
 		case "low":
+			if has3 {
+				return codec.Duplicate("low")
+			}
 			has3 = true
 			v.Low, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "low")
 			}
 		case "precipitation":
+			if has4 {
+				return codec.Duplicate("precipitation")
+			}
 			has4 = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
@@ -806,6 +890,9 @@ func mcpReadDayForecast(d *codec.Decoder, v *DayForecast) error {
 				errs.Addf("precipitation", "must be at most 100, not %v", v.Precipitation)
 			}
 		case "wind":
+			if has5 {
+				return codec.Duplicate("wind")
+			}
 			has5 = true
 			v.Wind, err = d.ReadFloat(64)
 			if err != nil {

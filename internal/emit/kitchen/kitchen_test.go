@@ -208,39 +208,58 @@ func TestDecoderDefaults(t *testing.T) {
 
 func TestDecoderErrors(t *testing.T) {
 	const ok = `"id":"x","name":"abc","token":"tok:t","nested":{"a":1,"b":[]}`
+	// with returns a valid argument object with fields replaced or added.
+	with := func(fields string) string {
+		var over map[string]json.RawMessage
+		if err := json.Unmarshal([]byte("{"+fields+"}"), &over); err != nil {
+			t.Fatalf("test case %s: %v", fields, err)
+		}
+		var b strings.Builder
+		b.WriteString("{")
+		for _, kv := range []struct{ k, v string }{{"id", `"x"`}, {"name", `"abc"`}, {"token", `"tok:t"`}, {"nested", `{"a":1,"b":[]}`}} {
+			if _, replaced := over[kv.k]; !replaced {
+				fmt.Fprintf(&b, "%q:%s,", kv.k, kv.v)
+			}
+		}
+		return b.String() + fields + "}"
+	}
 	for _, tc := range []struct{ in, want string }{
 		{`{}`, `missing required argument "id"; missing required argument "name"; missing required argument "token"; missing required argument "nested"`},
 		{`[]`, `expected object, got array`},
 		{`{"id":"x",}`, `invalid JSON at offset 10: unexpected '}' looking for object key`},
 		{`{` + ok + `} x`, `invalid JSON at offset 64: unexpected 'x' after top-level value`},
-		{`{` + ok + `,"name":"ABC!","count":101,"small":-6,"ratio":1,"temp":-300}`,
+		{with(`"name":"ABC!","count":101,"small":-6,"ratio":1,"temp":-300`),
 			`name: must match the pattern ^[a-z]+$; count: must be at most 100, not 101; small: must be at least -5, not -6; ratio: must be less than 1, not 1; temp: must be at least -273.15, not -300`},
-		{`{` + ok + `,"name":"abcdefghijk"}`, `name: must be at most 10 characters long`},
-		{`{` + ok + `,"name":""}`, `name: must be at least 1 character long; name: must match the pattern ^[a-z]+$`},
-		{`{` + ok + `,"count":"7"}`, `count: expected integer, got string`},
-		{`{` + ok + `,"count":1.5}`, `count: `},
-		{`{` + ok + `,"small":300}`, `small: `},
-		{`{` + ok + `,"big":-1}`, `big: `},
-		{`{` + ok + `,"level":"medium"}`, `level: must be one of "low", "high", not "medium"`},
-		{`{` + ok + `,"label":"blue"}`, `label: must be one of "red", "green", not "blue"`},
-		{`{` + ok + `,"tags":["a","z","b","c"]}`, `tags: must have at most 3 items, not 4; tags[1]: must be one of "a", "b", "c", not "z"`},
-		{`{` + ok + `,"priorities":[1,7]}`, `priorities[1]: must be one of 1, 2, 3, not 7`},
-		{`{` + ok + `,"points":[{"x":1,"y":2},{"x":1}]}`, `points[1]: missing required field "y"`},
-		{`{` + ok + `,"grid":[[1,2],[3]]}`, `grid[1]: must have exactly 2 items, not 1`},
-		{`{` + ok + `,"grid":[[1,2],[3,4],[5,6]]}`, `grid: must have exactly 2 items`},
-		{`{` + ok + `,"counts":{"x":1}}`, `counts.x: key is not an integer`},
-		{`{` + ok + `,"levels":{"a":"loud"}}`, `levels.a: must be one of "low", "high", not "loud"`},
-		{`{` + ok + `,"when":"yesterday"}`, `when: invalid date-time "yesterday"`},
-		{`{` + ok + `,"every":"forever"}`, `every: invalid duration "forever"`},
-		{`{` + ok + `,"data":"!!"}`, `data: invalid base64`},
-		{`{` + ok + `,"token":"nope"}`, `token: token must start with "tok:"`},
-		{`{` + ok + `,"pair":"x"}`, `pair: `},
-		{`{` + ok + `,"quoted":7}`, `quoted: expected string, got number`},
-		{`{` + ok + `,"quoted":"x"}`, `quoted: `},
-		{`{` + ok + `,"nested":{"b":[1]}}`, `nested.b[0]: expected string, got number`},
-		{`{` + ok + `,"nested":{}}`, `nested: missing required field "a"; nested: missing required field "b"`},
-		{`{` + ok + `,"opt_level":"x"}`, `opt_level: must be one of "low", "high", not "x"`},
-		{`{` + ok + `,"flag":null}`, `flag: expected boolean, got null`},
+		{with(`"name":"abcdefghijk"`), `name: must be at most 10 characters long`},
+		{with(`"name":""`), `name: must be at least 1 character long; name: must match the pattern ^[a-z]+$`},
+		{with(`"count":"7"`), `count: expected integer, got string`},
+		{with(`"count":1.5`), `count: `},
+		{with(`"small":300`), `small: `},
+		{with(`"big":-1`), `big: `},
+		{with(`"level":"medium"`), `level: must be one of "low", "high", not "medium"`},
+		{with(`"label":"blue"`), `label: must be one of "red", "green", not "blue"`},
+		{with(`"tags":["a","z","b","c"]`), `tags: must have at most 3 items, not 4; tags[1]: must be one of "a", "b", "c", not "z"`},
+		{with(`"priorities":[1,7]`), `priorities[1]: must be one of 1, 2, 3, not 7`},
+		{with(`"points":[{"x":1,"y":2},{"x":1}]`), `points[1]: missing required field "y"`},
+		{with(`"grid":[[1,2],[3]]`), `grid[1]: must have exactly 2 items, not 1`},
+		{with(`"grid":[[1,2],[3,4],[5,6]]`), `grid: must have exactly 2 items`},
+		{with(`"counts":{"x":1}`), `counts.x: key is not an integer`},
+		{with(`"counts":{"99999999999999999999":1}`), `counts.99999999999999999999: key is out of range`},
+		{with(`"counts":{"1":1,"01":2}`), `counts.01: duplicate key`},
+		{`{` + ok + `,"id":"y"}`, `id: duplicate key`},
+		{with(`"labels":{"a":"x","a":"y"}`), `labels.a: duplicate key`},
+		{with(`"levels":{"a":"loud"}`), `levels.a: must be one of "low", "high", not "loud"`},
+		{with(`"when":"yesterday"`), `when: invalid date-time "yesterday"`},
+		{with(`"every":"forever"`), `every: invalid duration "forever"`},
+		{with(`"data":"!!"`), `data: invalid base64`},
+		{with(`"token":"nope"`), `token: token must start with "tok:"`},
+		{with(`"pair":"x"`), `pair: `},
+		{with(`"quoted":7`), `quoted: expected string, got number`},
+		{with(`"quoted":"x"`), `quoted: `},
+		{with(`"nested":{"b":[1]}`), `nested.b[0]: expected string, got number`},
+		{with(`"nested":{}`), `nested: missing required field "a"; nested: missing required field "b"`},
+		{with(`"opt_level":"x"`), `opt_level: must be one of "low", "high", not "x"`},
+		{with(`"flag":null`), `flag: expected boolean, got null`},
 	} {
 		var v Everything
 		err := mcpDecodeEverything([]byte(tc.in), &v)
@@ -413,8 +432,11 @@ func FuzzMirror(f *testing.F) {
 			// Custom unmarshalers (token, pair) check more than a schema
 			// can, and so do the 64-bit ranges of integers and durations
 			// (schemas leave them out rather than print ±9.2e18 everywhere).
+			// Duplicate keys are refused by decoders, while JSON Schema
+			// validators see only the last of them.
 			custom := strings.Contains(text(res), "token: ") || strings.Contains(text(res), "pair: ") ||
-				strings.Contains(text(res), "invalid duration") || strings.Contains(text(res), "out of range")
+				strings.Contains(text(res), "invalid duration") || strings.Contains(text(res), "out of range") ||
+				strings.Contains(text(res), "duplicate key")
 			if !custom && len(bytes.TrimSpace(data)) > 0 && string(bytes.TrimSpace(data)) != "null" && schema.ValidateInstance(inSchema, data) == nil {
 				t.Fatalf("the input schema accepts what the decoder rejects: %s", text(res))
 			}

@@ -52,7 +52,7 @@ func mcpCallHello(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResu
 }
 
 // mcpMirrorInputSchema is the JSON Schema of the arguments of tool "mirror".
-const mcpMirrorInputSchema = `{"type":"object","properties":{"id":{"type":"string","minLength":1},"created":{"type":"string","format":"date-time"},"name":{"type":"string","description":"Lower-case name","minLength":1,"maxLength":10,"pattern":"^[a-z]+$"},"count":{"type":"integer","minimum":0,"maximum":100,"default":5},"small":{"type":"integer","minimum":-5,"maximum":5},"big":{"type":"integer","minimum":0},"ratio":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1},"temp":{"type":"number","description":"Celsius is a temperature.","minimum":-273.15},"flag":{"type":"boolean"},"quoted":{"type":"string"},"level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is.","default":"low"},"label":{"type":"string","description":"Label is a named string without constants.","enum":["red","green"]},"priorities":{"type":"array","items":{"type":"integer","enum":[1,2,3],"description":"Priority orders work; 1 is the most urgent."}},"tags":{"type":"array","items":{"type":"string","enum":["a","b","c"]},"maxItems":3},"point":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"],"description":"Point is a position on a plane."},"points":{"type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}},"grid":{"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"minItems":2,"maxItems":2},"labels":{"type":"object","additionalProperties":{"type":"string"}},"levels":{"type":"object","additionalProperties":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."}},"counts":{"type":"object","propertyNames":{"pattern":"^-?[0-9]+$"},"additionalProperties":{"type":"integer"}},"when":{"type":"string","format":"date-time"},"every":{"type":["string","integer"],"pattern":"^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$","description":"a duration such as 1h30m or 250ms"},"data":{"type":"string","contentEncoding":"base64","pattern":"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"},"raw":{},"any":{},"token":{"type":"string","description":"Token marshals itself as text."},"pair":{"description":"Pair marshals itself as a JSON array."},"opt":{"type":"string"},"opt_level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."},"matrix":{"type":"array","items":{"type":"array","items":{"type":"number"}}},"nested":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"array","items":{"type":"string"}}},"required":["a","b"]}},"required":["id","name","token","nested"]}`
+const mcpMirrorInputSchema = `{"type":"object","properties":{"id":{"type":"string","minLength":1},"created":{"type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"},"name":{"type":"string","description":"Lower-case name","minLength":1,"maxLength":10,"pattern":"^[a-z]+$"},"count":{"type":"integer","minimum":0,"maximum":100,"default":5},"small":{"type":"integer","minimum":-5,"maximum":5},"big":{"type":"integer","minimum":0},"ratio":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1},"temp":{"type":"number","description":"Celsius is a temperature.","minimum":-273.15},"flag":{"type":"boolean"},"quoted":{"type":"string"},"level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is.","default":"low"},"label":{"type":"string","description":"Label is a named string without constants.","enum":["red","green"]},"priorities":{"type":"array","items":{"type":"integer","enum":[1,2,3],"description":"Priority orders work; 1 is the most urgent."}},"tags":{"type":"array","items":{"type":"string","enum":["a","b","c"]},"maxItems":3},"point":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"],"description":"Point is a position on a plane."},"points":{"type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}},"grid":{"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"minItems":2,"maxItems":2},"labels":{"type":"object","additionalProperties":{"type":"string"}},"levels":{"type":"object","additionalProperties":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."}},"counts":{"type":"object","propertyNames":{"pattern":"^(0|-?[1-9][0-9]*)$"},"additionalProperties":{"type":"integer"}},"when":{"type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"},"every":{"type":["string","integer"],"pattern":"^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$","description":"a duration such as 1h30m or 250ms"},"data":{"type":"string","contentEncoding":"base64","pattern":"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"},"raw":{},"any":{},"token":{"type":"string","description":"Token marshals itself as text."},"pair":{"description":"Pair marshals itself as a JSON array."},"opt":{"type":"string"},"opt_level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."},"matrix":{"type":"array","items":{"type":"array","items":{"type":"number"}}},"nested":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"array","items":{"type":"string"}}},"required":["a","b"]}},"required":["id","name","token","nested"]}`
 
 // mcpMirrorOutputSchema is the JSON Schema of the structured result of tool "mirror".
 const mcpMirrorOutputSchema = `{"type":"object","properties":{"id":{"type":"string","minLength":1},"created":{"type":"string","format":"date-time"},"name":{"type":"string","description":"Lower-case name","minLength":1,"maxLength":10,"pattern":"^[a-z]+$"},"count":{"type":"integer","minimum":0,"maximum":100,"default":5},"small":{"type":"integer","minimum":-5,"maximum":5},"big":{"type":"integer","minimum":0},"ratio":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1},"temp":{"type":"number","description":"Celsius is a temperature.","minimum":-273.15},"flag":{"type":"boolean"},"quoted":{"type":"string"},"level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is.","default":"low"},"label":{"type":"string","description":"Label is a named string without constants.","enum":["red","green"]},"priorities":{"type":"array","items":{"type":"integer","enum":[1,2,3],"description":"Priority orders work; 1 is the most urgent."}},"tags":{"type":"array","items":{"type":"string","enum":["a","b","c"]},"maxItems":3},"point":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"],"description":"Point is a position on a plane."},"points":{"type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}},"grid":{"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"minItems":2,"maxItems":2},"labels":{"type":"object","additionalProperties":{"type":"string"}},"levels":{"type":"object","additionalProperties":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."}},"counts":{"type":"object","propertyNames":{"pattern":"^-?[0-9]+$"},"additionalProperties":{"type":"integer"}},"when":{"type":"string","format":"date-time"},"every":{"type":"integer","description":"a duration in nanoseconds"},"data":{"type":"string","contentEncoding":"base64"},"raw":{},"any":{},"token":{"type":"string","description":"Token marshals itself as text."},"pair":{"description":"Pair marshals itself as a JSON array."},"opt":{"type":"string"},"opt_level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."},"matrix":{"type":"array","items":{"type":["array","null"],"items":{"type":"number"}}},"nested":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":["array","null"],"items":{"type":"string"}}},"required":["a","b"]}},"required":["id","name","token","nested"]}`
@@ -88,7 +88,7 @@ func mcpCallMirror(ctx context.Context, args json.RawMessage) (*runtime.CallTool
 }
 
 // mcpMirrorPtrInputSchema is the JSON Schema of the arguments of tool "mirror_ptr".
-const mcpMirrorPtrInputSchema = `{"type":"object","properties":{"id":{"type":"string","minLength":1},"created":{"type":"string","format":"date-time"},"name":{"type":"string","description":"Lower-case name","minLength":1,"maxLength":10,"pattern":"^[a-z]+$"},"count":{"type":"integer","minimum":0,"maximum":100,"default":5},"small":{"type":"integer","minimum":-5,"maximum":5},"big":{"type":"integer","minimum":0},"ratio":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1},"temp":{"type":"number","description":"Celsius is a temperature.","minimum":-273.15},"flag":{"type":"boolean"},"quoted":{"type":"string"},"level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is.","default":"low"},"label":{"type":"string","description":"Label is a named string without constants.","enum":["red","green"]},"priorities":{"type":"array","items":{"type":"integer","enum":[1,2,3],"description":"Priority orders work; 1 is the most urgent."}},"tags":{"type":"array","items":{"type":"string","enum":["a","b","c"]},"maxItems":3},"point":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"],"description":"Point is a position on a plane."},"points":{"type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}},"grid":{"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"minItems":2,"maxItems":2},"labels":{"type":"object","additionalProperties":{"type":"string"}},"levels":{"type":"object","additionalProperties":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."}},"counts":{"type":"object","propertyNames":{"pattern":"^-?[0-9]+$"},"additionalProperties":{"type":"integer"}},"when":{"type":"string","format":"date-time"},"every":{"type":["string","integer"],"pattern":"^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$","description":"a duration such as 1h30m or 250ms"},"data":{"type":"string","contentEncoding":"base64","pattern":"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"},"raw":{},"any":{},"token":{"type":"string","description":"Token marshals itself as text."},"pair":{"description":"Pair marshals itself as a JSON array."},"opt":{"type":"string"},"opt_level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."},"matrix":{"type":"array","items":{"type":"array","items":{"type":"number"}}},"nested":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"array","items":{"type":"string"}}},"required":["a","b"]}},"required":["id","name","token","nested"]}`
+const mcpMirrorPtrInputSchema = `{"type":"object","properties":{"id":{"type":"string","minLength":1},"created":{"type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"},"name":{"type":"string","description":"Lower-case name","minLength":1,"maxLength":10,"pattern":"^[a-z]+$"},"count":{"type":"integer","minimum":0,"maximum":100,"default":5},"small":{"type":"integer","minimum":-5,"maximum":5},"big":{"type":"integer","minimum":0},"ratio":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1},"temp":{"type":"number","description":"Celsius is a temperature.","minimum":-273.15},"flag":{"type":"boolean"},"quoted":{"type":"string"},"level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is.","default":"low"},"label":{"type":"string","description":"Label is a named string without constants.","enum":["red","green"]},"priorities":{"type":"array","items":{"type":"integer","enum":[1,2,3],"description":"Priority orders work; 1 is the most urgent."}},"tags":{"type":"array","items":{"type":"string","enum":["a","b","c"]},"maxItems":3},"point":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"],"description":"Point is a position on a plane."},"points":{"type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}},"grid":{"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"minItems":2,"maxItems":2},"labels":{"type":"object","additionalProperties":{"type":"string"}},"levels":{"type":"object","additionalProperties":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."}},"counts":{"type":"object","propertyNames":{"pattern":"^(0|-?[1-9][0-9]*)$"},"additionalProperties":{"type":"integer"}},"when":{"type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"},"every":{"type":["string","integer"],"pattern":"^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$","description":"a duration such as 1h30m or 250ms"},"data":{"type":"string","contentEncoding":"base64","pattern":"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"},"raw":{},"any":{},"token":{"type":"string","description":"Token marshals itself as text."},"pair":{"description":"Pair marshals itself as a JSON array."},"opt":{"type":"string"},"opt_level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."},"matrix":{"type":"array","items":{"type":"array","items":{"type":"number"}}},"nested":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"array","items":{"type":"string"}}},"required":["a","b"]}},"required":["id","name","token","nested"]}`
 
 // mcpMirrorPtrOutputSchema is the JSON Schema of the structured result of tool "mirror_ptr".
 const mcpMirrorPtrOutputSchema = `{"type":"object","properties":{"id":{"type":"string","minLength":1},"created":{"type":"string","format":"date-time"},"name":{"type":"string","description":"Lower-case name","minLength":1,"maxLength":10,"pattern":"^[a-z]+$"},"count":{"type":"integer","minimum":0,"maximum":100,"default":5},"small":{"type":"integer","minimum":-5,"maximum":5},"big":{"type":"integer","minimum":0},"ratio":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1},"temp":{"type":"number","description":"Celsius is a temperature.","minimum":-273.15},"flag":{"type":"boolean"},"quoted":{"type":"string"},"level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is.","default":"low"},"label":{"type":"string","description":"Label is a named string without constants.","enum":["red","green"]},"priorities":{"type":"array","items":{"type":"integer","enum":[1,2,3],"description":"Priority orders work; 1 is the most urgent."}},"tags":{"type":"array","items":{"type":"string","enum":["a","b","c"]},"maxItems":3},"point":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"],"description":"Point is a position on a plane."},"points":{"type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}},"grid":{"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"minItems":2,"maxItems":2},"labels":{"type":"object","additionalProperties":{"type":"string"}},"levels":{"type":"object","additionalProperties":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."}},"counts":{"type":"object","propertyNames":{"pattern":"^-?[0-9]+$"},"additionalProperties":{"type":"integer"}},"when":{"type":"string","format":"date-time"},"every":{"type":"integer","description":"a duration in nanoseconds"},"data":{"type":"string","contentEncoding":"base64"},"raw":{},"any":{},"token":{"type":"string","description":"Token marshals itself as text."},"pair":{"description":"Pair marshals itself as a JSON array."},"opt":{"type":"string"},"opt_level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."},"matrix":{"type":"array","items":{"type":["array","null"],"items":{"type":"number"}}},"nested":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":["array","null"],"items":{"type":"string"}}},"required":["a","b"]}},"required":["id","name","token","nested"]}`
@@ -328,10 +328,35 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 		return err
 	}
 	var has0 bool
+	var has1 bool
 	var has2 bool
 	var has3 bool
+	var has4 bool
+	var has5 bool
+	var has6 bool
+	var has7 bool
+	var has8 bool
+	var has9 bool
 	var has10 bool
+	var has11 bool
+	var has12 bool
+	var has13 bool
+	var has14 bool
+	var has15 bool
+	var has16 bool
+	var has17 bool
+	var has18 bool
+	var has19 bool
+	var has20 bool
+	var has21 bool
+	var has22 bool
+	var has23 bool
+	var has24 bool
 	var has25 bool
+	var has26 bool
+	var has27 bool
+	var has28 bool
+	var has29 bool
 	var has30 bool
 	var errs codec.Errors
 	for {
@@ -344,6 +369,9 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 		}
 		switch string(key) {
 		case "id":
+			if has0 {
+				return codec.Duplicate("id")
+			}
 			has0 = true
 			v.Base.ID, err = d.ReadString()
 			if err != nil {
@@ -353,11 +381,18 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				errs.Add("id", "must be at least 1 character long")
 			}
 		case "created":
+			if has1 {
+				return codec.Duplicate("created")
+			}
+			has1 = true
 			v.Base.Created, err = d.ReadTime()
 			if err != nil {
 				return codec.AtField(err, "created")
 			}
 		case "name":
+			if has2 {
+				return codec.Duplicate("name")
+			}
 			has2 = true
 			v.Name, err = d.ReadString()
 			if err != nil {
@@ -373,6 +408,9 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				errs.Addf("name", "must match the pattern %s", mcpPattern1.String())
 			}
 		case "count":
+			if has3 {
+				return codec.Duplicate("count")
+			}
 			has3 = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
@@ -387,6 +425,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				errs.Addf("count", "must be at most 100, not %v", v.Count)
 			}
 		case "small":
+			if has4 {
+				return codec.Duplicate("small")
+			}
+			has4 = true
 			var x0 int64
 			x0, err = d.ReadInt(8)
 			v.Small = int8(x0)
@@ -400,11 +442,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				errs.Addf("small", "must be at most 5, not %v", v.Small)
 			}
 		case "big":
+			if has5 {
+				return codec.Duplicate("big")
+			}
+			has5 = true
 			v.Big, err = d.ReadUint(64)
 			if err != nil {
 				return codec.AtField(err, "big")
 			}
 		case "ratio":
+			if has6 {
+				return codec.Duplicate("ratio")
+			}
+			has6 = true
 			var x0 float64
 			x0, err = d.ReadFloat(32)
 			v.Ratio = float32(x0)
@@ -418,6 +468,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				errs.Addf("ratio", "must be less than 1, not %v", v.Ratio)
 			}
 		case "temp":
+			if has7 {
+				return codec.Duplicate("temp")
+			}
+			has7 = true
 			var x0 float64
 			x0, err = d.ReadFloat(64)
 			v.Temp = Celsius(x0)
@@ -428,11 +482,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				errs.Addf("temp", "must be at least -273.15, not %v", v.Temp)
 			}
 		case "flag":
+			if has8 {
+				return codec.Duplicate("flag")
+			}
+			has8 = true
 			v.Flag, err = d.ReadBool()
 			if err != nil {
 				return codec.AtField(err, "flag")
 			}
 		case "quoted":
+			if has9 {
+				return codec.Duplicate("quoted")
+			}
+			has9 = true
 			var s string
 			if s, err = d.ReadString(); err == nil {
 				var sd codec.Decoder
@@ -448,6 +510,9 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "quoted")
 			}
 		case "level":
+			if has10 {
+				return codec.Duplicate("level")
+			}
 			has10 = true
 			var x0 string
 			x0, err = d.ReadString()
@@ -463,6 +528,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "level")
 			}
 		case "label":
+			if has11 {
+				return codec.Duplicate("label")
+			}
+			has11 = true
 			var x0 string
 			x0, err = d.ReadString()
 			v.Label = Label(x0)
@@ -475,11 +544,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				errs.Add("label", fmt.Sprintf("must be one of \"red\", \"green\", not %q", string(v.Label)))
 			}
 		case "priorities":
+			if has12 {
+				return codec.Duplicate("priorities")
+			}
+			has12 = true
 			err = mcpReadPrioritySlice(d, &v.Priorities)
 			if err != nil {
 				return codec.AtField(err, "priorities")
 			}
 		case "tags":
+			if has13 {
+				return codec.Duplicate("tags")
+			}
+			has13 = true
 			err = mcpReadStringSlice(d, &v.Tags)
 			if err != nil {
 				return codec.AtField(err, "tags")
@@ -495,6 +572,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				}
 			}
 		case "point":
+			if has14 {
+				return codec.Duplicate("point")
+			}
+			has14 = true
 			if d.ReadNull() {
 				v.Point = nil
 			} else {
@@ -506,56 +587,99 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "point")
 			}
 		case "points":
+			if has15 {
+				return codec.Duplicate("points")
+			}
+			has15 = true
 			err = mcpReadPointSlice(d, &v.Points)
 			if err != nil {
 				return codec.AtField(err, "points")
 			}
 		case "grid":
+			if has16 {
+				return codec.Duplicate("grid")
+			}
+			has16 = true
 			err = mcpReadIntArray2Array2(d, &v.Grid)
 			if err != nil {
 				return codec.AtField(err, "grid")
 			}
 		case "labels":
+			if has17 {
+				return codec.Duplicate("labels")
+			}
+			has17 = true
 			err = mcpReadStringStringMap(d, &v.Labels)
 			if err != nil {
 				return codec.AtField(err, "labels")
 			}
 		case "levels":
+			if has18 {
+				return codec.Duplicate("levels")
+			}
+			has18 = true
 			err = mcpReadLabelLevelMap(d, &v.Levels)
 			if err != nil {
 				return codec.AtField(err, "levels")
 			}
 		case "counts":
+			if has19 {
+				return codec.Duplicate("counts")
+			}
+			has19 = true
 			err = mcpReadIntIntMap(d, &v.Counts)
 			if err != nil {
 				return codec.AtField(err, "counts")
 			}
 		case "when":
+			if has20 {
+				return codec.Duplicate("when")
+			}
+			has20 = true
 			v.When, err = d.ReadTime()
 			if err != nil {
 				return codec.AtField(err, "when")
 			}
 		case "every":
+			if has21 {
+				return codec.Duplicate("every")
+			}
+			has21 = true
 			v.Every, err = d.ReadDuration()
 			if err != nil {
 				return codec.AtField(err, "every")
 			}
 		case "data":
+			if has22 {
+				return codec.Duplicate("data")
+			}
+			has22 = true
 			v.Data, err = d.ReadBytes()
 			if err != nil {
 				return codec.AtField(err, "data")
 			}
 		case "raw":
+			if has23 {
+				return codec.Duplicate("raw")
+			}
+			has23 = true
 			v.Raw, err = d.ReadRaw()
 			if err != nil {
 				return codec.AtField(err, "raw")
 			}
 		case "any":
+			if has24 {
+				return codec.Duplicate("any")
+			}
+			has24 = true
 			v.Any, err = d.ReadAny()
 			if err != nil {
 				return codec.AtField(err, "any")
 			}
 		case "token":
+			if has25 {
+				return codec.Duplicate("token")
+			}
 			has25 = true
 			var x0 string
 			if x0, err = d.ReadString(); err == nil {
@@ -565,6 +689,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "token")
 			}
 		case "pair":
+			if has26 {
+				return codec.Duplicate("pair")
+			}
+			has26 = true
 			if d.ReadNull() {
 				v.Pair = nil
 			} else {
@@ -579,6 +707,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "pair")
 			}
 		case "opt":
+			if has27 {
+				return codec.Duplicate("opt")
+			}
+			has27 = true
 			if d.ReadNull() {
 				v.Opt = nil
 			} else {
@@ -590,6 +722,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "opt")
 			}
 		case "opt_level":
+			if has28 {
+				return codec.Duplicate("opt_level")
+			}
+			has28 = true
 			if d.ReadNull() {
 				v.OptLevel = nil
 			} else {
@@ -610,11 +746,18 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "opt_level")
 			}
 		case "matrix":
+			if has29 {
+				return codec.Duplicate("matrix")
+			}
+			has29 = true
 			err = mcpReadFloat64SliceSlice(d, &v.Matrix)
 			if err != nil {
 				return codec.AtField(err, "matrix")
 			}
 		case "nested":
+			if has30 {
+				return codec.Duplicate("nested")
+			}
 			has30 = true
 			err = mcpReadEverythingNested(d, &v.Nested)
 			if err != nil {
@@ -1020,6 +1163,9 @@ func mcpReadSequenceArgs(d *codec.Decoder, v *struct {
 		}
 		switch string(key) {
 		case "n":
+			if has0 {
+				return codec.Duplicate("n")
+			}
 			has0 = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
@@ -1178,12 +1324,18 @@ func mcpReadPoint(d *codec.Decoder, v *Point) error {
 		}
 		switch string(key) {
 		case "x":
+			if has0 {
+				return codec.Duplicate("x")
+			}
 			has0 = true
 			v.X, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "x")
 			}
 		case "y":
+			if has1 {
+				return codec.Duplicate("y")
+			}
 			has1 = true
 			v.Y, err = d.ReadFloat(64)
 			if err != nil {
@@ -1281,6 +1433,9 @@ func mcpReadStringStringMap(d *codec.Decoder, v *map[string]string) error {
 		}
 		name := string(rawKey)
 		k := string(name)
+		if _, dup := out[k]; dup {
+			return codec.Duplicate(name)
+		}
 		var e string
 		e, err = d.ReadString()
 		if err != nil {
@@ -1312,6 +1467,9 @@ func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level) error {
 		}
 		name := string(rawKey)
 		k := Label(name)
+		if _, dup := out[k]; dup {
+			return codec.Duplicate(name)
+		}
 		var e Level
 		var x0 string
 		x0, err = d.ReadString()
@@ -1353,12 +1511,12 @@ func mcpReadIntIntMap(d *codec.Decoder, v *map[int]int) error {
 		name := string(rawKey)
 		n, perr := strconv.ParseInt(name, 10, 64)
 		if perr != nil {
-			return &codec.Error{
-				Msg:  "key is not an integer",
-				Path: name,
-			}
+			return codec.KeyError(name, perr, "an integer")
 		}
 		k := int(n)
+		if _, dup := out[k]; dup {
+			return codec.Duplicate(name)
+		}
 		var e int
 		var x0 int64
 		x0, err = d.ReadInt(0)
@@ -1422,6 +1580,9 @@ func mcpReadEverythingNested(d *codec.Decoder, v *struct {
 		}
 		switch string(key) {
 		case "a":
+			if has0 {
+				return codec.Duplicate("a")
+			}
 			has0 = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
@@ -1430,6 +1591,9 @@ func mcpReadEverythingNested(d *codec.Decoder, v *struct {
 				return codec.AtField(err, "a")
 			}
 		case "b":
+			if has1 {
+				return codec.Duplicate("b")
+			}
 			has1 = true
 			err = mcpReadStringSlice(d, &v.B)
 			if err != nil {

@@ -590,10 +590,35 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 		return err
 	}
 	var has0 bool
+	var has1 bool
 	var has2 bool
 	var has3 bool
+	var has4 bool
+	var has5 bool
+	var has6 bool
+	var has7 bool
+	var has8 bool
+	var has9 bool
 	var has10 bool
+	var has11 bool
+	var has12 bool
+	var has13 bool
+	var has14 bool
+	var has15 bool
+	var has16 bool
+	var has17 bool
+	var has18 bool
+	var has19 bool
+	var has20 bool
+	var has21 bool
+	var has22 bool
+	var has23 bool
+	var has24 bool
 	var has25 bool
+	var has26 bool
+	var has27 bool
+	var has28 bool
+	var has29 bool
 	var has30 bool
 	var errs codec.Errors
 	for {
@@ -606,6 +631,9 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 		}
 		switch string(key) {
 		case "id":
+			if has0 {
+				return codec.Duplicate("id")
+			}
 			has0 = true
 			v.ID, err = d.ReadString()
 			if err != nil {
@@ -615,11 +643,18 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				errs.Add("id", "must be at least 1 character long")
 			}
 		case "created":
+			if has1 {
+				return codec.Duplicate("created")
+			}
+			has1 = true
 			v.Created, err = d.ReadTime()
 			if err != nil {
 				return codec.AtField(err, "created")
 			}
 		case "name":
+			if has2 {
+				return codec.Duplicate("name")
+			}
 			has2 = true
 			v.Name, err = d.ReadString()
 			if err != nil {
@@ -635,6 +670,9 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				errs.Addf("name", "must match the pattern %s", mcpPattern1.String())
 			}
 		case "count":
+			if has3 {
+				return codec.Duplicate("count")
+			}
 			has3 = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
@@ -649,6 +687,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				errs.Addf("count", "must be at most 100, not %v", v.Count)
 			}
 		case "small":
+			if has4 {
+				return codec.Duplicate("small")
+			}
+			has4 = true
 			var x0 int64
 			x0, err = d.ReadInt(8)
 			v.Small = int8(x0)
@@ -662,11 +704,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				errs.Addf("small", "must be at most 5, not %v", v.Small)
 			}
 		case "big":
+			if has5 {
+				return codec.Duplicate("big")
+			}
+			has5 = true
 			v.Big, err = d.ReadUint(64)
 			if err != nil {
 				return codec.AtField(err, "big")
 			}
 		case "ratio":
+			if has6 {
+				return codec.Duplicate("ratio")
+			}
+			has6 = true
 			var x0 float64
 			x0, err = d.ReadFloat(32)
 			v.Ratio = float32(x0)
@@ -680,6 +730,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				errs.Addf("ratio", "must be less than 1, not %v", v.Ratio)
 			}
 		case "temp":
+			if has7 {
+				return codec.Duplicate("temp")
+			}
+			has7 = true
 			var x0 float64
 			x0, err = d.ReadFloat(64)
 			v.Temp = Celsius(x0)
@@ -690,11 +744,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				errs.Addf("temp", "must be at least -273.15, not %v", v.Temp)
 			}
 		case "flag":
+			if has8 {
+				return codec.Duplicate("flag")
+			}
+			has8 = true
 			v.Flag, err = d.ReadBool()
 			if err != nil {
 				return codec.AtField(err, "flag")
 			}
 		case "quoted":
+			if has9 {
+				return codec.Duplicate("quoted")
+			}
+			has9 = true
 			var s string
 			if s, err = d.ReadString(); err == nil {
 				var sd codec.Decoder
@@ -710,6 +772,9 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "quoted")
 			}
 		case "level":
+			if has10 {
+				return codec.Duplicate("level")
+			}
 			has10 = true
 			var x0 string
 			x0, err = d.ReadString()
@@ -725,6 +790,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "level")
 			}
 		case "label":
+			if has11 {
+				return codec.Duplicate("label")
+			}
+			has11 = true
 			var x0 string
 			x0, err = d.ReadString()
 			v.Label = Label(x0)
@@ -737,11 +806,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				errs.Add("label", fmt.Sprintf("must be one of \"red\", \"green\", not %q", string(v.Label)))
 			}
 		case "priorities":
+			if has12 {
+				return codec.Duplicate("priorities")
+			}
+			has12 = true
 			err = mcpReadPrioritySlice(d, &v.Priorities)
 			if err != nil {
 				return codec.AtField(err, "priorities")
 			}
 		case "tags":
+			if has13 {
+				return codec.Duplicate("tags")
+			}
+			has13 = true
 			err = mcpReadStringSlice(d, &v.Tags)
 			if err != nil {
 				return codec.AtField(err, "tags")
@@ -757,6 +834,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				}
 			}
 		case "point":
+			if has14 {
+				return codec.Duplicate("point")
+			}
+			has14 = true
 			if d.ReadNull() {
 				v.Point = nil
 			} else {
@@ -768,62 +849,109 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "point")
 			}
 		case "points":
+			if has15 {
+				return codec.Duplicate("points")
+			}
+			has15 = true
 			err = mcpReadPointSlice(d, &v.Points)
 			if err != nil {
 				return codec.AtField(err, "points")
 			}
 		case "grid":
+			if has16 {
+				return codec.Duplicate("grid")
+			}
+			has16 = true
 			err = mcpReadIntArray2Array2(d, &v.Grid)
 			if err != nil {
 				return codec.AtField(err, "grid")
 			}
 		case "labels":
+			if has17 {
+				return codec.Duplicate("labels")
+			}
+			has17 = true
 			err = mcpReadStringStringMap(d, &v.Labels)
 			if err != nil {
 				return codec.AtField(err, "labels")
 			}
 		case "levels":
+			if has18 {
+				return codec.Duplicate("levels")
+			}
+			has18 = true
 			err = mcpReadLabelLevelMap(d, &v.Levels)
 			if err != nil {
 				return codec.AtField(err, "levels")
 			}
 		case "counts":
+			if has19 {
+				return codec.Duplicate("counts")
+			}
+			has19 = true
 			err = mcpReadIntIntMap(d, &v.Counts)
 			if err != nil {
 				return codec.AtField(err, "counts")
 			}
 		case "when":
+			if has20 {
+				return codec.Duplicate("when")
+			}
+			has20 = true
 			v.When, err = d.ReadTime()
 			if err != nil {
 				return codec.AtField(err, "when")
 			}
 		case "every":
+			if has21 {
+				return codec.Duplicate("every")
+			}
+			has21 = true
 			v.Every, err = d.ReadDuration()
 			if err != nil {
 				return codec.AtField(err, "every")
 			}
 		case "data":
+			if has22 {
+				return codec.Duplicate("data")
+			}
+			has22 = true
 			v.Data, err = d.ReadBytes()
 			if err != nil {
 				return codec.AtField(err, "data")
 			}
 		case "raw":
+			if has23 {
+				return codec.Duplicate("raw")
+			}
+			has23 = true
 			v.Raw, err = d.ReadRaw()
 			if err != nil {
 				return codec.AtField(err, "raw")
 			}
 		case "any":
+			if has24 {
+				return codec.Duplicate("any")
+			}
+			has24 = true
 			v.Any, err = d.ReadAny()
 			if err != nil {
 				return codec.AtField(err, "any")
 			}
 		case "token":
+			if has25 {
+				return codec.Duplicate("token")
+			}
 			has25 = true
 			v.Token, err = d.ReadRaw()
 			if err != nil {
 				return codec.AtField(err, "token")
 			}
 		case "pair":
+			if has26 {
+				return codec.Duplicate("pair")
+			}
+			has26 = true
 			if d.ReadNull() {
 				v.Pair = nil
 			} else {
@@ -835,6 +963,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "pair")
 			}
 		case "opt":
+			if has27 {
+				return codec.Duplicate("opt")
+			}
+			has27 = true
 			if d.ReadNull() {
 				v.Opt = nil
 			} else {
@@ -846,6 +978,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "opt")
 			}
 		case "opt_level":
+			if has28 {
+				return codec.Duplicate("opt_level")
+			}
+			has28 = true
 			if d.ReadNull() {
 				v.OptLevel = nil
 			} else {
@@ -866,11 +1002,18 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "opt_level")
 			}
 		case "matrix":
+			if has29 {
+				return codec.Duplicate("matrix")
+			}
+			has29 = true
 			err = mcpReadFloat64SliceSlice(d, &v.Matrix)
 			if err != nil {
 				return codec.AtField(err, "matrix")
 			}
 		case "nested":
+			if has30 {
+				return codec.Duplicate("nested")
+			}
 			has30 = true
 			err = mcpReadStruct(d, &v.Nested)
 			if err != nil {
@@ -923,6 +1066,9 @@ func mcpReadStringPointMap(d *codec.Decoder, v *map[string]Point) error {
 		}
 		name := string(rawKey)
 		k := string(name)
+		if _, dup := out[k]; dup {
+			return codec.Duplicate(name)
+		}
 		var e Point
 		err = mcpReadPoint(d, &e)
 		if err != nil {
@@ -963,6 +1109,9 @@ func mcpReadSequenceResult(d *codec.Decoder, v *struct {
 		}
 		switch string(key) {
 		case "result":
+			if has0 {
+				return codec.Duplicate("result")
+			}
 			has0 = true
 			err = mcpReadIntSlice(d, &v.Result)
 			if err != nil {
@@ -998,12 +1147,18 @@ func mcpReadPoint(d *codec.Decoder, v *Point) error {
 		}
 		switch string(key) {
 		case "x":
+			if has0 {
+				return codec.Duplicate("x")
+			}
 			has0 = true
 			v.X, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "x")
 			}
 		case "y":
+			if has1 {
+				return codec.Duplicate("y")
+			}
 			has1 = true
 			v.Y, err = d.ReadFloat(64)
 			if err != nil {
@@ -1183,6 +1338,9 @@ func mcpReadStringStringMap(d *codec.Decoder, v *map[string]string) error {
 		}
 		name := string(rawKey)
 		k := string(name)
+		if _, dup := out[k]; dup {
+			return codec.Duplicate(name)
+		}
 		var e string
 		e, err = d.ReadString()
 		if err != nil {
@@ -1214,6 +1372,9 @@ func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level) error {
 		}
 		name := string(rawKey)
 		k := Label(name)
+		if _, dup := out[k]; dup {
+			return codec.Duplicate(name)
+		}
 		var e Level
 		var x0 string
 		x0, err = d.ReadString()
@@ -1255,12 +1416,12 @@ func mcpReadIntIntMap(d *codec.Decoder, v *map[int]int) error {
 		name := string(rawKey)
 		n, perr := strconv.ParseInt(name, 10, 64)
 		if perr != nil {
-			return &codec.Error{
-				Msg:  "key is not an integer",
-				Path: name,
-			}
+			return codec.KeyError(name, perr, "an integer")
 		}
 		k := int(n)
+		if _, dup := out[k]; dup {
+			return codec.Duplicate(name)
+		}
 		var e int
 		var x0 int64
 		x0, err = d.ReadInt(0)
@@ -1324,6 +1485,9 @@ func mcpReadStruct(d *codec.Decoder, v *struct {
 		}
 		switch string(key) {
 		case "a":
+			if has0 {
+				return codec.Duplicate("a")
+			}
 			has0 = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
@@ -1332,6 +1496,9 @@ func mcpReadStruct(d *codec.Decoder, v *struct {
 				return codec.AtField(err, "a")
 			}
 		case "b":
+			if has1 {
+				return codec.Duplicate("b")
+			}
 			has1 = true
 			err = mcpReadStringSlice(d, &v.B)
 			if err != nil {
