@@ -125,7 +125,7 @@ type Options struct {
 	// the argument (or template variable).
 	Prompt, Resource, Arg string
 
-	NameCol, URICol, PromptCol, ResourceCol, ArgCol int
+	NameCol, URICol, PromptCol, ResourceCol, ArgCol, MIMECol int
 }
 
 var directiveKeys = map[string][]string{
@@ -222,7 +222,7 @@ func (d *Directive) Options() (*Options, []*Error) {
 				fail(a.ValueCol, "mime %q is not a MIME type (e.g. image/png)", a.Value)
 				continue
 			}
-			o.MIME = a.Value
+			o.MIME, o.MIMECol = a.Value, a.KeyCol
 		case "uri":
 			o.URI, o.URICol = a.Value, a.ValueCol
 		case "prompt":

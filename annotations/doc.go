@@ -14,6 +14,10 @@
 //	//mcp:tool version=2.0 tags=weather readonly timeout=10s
 //	func Forecast(ctx context.Context, in ForecastArgs) (Report, error)
 //
+// A directive anywhere else (on a type or variable, inside a function, or
+// above a blank line that separates it from the func) is an error rather
+// than silently ignored.
+//
 // The rest of the doc comment is the component's description, which is
 // required: clients show it to the model. Arguments are key=value or bare
 // keys (booleans); a value with spaces is a double-quoted Go string:
@@ -35,7 +39,8 @@
 //	openworld
 //	timeout=10s      bounds each call (a Go duration); an overrun call returns
 //	                 an error result to the client
-//	mime=image/png   MIME type of a []byte result
+//	mime=image/png   MIME type of a []byte result (an error on any other
+//	                 result: content items carry their own)
 //
 // //mcp:resource keys: uri (required), name, version, title, tags, mime. A
 // uri holding {variables} is an RFC 6570 URI template; each variable is
@@ -105,7 +110,9 @@
 //	maxItems=N
 //	pattern=RE       regular expression a string must match (RE2 syntax)
 //	enum=a|b|c       allowed values
-//	default=V        value used when the argument is absent
+//	default=V        value used when the argument is absent; checked
+//	                 against the field's type (RFC 3339 for time.Time, Go
+//	                 duration syntax for time.Duration)
 //	format=F         JSON Schema format (date-time, date, email, uri, uuid, ...)
 //	examples=a|b     example values
 //	deprecated       marks the field deprecated

@@ -82,6 +82,9 @@ func (p *loader) funcDecl(m *model.Package, fd *ast.FuncDecl) {
 		if p.signature(fd, sig, fn, "tool", name, 1) {
 			t.Input = p.inputStruct(fn, "tool", name, false)
 			p.toolResult(fn, t)
+			if opts.MIME != "" && (fn.Result == nil || fn.Result.Kind != model.ResultBytes) {
+				p.errorf(at(opts.MIMECol), "tool %q: mime applies only to a []byte result; %s", name, mimeAdvice(fn))
+			}
 		}
 		m.Tools = append(m.Tools, t)
 	case "resource":
@@ -365,15 +368,26 @@ func (p *loader) toolResult(fn *model.Func, t *model.Tool) {
 		}
 		return
 	}
-	if t.MIME != "" {
-		p.errorf(t.Pos, "tool %q: mime applies only to a []byte result", t.Name)
-	}
 	if b, ok := rt.(*types.Basic); ok && b.Kind() == types.String {
 		r.Kind = model.ResultString
 		return
 	}
 	r.Kind = model.ResultStructured
 	r.Type = p.convert(rt, fn.Pos)
+}
+
+// mimeAdvice says where the MIME type of a tool's output comes from
+// instead, for the error on a mime key that cannot apply.
+func mimeAdvice(fn *model.Func) string {
+	switch {
+	case fn.Result == nil:
+		return fn.Name + " returns only an error"
+	case fn.Result.Kind == model.ResultContent || fn.Result.Kind == model.ResultFull:
+		return "the content items " + fn.Name + " returns carry their own MIME types"
+	case fn.Result.Kind == model.ResultString:
+		return fn.Name + " returns a string, which is sent as text"
+	}
+	return fn.Name + " returns " + fn.Result.GoType + ", which is sent as JSON"
 }
 
 func (p *loader) resourceResult(fn *model.Func, res *model.Resource) {

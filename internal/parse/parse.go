@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mcpgen/mcpgen/annotations"
 	"github.com/mcpgen/mcpgen/internal/model"
 	"golang.org/x/tools/go/packages"
 )
@@ -217,6 +218,7 @@ func (p *loader) loadPackage(pkg *packages.Package) *model.Package {
 			continue
 		}
 		p.indexFile(f)
+		p.strayDirectives(f)
 		for _, decl := range f.Decls {
 			switch d := decl.(type) {
 			case *ast.FuncDecl:
@@ -279,6 +281,52 @@ func isGenerated(f *ast.File) bool {
 		}
 	}
 	return false
+}
+
+// strayDirectives reports mcp directives that are not in the doc comment
+// of a function, where they would otherwise be silently ignored.
+func (p *loader) strayDirectives(f *ast.File) {
+	attached := map[*ast.CommentGroup]string{}
+	for _, decl := range f.Decls {
+		switch d := decl.(type) {
+		case *ast.FuncDecl:
+			attached[d.Doc] = ""
+		case *ast.GenDecl:
+			what := d.Tok.String() + " declaration"
+			attached[d.Doc] = what
+			for _, spec := range d.Specs {
+				switch sp := spec.(type) {
+				case *ast.TypeSpec:
+					attached[sp.Doc] = "type " + sp.Name.Name
+					if len(d.Specs) == 1 {
+						attached[d.Doc] = "type " + sp.Name.Name
+					}
+				case *ast.ValueSpec:
+					attached[sp.Doc] = what
+				}
+			}
+		}
+	}
+	for _, g := range f.Comments {
+		what, ok := attached[g]
+		if ok && what == "" {
+			continue // a function's doc comment: funcDecl reads it
+		}
+		for _, c := range g.List {
+			if !strings.HasPrefix(c.Text, annotations.Prefix) {
+				continue
+			}
+			kind := strings.TrimPrefix(c.Text, annotations.Prefix)
+			if i := strings.IndexAny(kind, " \t"); i >= 0 {
+				kind = kind[:i]
+			}
+			if ok {
+				p.errorf(p.position(c.Slash), "//mcp:%s on %s: components are package-level functions", kind, what)
+			} else {
+				p.errorf(p.position(c.Slash), "//mcp:%s is not in a function's doc comment and would be ignored: put it in the comment directly above the func, with no blank line between", kind)
+			}
+		}
+	}
 }
 
 // indexFile records struct fields' AST (for tag positions and doc

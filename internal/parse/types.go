@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mcpgen/mcpgen/annotations"
 	"github.com/mcpgen/mcpgen/internal/model"
@@ -534,7 +535,19 @@ func literal(t *model.Type, v string) (string, error) {
 		t = t.Elem
 	}
 	switch t.Kind {
-	case model.String, model.Time, model.Duration:
+	case model.Time:
+		if _, err := time.Parse(time.RFC3339, v); err != nil {
+			return "", fmt.Errorf("not an RFC 3339 date-time (e.g. 2006-01-02T15:04:05Z)")
+		}
+		b, _ := json.Marshal(v)
+		return string(b), nil
+	case model.Duration:
+		if _, err := time.ParseDuration(v); err != nil {
+			return "", fmt.Errorf("not a duration (e.g. 1h30m, 250ms)")
+		}
+		b, _ := json.Marshal(v)
+		return string(b), nil
+	case model.String:
 		b, _ := json.Marshal(v)
 		return string(b), nil
 	case model.Bool:
