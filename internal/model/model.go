@@ -72,6 +72,9 @@ type Completion struct {
 	WithArgs bool
 	Func     *Func
 	Pos      Pos
+	// TargetPos and ArgPos locate the prompt= or resource= value and the
+	// arg= value in the directive, for errors about them.
+	TargetPos, ArgPos Pos
 }
 
 // Hints are the MCP tool annotations. A nil pointer means "not stated", so

@@ -110,7 +110,8 @@ func (p *loader) funcDecl(m *model.Package, fd *ast.FuncDecl) {
 // func(ctx context.Context, value string[, args map[string]string]) ([]string, error).
 func (p *loader) completion(m *model.Package, fd *ast.FuncDecl, sig *types.Signature, opts *annotations.Options, at func(int) model.Pos) {
 	c := &model.Completion{Prompt: opts.Prompt, Resource: opts.Resource, Arg: opts.Arg,
-		Func: &model.Func{Name: fd.Name.Name, Pos: p.position(fd.Name.Pos()), Context: true, Error: true}, Pos: at(0)}
+		Func: &model.Func{Name: fd.Name.Name, Pos: p.position(fd.Name.Pos()), Context: true, Error: true}, Pos: at(0),
+		TargetPos: at(max(opts.PromptCol, opts.ResourceCol)), ArgPos: at(opts.ArgCol)}
 	const want = "func(ctx context.Context, value string) ([]string, error), optionally with args map[string]string after value"
 	params, res := sig.Params(), sig.Results()
 	ok := params.Len() >= 2 && params.Len() <= 3 && isContext(params.At(0).Type()) && isPlainString(params.At(1).Type())
@@ -163,7 +164,7 @@ func (p *loader) checkCompletions(m *model.Package) {
 				}
 			}
 			if found == nil {
-				p.errorf(c.Pos, "//mcp:complete: no prompt %q in package %s", c.Prompt, m.Name)
+				p.errorf(c.TargetPos, "//mcp:complete: no prompt %q in package %s", c.Prompt, m.Name)
 				continue
 			}
 			var names []string
@@ -171,7 +172,7 @@ func (p *loader) checkCompletions(m *model.Package) {
 				names = append(names, a.Name)
 			}
 			if !slices.Contains(names, c.Arg) {
-				p.errorf(c.Pos, "//mcp:complete: prompt %q has no argument %q (it has: %s)", c.Prompt, c.Arg, strings.Join(names, ", "))
+				p.errorf(c.ArgPos, "//mcp:complete: prompt %q has no argument %q (it has: %s)", c.Prompt, c.Arg, strings.Join(names, ", "))
 			}
 			continue
 		}
@@ -182,7 +183,7 @@ func (p *loader) checkCompletions(m *model.Package) {
 			}
 		}
 		if found == nil {
-			p.errorf(c.Pos, "//mcp:complete: no resource template %q in package %s", c.Resource, m.Name)
+			p.errorf(c.TargetPos, "//mcp:complete: no resource template %q in package %s", c.Resource, m.Name)
 			continue
 		}
 		var names []string
@@ -190,7 +191,7 @@ func (p *loader) checkCompletions(m *model.Package) {
 			names = append(names, v.Name)
 		}
 		if !slices.Contains(names, c.Arg) {
-			p.errorf(c.Pos, "//mcp:complete: resource template %q has no variable %q (it has: %s)", c.Resource, c.Arg, strings.Join(names, ", "))
+			p.errorf(c.ArgPos, "//mcp:complete: resource template %q has no variable %q (it has: %s)", c.Resource, c.Arg, strings.Join(names, ", "))
 		}
 	}
 }
@@ -508,7 +509,9 @@ func (p *loader) resourceTemplate(r *model.Resource, uriPos model.Pos) {
 			}
 		}
 		if idx < 0 {
-			p.errorf(uriPos, "resource %q: URI variable {%s} is not bound to a parameter of %s", r.URI, name, fn.Name)
+			at := uriPos
+			at.Col += varOffset(r.URI, name)
+			p.errorf(at, "resource %q: URI variable {%s} is not bound to a parameter of %s", r.URI, name, fn.Name)
 			continue
 		}
 		bound[name] = true
@@ -529,6 +532,36 @@ func (p *loader) resourceTemplate(r *model.Resource, uriPos model.Pos) {
 			}
 		}
 	}
+}
+
+// varOffset returns the byte offset of variable name in an RFC 6570
+// template, or 0 if it cannot be found.
+func varOffset(tmpl, name string) int {
+	for i := 0; i < len(tmpl); i++ {
+		if tmpl[i] != '{' {
+			continue
+		}
+		end := strings.IndexByte(tmpl[i:], '}')
+		if end < 0 {
+			return 0
+		}
+		start := i + 1
+		if start < i+end && strings.IndexByte("+#./;?&", tmpl[start]) >= 0 {
+			start++
+		}
+		for _, spec := range strings.Split(tmpl[start:i+end], ",") {
+			v := strings.TrimSuffix(spec, "*")
+			if j := strings.IndexByte(v, ':'); j >= 0 {
+				v = v[:j]
+			}
+			if v == name {
+				return start
+			}
+			start += len(spec) + 1
+		}
+		i += end
+	}
+	return 0
 }
 
 // templateOps maps each variable of an RFC 6570 template to the operator
