@@ -112,7 +112,8 @@
 //	enum=a|b|c       allowed values
 //	default=V        value used when the argument is absent; checked
 //	                 against the field's type (RFC 3339 for time.Time, Go
-//	                 duration syntax for time.Duration)
+//	                 duration syntax for time.Duration) and against its
+//	                 own min/max/length/pattern/enum
 //	format=F         JSON Schema format (date-time, date, email, uri, uuid, ...)
 //	examples=a|b     example values
 //	deprecated       marks the field deprecated

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mcpgen/mcpgen/annotations"
 	"github.com/mcpgen/mcpgen/internal/model"
@@ -407,6 +408,7 @@ func (p *loader) constraints(f *model.Field, tag string, tagPos model.Pos) bool 
 	numeric := base.Kind == model.Int || base.Kind == model.Uint || base.Kind == model.Float
 	stringy := base.Kind == model.String
 	listy := base.Kind == model.Slice || base.Kind == model.Array
+	var defaultArg annotations.Arg
 	for _, a := range items {
 		if !a.HasValue && a.Key != "deprecated" && a.Key != "required" {
 			fail(a, "%s needs a value (%s=...)", a.Key, a.Key)
@@ -518,8 +520,13 @@ func (p *loader) constraints(f *model.Field, tag string, tagPos model.Pos) bool 
 			case "examples":
 				c.Examples = lits
 			case "default":
-				c.Default = lits[0]
+				c.Default, defaultArg = lits[0], a
 			}
+		}
+	}
+	if c.Default != "" && ok {
+		if msg := defaultViolation(c, base); msg != "" {
+			fail(defaultArg, "default %s %s", defaultArg.Value, msg)
 		}
 	}
 	if c.Min != nil && c.Max != nil && *c.Min > *c.Max {
@@ -527,6 +534,47 @@ func (p *loader) constraints(f *model.Field, tag string, tagPos model.Pos) bool 
 		ok = false
 	}
 	return ok
+}
+
+// defaultViolation says how a field's default breaks the field's own
+// constraints, or returns "". A default is what the function receives when
+// the argument is absent, so it must be a value the client could send.
+func defaultViolation(c *model.Constraints, t *model.Type) string {
+	if len(c.Enum) > 0 && !contains(c.Enum, c.Default) {
+		return "is not one of the enum values"
+	}
+	switch t.Kind {
+	case model.Int, model.Uint, model.Float:
+		v, err := strconv.ParseFloat(c.Default, 64)
+		if err != nil {
+			return ""
+		}
+		switch {
+		case c.Min != nil && v < *c.Min:
+			return "is less than min " + c.MinLit
+		case c.Max != nil && v > *c.Max:
+			return "is greater than max " + c.MaxLit
+		case c.ExclusiveMin != nil && v <= *c.ExclusiveMin:
+			return "is not greater than exclusiveMin " + c.ExclusiveMinLit
+		case c.ExclusiveMax != nil && v >= *c.ExclusiveMax:
+			return "is not less than exclusiveMax " + c.ExclusiveMaxLit
+		}
+	case model.String:
+		var v string
+		if json.Unmarshal([]byte(c.Default), &v) != nil {
+			return ""
+		}
+		n := utf8.RuneCountInString(v)
+		switch {
+		case c.MinLength != nil && n < *c.MinLength:
+			return fmt.Sprintf("is shorter than minLength %d", *c.MinLength)
+		case c.MaxLength != nil && n > *c.MaxLength:
+			return fmt.Sprintf("is longer than maxLength %d", *c.MaxLength)
+		case c.Pattern != "" && !regexp.MustCompile(c.Pattern).MatchString(v):
+			return "does not match the pattern " + c.Pattern
+		}
+	}
+	return ""
 }
 
 // literal converts a tag value to a JSON literal of type t.
