@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mcpgen/mcpgen/internal/cli"
@@ -97,7 +98,12 @@ func session(ctx context.Context, f *targetFlags, spec string, command []string,
 		if p.Logger != "" {
 			logger = " " + p.Logger
 		}
-		fmt.Fprintf(os.Stderr, "[%s%s] %v\n", p.Level, logger, p.Data)
+		line := fmt.Sprintf("[%s%s] %v", p.Level, logger, p.Data)
+		if progress != nil {
+			progress.message(line)
+		} else {
+			fmt.Fprintln(os.Stderr, line)
+		}
 	}}
 	if progress != nil {
 		h.Progress = progress.update
@@ -108,6 +114,7 @@ func session(ctx context.Context, f *targetFlags, spec string, command []string,
 // progressPrinter shows progress as a bar on a terminal and as lines
 // otherwise.
 type progressPrinter struct {
+	mu       sync.Mutex
 	w        io.Writer
 	terminal bool
 	drawn    bool
@@ -122,6 +129,8 @@ func newProgress() *progressPrinter {
 }
 
 func (p *progressPrinter) update(n *mcp.ProgressNotificationParams) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if !p.terminal {
 		if n.Total > 0 {
 			fmt.Fprintf(p.w, "progress %g/%g %s\n", n.Progress, n.Total, n.Message)
@@ -141,9 +150,25 @@ func (p *progressPrinter) update(n *mcp.ProgressNotificationParams) {
 	p.drawn = true
 }
 
+// message writes a line of its own; a drawn bar is cleared first and comes
+// back with the next update.
+func (p *progressPrinter) message(line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.drawn = false
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+// done ends a drawn bar's line, so that what follows starts on its own.
 func (p *progressPrinter) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.drawn {
 		fmt.Fprintln(p.w)
+		p.drawn = false
 	}
 }
 
