@@ -108,7 +108,7 @@ func mcpReadSearchArgs(d *codec.Decoder, v *SearchArgs) error {
 				return codec.Duplicate("tags")
 			}
 			has2 = true
-			err = mcpReadStringSlice(d, &v.Tags)
+			err = codec.ReadStrings(d, &v.Tags)
 			if err != nil {
 				return codec.AtField(err, "tags")
 			}
@@ -163,35 +163,6 @@ func mcpWriteSearchResult(b []byte, v *SearchResult) ([]byte, error) {
 	}
 	b = append(b, '}')
 	return b, nil
-}
-
-// mcpReadStringSlice reads a JSON array (or null) into v.
-func mcpReadStringSlice(d *codec.Decoder, v *[]string) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := []string{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
-		var e string
-		e, err = d.ReadString()
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
-	return nil
 }
 
 // mcpWriteHit appends the JSON encoding of *v to b, as encoding/json would.

@@ -251,7 +251,7 @@ func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs) error {
 				return codec.Duplicate("cities")
 			}
 			has0 = true
-			err = mcpReadStringSlice(d, &v.Cities)
+			err = codec.ReadStrings(d, &v.Cities)
 			if err != nil {
 				return codec.AtField(err, "cities")
 			}
@@ -602,35 +602,6 @@ func mcpWriteCityInfo(b []byte, v *CityInfo) ([]byte, error) {
 	b = append(b, ']')
 	b = append(b, '}')
 	return b, nil
-}
-
-// mcpReadStringSlice reads a JSON array (or null) into v.
-func mcpReadStringSlice(d *codec.Decoder, v *[]string) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := []string{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
-		var e string
-		e, err = d.ReadString()
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
-	return nil
 }
 
 // mcpWriteCityDayReport appends the JSON encoding of *v to b, as encoding/json would.

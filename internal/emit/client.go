@@ -310,7 +310,7 @@ func (c *clientGen) decodeResult(fn *model.Func, what string, out *model.Type) [
 	}
 	if target.Kind == model.Struct || target.Kind == model.Map {
 		return append(code,
-			jen.If(jen.Err().Op(":=").Id(c.reader(target)).Call(jen.Op("&").Id("d"), dst), jen.Err().Op("!=").Nil()).Block(fail()...),
+			jen.If(jen.Err().Op(":=").Add(c.reader(target)).Call(jen.Op("&").Id("d"), dst), jen.Err().Op("!=").Nil()).Block(fail()...),
 			jen.Return(jen.Id("out"), jen.Nil()))
 	}
 	// Non-object results arrive wrapped as {"result": ...}.
@@ -319,7 +319,7 @@ func (c *clientGen) decodeResult(fn *model.Func, what string, out *model.Type) [
 	c.hints[typeKey(wrap)] = fn.Name + "_result"
 	return append(code,
 		jen.Var().Id("w").Add(c.goType(wrap)),
-		jen.If(jen.Err().Op(":=").Id(c.reader(wrap)).Call(jen.Op("&").Id("d"), jen.Op("&").Id("w")), jen.Err().Op("!=").Nil()).Block(fail()...),
+		jen.If(jen.Err().Op(":=").Add(c.reader(wrap)).Call(jen.Op("&").Id("d"), jen.Op("&").Id("w")), jen.Err().Op("!=").Nil()).Block(fail()...),
 		jen.Op("*").Add(dst).Op("=").Id("w").Dot("Result"),
 		jen.Return(jen.Id("out"), jen.Nil()))
 }

@@ -109,19 +109,24 @@ func (g *gen) decoder(t *model.Type) string {
 			),
 			jen.Var().Id("d").Qual(codecPkg, "Decoder"),
 			jen.Id("d").Dot("Reset").Call(jen.Id("data")),
-			jen.If(jen.Err().Op(":=").Id(read).Call(jen.Op("&").Id("d"), jen.Id("v")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			jen.If(jen.Err().Op(":=").Add(read).Call(jen.Op("&").Id("d"), jen.Id("v")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 			jen.Return(jen.Id("d").Dot("End").Call()),
 		)
 	})
 	return id
 }
 
-// reader returns the name of the function reading a value of composite
-// type t (struct, slice, array or map): func(d *codec.Decoder, v *T) error.
-func (g *gen) reader(t *model.Type) string {
+// reader returns the function reading a value of composite type t
+// (struct, slice, array or map): func(d *codec.Decoder, v *T) error. Unnamed
+// slices and maps of plain scalars use runtime/codec's shared readers; the
+// rest get a generated function.
+func (g *gen) reader(t *model.Type) *jen.Statement {
+	if name := sharedReader(t); name != "" {
+		return jen.Qual(codecPkg, name)
+	}
 	key := "read " + typeKey(t)
 	if id, ok := g.funcs[key]; ok {
-		return id
+		return jen.Id(id)
 	}
 	id := g.names.get("read_" + g.typeBase(t))
 	g.funcs[key] = id
@@ -143,7 +148,41 @@ func (g *gen) reader(t *model.Type) string {
 		g.f.Commentf("%s reads %s.", id, doc)
 		g.f.Func().Id(id).Params(jen.Id("d").Op("*").Qual(codecPkg, "Decoder"), jen.Id("v").Op("*").Add(g.goType(t))).Error().Block(body...)
 	})
-	return id
+	return jen.Id(id)
+}
+
+// sharedReader names runtime/codec's reader for t, or returns "" when t
+// needs a generated one.
+func sharedReader(t *model.Type) string {
+	if t.Named() || (t.Kind != model.Slice && t.Kind != model.Map) {
+		return ""
+	}
+	if t.Kind == model.Map && (t.Key.Kind != model.String || t.Key.Named()) {
+		return ""
+	}
+	e := t.Elem
+	if e.Named() {
+		return ""
+	}
+	var elem string
+	switch {
+	case e.Kind == model.String:
+		elem = "String"
+	case e.Kind == model.Bool:
+		elem = "Bool"
+	case e.Kind == model.Int && e.Bits == 0:
+		elem = "Int"
+	case e.Kind == model.Int && e.Bits == 64:
+		elem = "Int64"
+	case e.Kind == model.Float && e.Bits == 64:
+		elem = "Float64"
+	default:
+		return ""
+	}
+	if t.Kind == model.Map {
+		return "Read" + elem + "Map"
+	}
+	return "Read" + elem + "s"
 }
 
 // readValue returns statements that read a value of type t from decoder
@@ -205,7 +244,7 @@ func (g *gen) readValue(dec string, dst *jen.Statement, t *model.Type, depth int
 		inner := []jen.Code{jen.Id(p).Op(":=").New(g.goType(t.Elem))}
 		switch t.Elem.Kind {
 		case model.Struct, model.Slice, model.Array, model.Map:
-			inner = append(inner, jen.Err().Op("=").Id(g.reader(t.Elem)).Call(d(), jen.Id(p)))
+			inner = append(inner, jen.Err().Op("=").Add(g.reader(t.Elem)).Call(d(), jen.Id(p)))
 		case model.Marshaler:
 			inner = append(inner, g.readValue(dec, jen.Id(p), t.Elem, depth+1)...)
 		default:
@@ -214,7 +253,7 @@ func (g *gen) readValue(dec string, dst *jen.Statement, t *model.Type, depth int
 		inner = append(inner, dst.Clone().Op("=").Id(p))
 		return []jen.Code{jen.If(d().Dot("ReadNull").Call()).Block(dst.Clone().Op("=").Nil()).Else().Block(inner...)}
 	case model.Struct, model.Slice, model.Array, model.Map:
-		return []jen.Code{jen.Err().Op("=").Id(g.reader(t)).Call(d(), jen.Op("&").Add(dst.Clone()))}
+		return []jen.Code{jen.Err().Op("=").Add(g.reader(t)).Call(d(), jen.Op("&").Add(dst.Clone()))}
 	default:
 		g.fail("internal error: cannot decode %v", t.Kind)
 		return nil
@@ -531,7 +570,11 @@ func (g *gen) readMap(t *model.Type) []jen.Code {
 	var key []jen.Code
 	switch t.Key.Kind {
 	case model.String:
-		key = []jen.Code{jen.Id("k").Op(":=").Add(g.goType(t.Key)).Call(jen.Id("name"))}
+		if t.Key.Named() {
+			key = []jen.Code{jen.Id("k").Op(":=").Add(g.goType(t.Key)).Call(jen.Id("name"))}
+		} else {
+			key = []jen.Code{jen.Id("k").Op(":=").Id("name")}
+		}
 	case model.Int, model.Uint:
 		parse, what := "ParseInt", "an integer"
 		if t.Key.Kind == model.Uint {

@@ -195,7 +195,7 @@ func mcpReadEchoed(d *codec.Decoder, v *Echoed) error {
 				return codec.Duplicate("tags")
 			}
 			has1 = true
-			err = mcpReadStringSlice(d, &v.Tags)
+			err = codec.ReadStrings(d, &v.Tags)
 			if err != nil {
 				return codec.AtField(err, "tags")
 			}
@@ -225,33 +225,4 @@ func mcpWriteRenameArgs(b []byte, v *RenameArgs) ([]byte, error) {
 	b = codec.AppendString(b, v.To)
 	b = append(b, '}')
 	return b, nil
-}
-
-// mcpReadStringSlice reads a JSON array (or null) into v.
-func mcpReadStringSlice(d *codec.Decoder, v *[]string) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := []string{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
-		var e string
-		e, err = d.ReadString()
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
-	return nil
 }

@@ -557,7 +557,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.Duplicate("tags")
 			}
 			has13 = true
-			err = mcpReadStringSlice(d, &v.Tags)
+			err = codec.ReadStrings(d, &v.Tags)
 			if err != nil {
 				return codec.AtField(err, "tags")
 			}
@@ -609,7 +609,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.Duplicate("labels")
 			}
 			has17 = true
-			err = mcpReadStringStringMap(d, &v.Labels)
+			err = codec.ReadStringMap(d, &v.Labels)
 			if err != nil {
 				return codec.AtField(err, "labels")
 			}
@@ -1277,35 +1277,6 @@ func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority) error {
 	return nil
 }
 
-// mcpReadStringSlice reads a JSON array (or null) into v.
-func mcpReadStringSlice(d *codec.Decoder, v *[]string) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := []string{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
-		var e string
-		e, err = d.ReadString()
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
-	return nil
-}
-
 // mcpReadPoint reads a JSON object into v, validating each field's constraints.
 func mcpReadPoint(d *codec.Decoder, v *Point) error {
 	if err := d.BeginObject(); err != nil {
@@ -1413,40 +1384,6 @@ func mcpReadIntArray2Array2(d *codec.Decoder, v *[2][2]int) error {
 	return nil
 }
 
-// mcpReadStringStringMap reads a JSON object (or null) into v.
-func mcpReadStringStringMap(d *codec.Decoder, v *map[string]string) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginObject(); err != nil {
-		return err
-	}
-	out := map[string]string{}
-	for {
-		rawKey, ok, err := d.NextKey()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		name := string(rawKey)
-		k := string(name)
-		if _, dup := out[k]; dup {
-			return codec.Duplicate(name)
-		}
-		var e string
-		e, err = d.ReadString()
-		if err != nil {
-			return codec.AtField(err, name)
-		}
-		out[k] = e
-	}
-	*v = out
-	return nil
-}
-
 // mcpReadLabelLevelMap reads a JSON object (or null) into v.
 func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level) error {
 	if d.ReadNull() {
@@ -1549,7 +1486,7 @@ func mcpReadFloat64SliceSlice(d *codec.Decoder, v *[][]float64) error {
 			break
 		}
 		var e []float64
-		err = mcpReadFloat64Slice(d, &e)
+		err = codec.ReadFloat64s(d, &e)
 		if err != nil {
 			return codec.AtIndex(err, i)
 		}
@@ -1595,7 +1532,7 @@ func mcpReadEverythingNested(d *codec.Decoder, v *struct {
 				return codec.Duplicate("b")
 			}
 			has1 = true
-			err = mcpReadStringSlice(d, &v.B)
+			err = codec.ReadStrings(d, &v.B)
 			if err != nil {
 				return codec.AtField(err, "b")
 			}
@@ -1641,35 +1578,6 @@ func mcpReadIntArray2(d *codec.Decoder, v *[2]int) error {
 	if i != 2 {
 		return &codec.Error{Msg: fmt.Sprintf("must have exactly 2 items, not %d", i)}
 	}
-	return nil
-}
-
-// mcpReadFloat64Slice reads a JSON array (or null) into v.
-func mcpReadFloat64Slice(d *codec.Decoder, v *[]float64) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := []float64{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
-		var e float64
-		e, err = d.ReadFloat(64)
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
 	return nil
 }
 

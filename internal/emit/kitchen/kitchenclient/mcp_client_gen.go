@@ -819,7 +819,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.Duplicate("tags")
 			}
 			has13 = true
-			err = mcpReadStringSlice(d, &v.Tags)
+			err = codec.ReadStrings(d, &v.Tags)
 			if err != nil {
 				return codec.AtField(err, "tags")
 			}
@@ -871,7 +871,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.Duplicate("labels")
 			}
 			has17 = true
-			err = mcpReadStringStringMap(d, &v.Labels)
+			err = codec.ReadStringMap(d, &v.Labels)
 			if err != nil {
 				return codec.AtField(err, "labels")
 			}
@@ -1065,7 +1065,7 @@ func mcpReadStringPointMap(d *codec.Decoder, v *map[string]Point) error {
 			break
 		}
 		name := string(rawKey)
-		k := string(name)
+		k := name
 		if _, dup := out[k]; dup {
 			return codec.Duplicate(name)
 		}
@@ -1113,7 +1113,7 @@ func mcpReadSequenceResult(d *codec.Decoder, v *struct {
 				return codec.Duplicate("result")
 			}
 			has0 = true
-			err = mcpReadIntSlice(d, &v.Result)
+			err = codec.ReadInts(d, &v.Result)
 			if err != nil {
 				return codec.AtField(err, "result")
 			}
@@ -1232,35 +1232,6 @@ func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority) error {
 	return nil
 }
 
-// mcpReadStringSlice reads a JSON array (or null) into v.
-func mcpReadStringSlice(d *codec.Decoder, v *[]string) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := []string{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
-		var e string
-		e, err = d.ReadString()
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
-	return nil
-}
-
 // mcpReadPointSlice reads a JSON array (or null) into v.
 func mcpReadPointSlice(d *codec.Decoder, v *[]Point) error {
 	if d.ReadNull() {
@@ -1315,40 +1286,6 @@ func mcpReadIntArray2Array2(d *codec.Decoder, v *[2][2]int) error {
 	if i != 2 {
 		return &codec.Error{Msg: fmt.Sprintf("must have exactly 2 items, not %d", i)}
 	}
-	return nil
-}
-
-// mcpReadStringStringMap reads a JSON object (or null) into v.
-func mcpReadStringStringMap(d *codec.Decoder, v *map[string]string) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginObject(); err != nil {
-		return err
-	}
-	out := map[string]string{}
-	for {
-		rawKey, ok, err := d.NextKey()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		name := string(rawKey)
-		k := string(name)
-		if _, dup := out[k]; dup {
-			return codec.Duplicate(name)
-		}
-		var e string
-		e, err = d.ReadString()
-		if err != nil {
-			return codec.AtField(err, name)
-		}
-		out[k] = e
-	}
-	*v = out
 	return nil
 }
 
@@ -1454,7 +1391,7 @@ func mcpReadFloat64SliceSlice(d *codec.Decoder, v *[][]float64) error {
 			break
 		}
 		var e []float64
-		err = mcpReadFloat64Slice(d, &e)
+		err = codec.ReadFloat64s(d, &e)
 		if err != nil {
 			return codec.AtIndex(err, i)
 		}
@@ -1500,7 +1437,7 @@ func mcpReadStruct(d *codec.Decoder, v *struct {
 				return codec.Duplicate("b")
 			}
 			has1 = true
-			err = mcpReadStringSlice(d, &v.B)
+			err = codec.ReadStrings(d, &v.B)
 			if err != nil {
 				return codec.AtField(err, "b")
 			}
@@ -1517,37 +1454,6 @@ func mcpReadStruct(d *codec.Decoder, v *struct {
 		errs.Add("", "missing required field \"b\"")
 	}
 	return errs.Err()
-}
-
-// mcpReadIntSlice reads a JSON array (or null) into v.
-func mcpReadIntSlice(d *codec.Decoder, v *[]int) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := []int{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
-		var e int
-		var x0 int64
-		x0, err = d.ReadInt(0)
-		e = int(x0)
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
-	return nil
 }
 
 // mcpReadIntArray2 reads a JSON array of exactly 2 elements into v.
@@ -1577,35 +1483,6 @@ func mcpReadIntArray2(d *codec.Decoder, v *[2]int) error {
 	if i != 2 {
 		return &codec.Error{Msg: fmt.Sprintf("must have exactly 2 items, not %d", i)}
 	}
-	return nil
-}
-
-// mcpReadFloat64Slice reads a JSON array (or null) into v.
-func mcpReadFloat64Slice(d *codec.Decoder, v *[]float64) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := []float64{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
-		var e float64
-		e, err = d.ReadFloat(64)
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
 	return nil
 }
 
