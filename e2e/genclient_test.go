@@ -191,6 +191,15 @@ func TestGenerateCLIAgainstServerEverything(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"text": "Echo: hi"`) {
 		t.Errorf("--json: %d %q", code, out)
 	}
+	out, errOut, code = runCLI(t, bin, "trigger-long-running-operation", "--duration", "0.3", "--steps", "3")
+	if code != 0 || !strings.Contains(out, "Long running operation completed") {
+		t.Errorf("long running: %d %q %q", code, out, errOut)
+	}
+	for _, line := range []string{"progress 1/3", "progress 2/3", "progress 3/3"} {
+		if !strings.Contains(errOut, line) {
+			t.Errorf("progress: no %q on stderr:\n%s", line, errOut)
+		}
+	}
 }
 
 // The generated CLI of examples/weather, with the server's URL baked in,

@@ -122,7 +122,8 @@ func CLIFile(spec *CLISpec) ([]byte, error) {
 	f.Comment("connect opens a session with the server: --server, --server-command, the")
 	f.Comment(env + " environment variable (a URL or a command), or the default.")
 	f.Func().Id("connect").Params(jen.Id("ctx").Qual("context", "Context")).Params(jen.Op("*").Qual(mcpPkg, "ClientSession"), jen.Error()).Block(
-		jen.Id("opts").Op(":=").Op("&").Qual(clientPkg, "Options").Values(jen.Dict{jen.Id("Name"): jen.Lit(spec.Name), jen.Id("Version"): jen.Lit("1.0.0")}),
+		jen.Id("opts").Op(":=").Op("&").Qual(clientPkg, "Options").Values(jen.Dict{jen.Id("Name"): jen.Lit(spec.Name), jen.Id("Version"): jen.Lit("1.0.0"),
+			jen.Id("Progress"): jen.Id("showProgress")}),
 		jen.Id("url").Op(",").Id("command").Op(":=").List(jen.Id("serverURL"), jen.Qual("strings", "Fields").Call(jen.Id("serverCommand"))),
 		jen.If(jen.Id("url").Op("==").Lit("").Op("&&").Len(jen.Id("command")).Op("==").Lit(0)).Block(
 			jen.If(jen.Id("env").Op(":=").Qual("os", "Getenv").Call(jen.Lit(env)), jen.Id("env").Op("!=").Lit("")).Block(
@@ -139,6 +140,15 @@ func CLIFile(spec *CLISpec) ([]byte, error) {
 		jen.Return(jen.Qual(clientPkg, "ConnectCommand").Call(jen.Id("ctx"), jen.Id("command"), jen.Id("opts"))),
 	)
 
+	f.Comment("showProgress prints the server's progress notifications on stderr.")
+	f.Func().Id("showProgress").Params(jen.Id("p").Op("*").Qual(mcpPkg, "ProgressNotificationParams")).Block(
+		jen.If(jen.Id("p").Dot("Total").Op(">").Lit(0)).Block(
+			jen.Qual("fmt", "Fprintf").Call(jen.Qual("os", "Stderr"), jen.Lit("progress %g/%g %s\n"), jen.Id("p").Dot("Progress"), jen.Id("p").Dot("Total"), jen.Id("p").Dot("Message")),
+			jen.Return(),
+		),
+		jen.Qual("fmt", "Fprintf").Call(jen.Qual("os", "Stderr"), jen.Lit("progress %g %s\n"), jen.Id("p").Dot("Progress"), jen.Id("p").Dot("Message")),
+	)
+
 	f.Comment("call calls a tool and prints its result: structured content as JSON, text")
 	f.Comment("as text, binary content as a note; --json prints the whole result.")
 	f.Func().Id("call").Params(jen.Id("cmd").Op("*").Qual(cobraPkg, "Command"), jen.Id("tool").String(), jen.Id("args").Map(jen.String()).Any()).Error().Block(
@@ -147,7 +157,7 @@ func CLIFile(spec *CLISpec) ([]byte, error) {
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 		jen.Defer().Id("cs").Dot("Close").Call(),
 		jen.List(jen.Id("res"), jen.Err()).Op(":=").Id("cs").Dot("CallTool").Call(jen.Id("ctx"), jen.Op("&").Qual(mcpPkg, "CallToolParams").Values(jen.Dict{
-			jen.Id("Name"): jen.Id("tool"), jen.Id("Arguments"): jen.Id("args")})),
+			jen.Id("Name"): jen.Id("tool"), jen.Id("Arguments"): jen.Id("args"), jen.Id("Meta"): jen.Qual(clientPkg, "ProgressMeta").Call(jen.Id("tool"))})),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 		jen.Id("out").Op(":=").Id("cmd").Dot("OutOrStdout").Call(),
 		jen.If(jen.Id("jsonOutput")).Block(

@@ -29,7 +29,14 @@ type Options struct {
 	// Elicit answers elicitation requests; nil declares no elicitation
 	// capability. AcceptDefaults is a ready-made answer.
 	Elicit func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error)
+	// Progress, if set, receives the progress notifications of calls that
+	// carry a progress token (see ProgressMeta).
+	Progress func(*mcp.ProgressNotificationParams)
 }
+
+// ProgressMeta returns request metadata asking the server for progress
+// notifications under token, which Options.Progress then receives.
+func ProgressMeta(token string) mcp.Meta { return mcp.Meta{"progressToken": token} }
 
 // Connect opens a session with the streamable HTTP server at url.
 func Connect(ctx context.Context, url string, opts *Options) (*mcp.ClientSession, error) {
@@ -61,6 +68,12 @@ func (o *Options) newClient() *mcp.Client {
 	copts := &mcp.ClientOptions{}
 	if o.Elicit != nil {
 		copts.ElicitationHandler = o.Elicit
+	}
+	if o.Progress != nil {
+		progress := o.Progress
+		copts.ProgressNotificationHandler = func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
+			progress(req.Params)
+		}
 	}
 	return mcp.NewClient(&mcp.Implementation{Name: name, Version: version}, copts)
 }
