@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"sort"
 	"sync"
@@ -505,12 +506,10 @@ func (s *Server) runTool(ctx context.Context, t *Tool, args json.RawMessage) (re
 
 // ServeStdio serves one session over standard input and output until the
 // client disconnects or ctx is done.
+// A malformed line gets a JSON-RPC error and the session goes on (see
+// ServeIO).
 func (s *Server) ServeStdio(ctx context.Context) error {
-	err := s.mcp.Run(ctx, &mcp.StdioTransport{})
-	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) || errors.Is(err, mcp.ErrConnectionClosed) {
-		return nil
-	}
-	return err
+	return s.ServeIO(ctx, os.Stdin, os.Stdout)
 }
 
 // Handler returns the streamable HTTP handler: stateful unless
