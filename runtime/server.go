@@ -521,8 +521,9 @@ func (s *Server) Handler() http.Handler {
 		Logger:         s.opts.Logger,
 		SessionTimeout: s.opts.SessionTimeout,
 	})
+	guarded := &payloadGuard{next: h}
 	if s.opts.Stateless && s.opts.JSONResponse && !s.opts.NoFastPath {
-		return &fastHandler{s: s, next: h}
+		return &fastHandler{s: s, next: guarded}
 	}
-	return h
+	return guarded
 }

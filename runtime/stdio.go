@@ -8,24 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"sync"
 
-	"github.com/mcpgen/mcpgen/runtime/codec"
-	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // maxLine bounds one newline-delimited message on stdio, as go-sdk's
 // DefaultMaxLineLength does.
 var maxLine = mcp.DefaultMaxLineLength
-
-// JSON-RPC error codes the stdio filter answers with.
-const (
-	codeParseError     = -32700
-	codeInvalidRequest = -32600
-)
 
 // ServeIO serves one session of newline-delimited JSON-RPC read from r and
 // written to w (stdio, a pipe, a socket) until r ends or ctx is done.
@@ -125,40 +115,16 @@ func (f *lineFilter) handle(line []byte, readErr error) bool {
 	if readErr != nil {
 		return f.answer(nil, codeInvalidRequest, fmt.Sprintf("Invalid Request: message longer than %d bytes", maxLine))
 	}
-	if !json.Valid(line) {
-		return f.answer(nil, codeParseError, "Parse error: not valid JSON")
+	line = bytes.TrimSpace(line)
+	if line[0] == '[' && f.noBatches && json.Valid(line) {
+		return f.answer(nil, codeInvalidRequest, "Invalid Request: JSON-RPC batches are not supported in protocol version "+f.version)
 	}
-	if line = bytes.TrimSpace(line); line[0] == '[' {
-		if msg := f.checkBatch(line); msg != "" {
-			return f.answer(nil, codeInvalidRequest, "Invalid Request: "+msg)
-		}
-	} else if !plainRequest(line) {
-		if _, err := jsonrpc.DecodeMessage(line); err != nil {
-			return f.answer(idOf(line), codeInvalidRequest, "Invalid Request: "+err.Error())
-		}
+	if bad := checkMessage(line); bad != nil {
+		return f.answer(bad.id, bad.code, bad.msg)
 	}
 	f.noteInitialize(line)
 	_, err := f.pass.Write(append(line, '\n'))
 	return err == nil
-}
-
-func (f *lineFilter) checkBatch(line []byte) string {
-	if f.noBatches {
-		return "JSON-RPC batches are not supported in protocol version " + f.version
-	}
-	var batch []json.RawMessage
-	if err := json.Unmarshal(line, &batch); err != nil {
-		return "not a batch of messages"
-	}
-	if len(batch) == 0 {
-		return "empty batch"
-	}
-	for i, raw := range batch {
-		if _, err := jsonrpc.DecodeMessage(raw); err != nil {
-			return fmt.Sprintf("batch element %d: %v", i, err)
-		}
-	}
-	return ""
 }
 
 // noteInitialize records the protocol version an initialize request asks
@@ -187,93 +153,6 @@ func (f *lineFilter) noteInitialize(line []byte) {
 
 // answer writes a JSON-RPC error response.
 func (f *lineFilter) answer(id json.RawMessage, code int, msg string) bool {
-	if id == nil {
-		id = json.RawMessage("null")
-	}
-	b := []byte(`{"jsonrpc":"2.0","id":`)
-	b = append(b, id...)
-	b = append(b, `,"error":{"code":`...)
-	b = strconv.AppendInt(b, int64(code), 10)
-	b = append(b, `,"message":`...)
-	b = codec.AppendString(b, msg)
-	b = append(b, "}}\n"...)
-	_, err := f.out.Write(b)
+	_, err := f.out.Write(append(errorResponse(id, code, msg), '\n'))
 	return err == nil
-}
-
-// idOf returns the id of a JSON object if it is a string or a number, for
-// echoing in an error response; nil otherwise.
-func idOf(line []byte) json.RawMessage {
-	var m struct {
-		ID json.RawMessage `json:"id"`
-	}
-	if json.Unmarshal(line, &m) != nil || len(m.ID) == 0 {
-		return nil
-	}
-	if c := m.ID[0]; c == '"' || c == '-' || c >= '0' && c <= '9' {
-		return m.ID
-	}
-	return nil
-}
-
-// plainRequest reports, by a quick scan, whether line is certainly a
-// request or notification go-sdk decodes: an object with exactly the keys
-// jsonrpc ("2.0"), method (a string), optionally id (a string or a short
-// integer) and params, each once. Anything else is left to
-// jsonrpc.DecodeMessage for the verdict.
-func plainRequest(line []byte) bool {
-	var d codec.Decoder
-	d.Reset(line)
-	if d.BeginObject() != nil {
-		return false
-	}
-	var version, method, id, params bool
-	for {
-		key, ok, err := d.NextKey()
-		if err != nil {
-			return false
-		}
-		if !ok {
-			break
-		}
-		switch string(key) {
-		case "jsonrpc":
-			v, err := d.ReadString()
-			if err != nil || v != "2.0" || version {
-				return false
-			}
-			version = true
-		case "method":
-			if _, err := d.ReadString(); err != nil || method {
-				return false
-			}
-			method = true
-		case "id":
-			if id {
-				return false
-			}
-			id = true
-			switch d.Peek() {
-			case codec.String:
-				if _, err := d.ReadString(); err != nil {
-					return false
-				}
-			case codec.Number:
-				n, err := d.ReadNumberString()
-				if err != nil || len(n) > 15 || strings.ContainsAny(n, ".eE") {
-					return false
-				}
-			default:
-				return false
-			}
-		case "params":
-			if params || d.Skip() != nil {
-				return false
-			}
-			params = true
-		default:
-			return false
-		}
-	}
-	return version && method && d.End() == nil
 }

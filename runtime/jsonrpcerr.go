@@ -1,0 +1,182 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/mcpgen/mcpgen/runtime/codec"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+)
+
+// JSON-RPC error codes for input that is not a message at all; go-sdk
+// answers everything else.
+const (
+	codeParseError     = -32700
+	codeInvalidRequest = -32600
+)
+
+// badMessage is why some input is not a JSON-RPC message, as an error
+// response would say it.
+type badMessage struct {
+	id   json.RawMessage // nil when the input has no usable id
+	code int
+	msg  string
+}
+
+// checkMessage reports whether b, a line on stdio or a POST body, is a
+// JSON-RPC message or batch go-sdk can decode; nil if it is. go-sdk's stdio
+// transport ends the session on any other input and its HTTP handler
+// answers it in plain text, so mcpgen checks first and answers with a
+// JSON-RPC error instead.
+func checkMessage(b []byte) *badMessage {
+	if !json.Valid(b) {
+		return &badMessage{code: codeParseError, msg: "Parse error: not valid JSON"}
+	}
+	b = bytes.TrimSpace(b)
+	if b[0] != '[' {
+		if plainRequest(b) {
+			return nil
+		}
+		if _, err := jsonrpc.DecodeMessage(b); err != nil {
+			return &badMessage{id: idOf(b), code: codeInvalidRequest, msg: "Invalid Request: " + err.Error()}
+		}
+		return nil
+	}
+	var batch []json.RawMessage
+	if err := json.Unmarshal(b, &batch); err != nil {
+		return &badMessage{code: codeInvalidRequest, msg: "Invalid Request: not a batch of messages"}
+	}
+	if len(batch) == 0 {
+		return &badMessage{code: codeInvalidRequest, msg: "Invalid Request: empty batch"}
+	}
+	for i, raw := range batch {
+		if _, err := jsonrpc.DecodeMessage(raw); err != nil {
+			return &badMessage{code: codeInvalidRequest, msg: fmt.Sprintf("Invalid Request: batch element %d: %v", i, err)}
+		}
+	}
+	return nil
+}
+
+// errorResponse returns a JSON-RPC error response; a nil id is null.
+func errorResponse(id json.RawMessage, code int, msg string) []byte {
+	if id == nil {
+		id = json.RawMessage("null")
+	}
+	b := []byte(`{"jsonrpc":"2.0","id":`)
+	b = append(b, id...)
+	b = append(b, `,"error":{"code":`...)
+	b = strconv.AppendInt(b, int64(code), 10)
+	b = append(b, `,"message":`...)
+	b = codec.AppendString(b, msg)
+	return append(b, "}}"...)
+}
+
+// payloadGuard answers POST bodies that are not JSON-RPC with 400 and a
+// JSON-RPC error (the streamable HTTP transport allows an error response
+// with no id in the body), where go-sdk would answer in plain text.
+type payloadGuard struct {
+	next http.Handler
+}
+
+func (g *payloadGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.Body == nil {
+		g.next.ServeHTTP(w, r)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, int64(maxLine)+1))
+	if err != nil || len(body) > maxLine || len(bytes.TrimSpace(body)) == 0 {
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		g.next.ServeHTTP(w, r)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if bad := checkMessage(body); bad != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write(errorResponse(bad.id, bad.code, bad.msg))
+		return
+	}
+	g.next.ServeHTTP(w, r)
+}
+
+// idOf returns the id of a JSON object if it is a string or a number, for
+// echoing in an error response; nil otherwise.
+func idOf(line []byte) json.RawMessage {
+	var m struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(line, &m) != nil || len(m.ID) == 0 {
+		return nil
+	}
+	if c := m.ID[0]; c == '"' || c == '-' || c >= '0' && c <= '9' {
+		return m.ID
+	}
+	return nil
+}
+
+// plainRequest reports, by a quick scan, whether line is certainly a
+// request or notification go-sdk decodes: an object with exactly the keys
+// jsonrpc ("2.0"), method (a string), optionally id (a string or a short
+// integer) and params, each once. Anything else is left to
+// jsonrpc.DecodeMessage for the verdict.
+func plainRequest(line []byte) bool {
+	var d codec.Decoder
+	d.Reset(line)
+	if d.BeginObject() != nil {
+		return false
+	}
+	var version, method, id, params bool
+	for {
+		key, ok, err := d.NextKey()
+		if err != nil {
+			return false
+		}
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "jsonrpc":
+			v, err := d.ReadString()
+			if err != nil || v != "2.0" || version {
+				return false
+			}
+			version = true
+		case "method":
+			if _, err := d.ReadString(); err != nil || method {
+				return false
+			}
+			method = true
+		case "id":
+			if id {
+				return false
+			}
+			id = true
+			switch d.Peek() {
+			case codec.String:
+				if _, err := d.ReadString(); err != nil {
+					return false
+				}
+			case codec.Number:
+				n, err := d.ReadNumberString()
+				if err != nil || len(n) > 15 || strings.ContainsAny(n, ".eE") {
+					return false
+				}
+			default:
+				return false
+			}
+		case "params":
+			if params || d.Skip() != nil {
+				return false
+			}
+			params = true
+		default:
+			return false
+		}
+	}
+	return version && method && d.End() == nil
+}
