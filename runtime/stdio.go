@@ -8,14 +8,25 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
+	"time"
 
+	"github.com/mcpgen/mcpgen/runtime/codec"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// maxLine bounds one newline-delimited message on stdio, as go-sdk's
-// DefaultMaxLineLength does.
-var maxLine = mcp.DefaultMaxLineLength
+// maxLine bounds one newline-delimited message on stdio (and a POST body
+// the HTTP guard checks), as go-sdk's DefaultMaxLineLength does.
+const maxLine = mcp.DefaultMaxLineLength
+
+// ioLimits are ServeIO's bounds; tests lower them.
+type ioLimits struct {
+	maxLine int           // longest line
+	drain   time.Duration // how long the end of input waits for requests in flight
+}
+
+var defaultIOLimits = ioLimits{maxLine: maxLine, drain: 30 * time.Second}
 
 // ServeIO serves one session of newline-delimited JSON-RPC read from r and
 // written to w (stdio, a pipe, a socket) until r ends or ctx is done.
@@ -26,12 +37,22 @@ var maxLine = mcp.DefaultMaxLineLength
 // a JSON-RPC message (or a batch where the negotiated protocol forbids
 // batches, or a line over 16 MiB) with -32600 invalid request; the session
 // goes on with the next line. Well-formed lines pass through unchanged.
+//
+// At the end of input, requests already read are answered before the
+// session closes (for up to 30 seconds), so that a client may write its
+// requests and close its end, as a shell pipe does.
 func (s *Server) ServeIO(ctx context.Context, r io.Reader, w io.Writer) error {
-	out := &lockedWriter{w: w}
+	return s.serveIO(ctx, r, w, defaultIOLimits)
+}
+
+func (s *Server) serveIO(ctx context.Context, r io.Reader, w io.Writer, limits ioLimits) error {
+	pending := newInflight()
+	out := &lockedWriter{w: w, pending: pending}
 	pr, pw := io.Pipe()
-	f := &lineFilter{in: bufio.NewReaderSize(r, 64*1024), out: out, pass: pw}
+	f := &lineFilter{in: bufio.NewReaderSize(r, 64*1024), out: out, pass: pw, pending: pending, limits: limits}
 	go f.run()
 	err := s.mcp.Run(ctx, &mcp.IOTransport{Reader: pr, Writer: out})
+	pending.stop()
 	pr.Close()
 	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) || errors.Is(err, mcp.ErrConnectionClosed) {
 		return nil
@@ -39,13 +60,18 @@ func (s *Server) ServeIO(ctx context.Context, r io.Reader, w io.Writer) error {
 	return err
 }
 
-// lockedWriter serializes whole-message writes from go-sdk and the filter.
+// lockedWriter serializes whole-message writes from go-sdk and the filter,
+// and notes the responses among them.
 type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu      sync.Mutex
+	w       io.Writer
+	pending *inflight
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
+	if id, ok := responseID(p); ok {
+		defer l.pending.done(id)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
@@ -56,9 +82,11 @@ func (l *lockedWriter) Close() error { return nil }
 
 // lineFilter copies acceptable lines from in to pass and answers the rest.
 type lineFilter struct {
-	in   *bufio.Reader
-	out  *lockedWriter
-	pass *io.PipeWriter
+	in      *bufio.Reader
+	out     *lockedWriter
+	pass    *io.PipeWriter
+	pending *inflight
+	limits  ioLimits
 	// noBatches is set once the client asked, at initialization, for a
 	// protocol version without JSON-RPC batches (2025-06-18 and later).
 	noBatches bool
@@ -74,6 +102,9 @@ func (f *lineFilter) run() {
 			}
 		}
 		if err != nil && !errors.Is(err, errTooLong) {
+			if err == io.EOF {
+				f.pending.wait(f.limits.drain)
+			}
 			f.pass.CloseWithError(err) // io.EOF ends the session normally
 			return
 		}
@@ -88,7 +119,7 @@ func (f *lineFilter) readLine() ([]byte, error) {
 	var buf []byte
 	for {
 		chunk, err := f.in.ReadSlice('\n')
-		if len(buf)+len(chunk) > maxLine+2 {
+		if len(buf)+len(chunk) > f.limits.maxLine+2 {
 			for errors.Is(err, bufio.ErrBufferFull) {
 				_, err = f.in.ReadSlice('\n')
 			}
@@ -113,7 +144,7 @@ func (f *lineFilter) readLine() ([]byte, error) {
 // the session can go on.
 func (f *lineFilter) handle(line []byte, readErr error) bool {
 	if readErr != nil {
-		return f.answer(nil, codeInvalidRequest, fmt.Sprintf("Invalid Request: message longer than %d bytes", maxLine))
+		return f.answer(nil, codeInvalidRequest, fmt.Sprintf("Invalid Request: message longer than %d bytes", f.limits.maxLine))
 	}
 	line = bytes.TrimSpace(line)
 	if line[0] == '[' && f.noBatches && json.Valid(line) {
@@ -123,6 +154,9 @@ func (f *lineFilter) handle(line []byte, readErr error) bool {
 		return f.answer(bad.id, bad.code, bad.msg)
 	}
 	f.noteInitialize(line)
+	if id, ok := requestID(line); ok {
+		f.pending.add(id)
+	}
 	_, err := f.pass.Write(append(line, '\n'))
 	return err == nil
 }
@@ -155,4 +189,143 @@ func (f *lineFilter) noteInitialize(line []byte) {
 func (f *lineFilter) answer(id json.RawMessage, code int, msg string) bool {
 	_, err := f.out.Write(append(errorResponse(id, code, msg), '\n'))
 	return err == nil
+}
+
+// inflight is the set of client requests (by raw id) go-sdk has read but
+// not answered.
+type inflight struct {
+	mu      sync.Mutex
+	ids     map[string]int
+	changed chan struct{} // closed and replaced at each answer
+	stopped chan struct{} // closed when the session ends
+}
+
+func newInflight() *inflight {
+	return &inflight{ids: map[string]int{}, changed: make(chan struct{}), stopped: make(chan struct{})}
+}
+
+func (p *inflight) add(id string) {
+	p.mu.Lock()
+	p.ids[id]++
+	p.mu.Unlock()
+}
+
+func (p *inflight) done(id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ids[id] == 0 {
+		return
+	}
+	if p.ids[id]--; p.ids[id] == 0 {
+		delete(p.ids, id)
+	}
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+func (p *inflight) stop() { close(p.stopped) }
+
+// wait returns when no request is in flight, the session has ended, or
+// timeout has passed.
+func (p *inflight) wait(timeout time.Duration) {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		p.mu.Lock()
+		n, changed := len(p.ids), p.changed
+		p.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		select {
+		case <-changed:
+		case <-p.stopped:
+			return
+		case <-timer.C:
+			return
+		}
+	}
+}
+
+// requestID returns the raw id of a request (a message with a method and a
+// non-null id); batches are not tracked.
+func requestID(line []byte) (string, bool) {
+	var d codec.Decoder
+	d.Reset(line)
+	if d.BeginObject() != nil {
+		return "", false
+	}
+	var id []byte
+	var method bool
+	for {
+		key, ok, err := d.NextKey()
+		if err != nil || !ok {
+			break
+		}
+		switch string(key) {
+		case "id":
+			if id, err = d.ReadRaw(); err != nil {
+				return "", false
+			}
+		case "method":
+			method = true
+			fallthrough
+		default:
+			if d.Skip() != nil {
+				return "", false
+			}
+		}
+	}
+	if !method || id == nil {
+		return "", false
+	}
+	return canonicalID(id)
+}
+
+// canonicalID returns the key under which go-sdk's response carries the
+// same id: as jsonrpc.MakeID reads it, numbers are truncated to integers,
+// and strings are compared by value, not by escaping.
+func canonicalID(raw []byte) (string, bool) {
+	var d codec.Decoder
+	d.Reset(raw)
+	switch d.Peek() {
+	case codec.String:
+		s, err := d.ReadString()
+		return "s" + s, err == nil
+	case codec.Number:
+		f, err := d.ReadFloat(64)
+		return "n" + strconv.FormatInt(int64(f), 10), err == nil
+	}
+	return "", false
+}
+
+// responseID returns the raw id of a response go-sdk writes. go-sdk writes
+// "jsonrpc", "id", then "result" or "error" (a request it sends has
+// "method" there instead), so only the first keys are read.
+func responseID(msg []byte) (string, bool) {
+	var d codec.Decoder
+	d.Reset(msg)
+	if d.BeginObject() != nil {
+		return "", false
+	}
+	var id []byte
+	for range 3 {
+		key, ok, err := d.NextKey()
+		if err != nil || !ok {
+			return "", false
+		}
+		switch string(key) {
+		case "id":
+			if id, err = d.ReadRaw(); err != nil {
+				return "", false
+			}
+		case "result", "error":
+			return canonicalID(id)
+		default:
+			if d.Skip() != nil {
+				return "", false
+			}
+		}
+	}
+	return "", false
 }

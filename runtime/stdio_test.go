@@ -2,12 +2,14 @@ package runtime
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,10 +20,6 @@ import (
 // go-sdk's stream transport would end the session on, and checks that each
 // gets the right JSON-RPC error and that the session then still answers.
 func TestServeIOSurvivesBadLines(t *testing.T) {
-	old := maxLine
-	maxLine = 1024
-	defer func() { maxLine = old }()
-
 	s := NewServer(&Implementation{Name: "t", Version: "1"}, nil)
 	if err := s.Add(&Components{Tools: []*Tool{tool("echo", "", text("hi"))}}); err != nil {
 		t.Fatal(err)
@@ -31,7 +29,7 @@ func TestServeIOSurvivesBadLines(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- s.ServeIO(ctx, inR, outW); outW.Close() }()
+	go func() { done <- s.serveIO(ctx, inR, outW, ioLimits{maxLine: 1024, drain: time.Minute}); outW.Close() }()
 	lines := bufio.NewScanner(outR)
 	lines.Buffer(nil, 1<<20)
 
@@ -224,4 +222,55 @@ func TestHTTPMalformedPayloads(t *testing.T) {
 		}
 		srv.Close()
 	}
+}
+
+// Requests written before the end of input are answered before the session
+// closes, as when a shell pipes a file of requests into a server.
+func TestServeIOAnswersRequestsBeforeEOF(t *testing.T) {
+	s := NewServer(&Implementation{Name: "t", Version: "1"}, nil)
+	slow := tool("slow", "", func(ctx context.Context, _ json.RawMessage) (*CallToolResult, error) {
+		time.Sleep(200 * time.Millisecond)
+		return TextResult("done"), nil
+	})
+	if err := s.Add(&Components{Tools: []*Tool{slow}}); err != nil {
+		t.Fatal(err)
+	}
+	in := strings.Join([]string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":2.0,"method":"tools/call","params":{"name":"slow","arguments":{}}}`,
+		`{"jsonrpc":"2.0","id":"\u0033","method":"tools/call","params":{"name":"slow","arguments":{}}}`,
+	}, "\n") + "\n"
+	var out syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.serveIO(ctx, strings.NewReader(in), &out, ioLimits{maxLine: maxLine, drain: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() != nil {
+		t.Errorf("ServeIO returned only when its context ended: a response was not matched to its request")
+	}
+	for _, want := range []string{`"id":2,"result":{"content":[{"type":"text","text":"done"}]`, `"id":"3","result":{"content":[{"type":"text","text":"done"}]`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %s in:\n%s", want, out.String())
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
