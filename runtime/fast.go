@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/mcpgen/mcpgen/runtime/codec"
@@ -50,6 +51,11 @@ type fastHandler struct {
 	s      *Server
 	next   http.Handler
 	served atomic.Int64 // calls answered by the fast path, for tests
+
+	// meta is the _meta of a 2026-07-28 result, naming the server.
+	metaOnce sync.Once
+	meta     []byte
+	metaErr  error
 }
 
 // fastCall is a parsed tools/call request.
@@ -148,6 +154,14 @@ func errorStatus(code int64) int {
 // appendResult appends ,"result":{...}. 2026-07-28 results name the server
 // in _meta and say their resultType, as go-sdk's do.
 func (h *fastHandler) appendResult(b []byte, res *CallToolResult, modern bool) ([]byte, error) {
+	if out, ok := h.appendPlainResult(b, res, modern); ok {
+		return out, nil
+	}
+	return h.appendMarshalled(b, res, modern)
+}
+
+// appendMarshalled is appendResult for any result, through json.Marshal.
+func (h *fastHandler) appendMarshalled(b []byte, res *CallToolResult, modern bool) ([]byte, error) {
 	if modern {
 		cp := *res
 		meta := make(map[string]any, len(res.Meta)+1)
@@ -178,6 +192,99 @@ func (h *fastHandler) appendResult(b []byte, res *CallToolResult, modern bool) (
 	}
 	b = append(b, rt...)
 	return append(b, '}'), nil
+}
+
+// appendPlainResult appends ,"result":{...} for the common shape of a
+// result, text content and structured content from a generated encoder,
+// byte for byte as appendResult's json.Marshal would, without reflection.
+// It reports false for any other shape.
+func (h *fastHandler) appendPlainResult(b []byte, res *CallToolResult, modern bool) ([]byte, bool) {
+	if len(res.Meta) > 0 || res.InputRequests != nil || res.RequestState != "" {
+		return b, false
+	}
+	var structured json.RawMessage
+	switch sc := res.StructuredContent.(type) {
+	case nil:
+	case json.RawMessage:
+		if !verbatimJSON(sc) {
+			return b, false
+		}
+		structured = sc
+	default:
+		return b, false
+	}
+	for _, c := range res.Content {
+		if tc, ok := c.(*TextContent); !ok || tc == nil || tc.Meta != nil || tc.Annotations != nil {
+			return b, false
+		}
+	}
+	var meta []byte
+	if modern {
+		h.metaOnce.Do(func() {
+			h.meta, h.metaErr = json.Marshal(map[string]any{mcp.MetaKeyServerInfo: h.s.impl})
+		})
+		if h.metaErr != nil {
+			return b, false
+		}
+		meta = h.meta
+	}
+	b = append(b, `,"result":{`...)
+	if meta != nil {
+		b = append(b, `"_meta":`...)
+		b = append(b, meta...)
+		b = append(b, ',')
+	}
+	b = append(b, `"content":`...)
+	if res.Content == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, c := range res.Content {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"type":"text","text":`...)
+			b = codec.AppendString(b, c.(*TextContent).Text)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if structured != nil {
+		b = append(b, `,"structuredContent":`...)
+		b = append(b, structured...)
+	}
+	if res.IsError {
+		b = append(b, `,"isError":true`...)
+	}
+	if modern {
+		b = append(b, `,"resultType":"complete"`...)
+	}
+	return append(b, '}'), true
+}
+
+// verbatimJSON reports whether encoding/json would write raw unchanged: it
+// is valid, compact, and holds nothing that json.Marshal escapes (<, >, &,
+// U+2028, U+2029). Generated encoders write such JSON.
+func verbatimJSON(raw []byte) bool {
+	if len(raw) == 0 || !json.Valid(raw) {
+		return false
+	}
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c == '<' || c == '>' || c == '&':
+			return false
+		case c == 0xE2 && i+2 < len(raw) && raw[i+1] == 0x80 && (raw[i+2] == 0xA8 || raw[i+2] == 0xA9):
+			return false
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			return false
+		}
+	}
+	return true
 }
 
 // appendError appends ,"error":{...} for err and returns its code: the

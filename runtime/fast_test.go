@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // fastTestServer returns a stateless JSON server with tools covering every
@@ -244,4 +246,54 @@ func FuzzFastPath(f *testing.F) {
 			t.Fatalf("responses differ for %q\nfast:   %d %s %s\ngo-sdk: %d %s %s", body, fc, fct, fraw, sc, sct, sraw)
 		}
 	})
+}
+
+// TestPlainResultMatchesMarshal checks the reflection-free result encoder
+// against the json.Marshal path it stands in for, on results it takes and
+// on ones it must leave to json.Marshal.
+func TestPlainResultMatchesMarshal(t *testing.T) {
+	s := NewServer(&Implementation{Name: "fast <&>", Version: "1.0.0"}, nil)
+	texts := []string{"", "plain", "<b>&amp;</b>", "São Paulo ☀", "line\nbreak\ttab", "\u2028\u2029", "bad \xff utf8", `quote " and \ backslash`, "\x00\x1f"}
+	raws := []string{`{"a":1}`, `{"city":"São Paulo","t":[1,2.5,-3e-7]}`, `{"s":"<tag>"}`, `{"a": 1}`, `{"s":"a\"b\\"}`, "{\"s\":\"\u2028\"}", `[]`, `"x"`, `{"s":"bad \xff"}`}
+	var results []*CallToolResult
+	for _, txt := range texts {
+		for _, raw := range append(raws, "") {
+			res := &CallToolResult{Content: []Content{&TextContent{Text: txt}}}
+			if raw != "" {
+				res.StructuredContent = json.RawMessage(raw)
+			}
+			results = append(results, res, &CallToolResult{Content: res.Content, StructuredContent: res.StructuredContent, IsError: true})
+		}
+	}
+	results = append(results,
+		&CallToolResult{},
+		&CallToolResult{Content: []Content{}},
+		&CallToolResult{Content: []Content{&TextContent{Text: "a"}, &TextContent{Text: "b"}}},
+		&CallToolResult{Content: []Content{&TextContent{Text: "a", Annotations: &mcp.Annotations{Priority: 1}}}},
+		&CallToolResult{Content: []Content{&ImageContent{Data: []byte{1}, MIMEType: "image/png"}}},
+		&CallToolResult{Meta: mcp.Meta{"k": "v"}, Content: []Content{&TextContent{Text: "m"}}},
+		&CallToolResult{Content: []Content{&TextContent{Text: "m"}}, StructuredContent: map[string]any{"a": 1}},
+	)
+	plain := 0
+	for _, modern := range []bool{false, true} {
+		h := &fastHandler{s: s}
+		for _, res := range results {
+			got, ok := h.appendPlainResult(nil, res, modern)
+			want, err := (&fastHandler{s: s}).appendMarshalled(nil, res, modern)
+			if !ok {
+				continue
+			}
+			plain++
+			if err != nil {
+				t.Errorf("json.Marshal fails where the plain encoder does not: %v", err)
+				continue
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("modern=%v\ngot:  %s\nwant: %s", modern, got, want)
+			}
+		}
+	}
+	if plain < len(texts)*4 {
+		t.Errorf("only %d results took the plain encoder", plain)
+	}
 }
