@@ -521,25 +521,15 @@ func (g *gen) pattern(re string) string {
 }
 
 func (g *gen) readSlice(t *model.Type) []jen.Code {
-	elem := g.readValue("d", jen.Id("e"), t.Elem, 0)
-	return []jen.Code{
-		jen.If(jen.Id("d").Dot("ReadNull").Call()).Block(jen.Op("*").Id("v").Op("=").Nil(), jen.Return(jen.Nil())),
-		jen.If(jen.Err().Op(":=").Id("d").Dot("BeginArray").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-		jen.Id("out").Op(":=").Add(g.goType(t)).Values(),
-		jen.For(jen.Id("i").Op(":=").Lit(0), jen.Empty(), jen.Id("i").Op("++")).Block(
-			append(append([]jen.Code{
-				jen.List(jen.Id("more"), jen.Err()).Op(":=").Id("d").Dot("NextElem").Call(),
-				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-				jen.If(jen.Op("!").Id("more")).Block(jen.Break()),
-				jen.Var().Id("e").Add(g.goType(t.Elem)),
-			}, elem...),
-				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Qual(codecPkg, "AtIndex").Call(jen.Err(), jen.Id("i")))),
-				jen.Id("out").Op("=").Append(jen.Id("out"), jen.Id("e")),
-			)...,
-		),
-		jen.Op("*").Id("v").Op("=").Id("out"),
-		jen.Return(jen.Nil()),
-	}
+	return []jen.Code{jen.Return(jen.Qual(codecPkg, "ReadSlice").Call(jen.Id("d"), jen.Id("v"), g.elemReader(t.Elem)))}
+}
+
+// elemReader returns a func literal reading one element of type t:
+// func(d *codec.Decoder) (T, error).
+func (g *gen) elemReader(t *model.Type) *jen.Statement {
+	body := append([]jen.Code{jen.Var().Id("e").Add(g.goType(t)), jen.Var().Err().Error()}, g.readValue("d", jen.Id("e"), t, 0)...)
+	body = append(body, jen.Return(jen.Id("e"), jen.Err()))
+	return jen.Func().Params(jen.Id("d").Op("*").Qual(codecPkg, "Decoder")).Params(g.goType(t), jen.Error()).Block(body...)
 }
 
 func (g *gen) readArray(t *model.Type) []jen.Code {
@@ -566,6 +556,9 @@ func (g *gen) readArray(t *model.Type) []jen.Code {
 }
 
 func (g *gen) readMap(t *model.Type) []jen.Code {
+	if t.Key.Kind == model.String {
+		return []jen.Code{jen.Return(jen.Qual(codecPkg, "ReadMap").Call(jen.Id("d"), jen.Id("v"), g.elemReader(t.Elem)))}
+	}
 	elem := g.readValue("d", jen.Id("e"), t.Elem, 0)
 	var key []jen.Code
 	switch t.Key.Kind {

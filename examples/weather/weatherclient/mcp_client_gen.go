@@ -608,60 +608,22 @@ func mcpReadCityInfo(d *codec.Decoder, v *CityInfo) error {
 
 // mcpReadCityDayReportSlice reads a JSON array (or null) into v.
 func mcpReadCityDayReportSlice(d *codec.Decoder, v *[]CityDayReport) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := []CityDayReport{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
+	return codec.ReadSlice(d, v, func(d *codec.Decoder) (CityDayReport, error) {
 		var e CityDayReport
+		var err error
 		err = mcpReadCityDayReport(d, &e)
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
-	return nil
+		return e, err
+	})
 }
 
 // mcpReadDayForecastSlice reads a JSON array (or null) into v.
 func mcpReadDayForecastSlice(d *codec.Decoder, v *[]DayForecast) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := []DayForecast{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
+	return codec.ReadSlice(d, v, func(d *codec.Decoder) (DayForecast, error) {
 		var e DayForecast
+		var err error
 		err = mcpReadDayForecast(d, &e)
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
-	return nil
+		return e, err
+	})
 }
 
 // mcpReadFloat64Array2Array12 reads a JSON array of exactly 12 elements into v.

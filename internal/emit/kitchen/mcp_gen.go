@@ -1241,23 +1241,9 @@ func mcpWritePoint(b []byte, v *Point) ([]byte, error) {
 
 // mcpReadPrioritySlice reads a JSON array (or null) into v.
 func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := []Priority{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
+	return codec.ReadSlice(d, v, func(d *codec.Decoder) (Priority, error) {
 		var e Priority
+		var err error
 		var x0 int64
 		x0, err = d.ReadInt(0)
 		e = Priority(x0)
@@ -1268,13 +1254,8 @@ func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority) error {
 				err = &codec.Error{Msg: fmt.Sprintf("must be one of 1, 2, 3, not %v", e)}
 			}
 		}
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
-	return nil
+		return e, err
+	})
 }
 
 // mcpReadPoint reads a JSON object into v, validating each field's constraints.
@@ -1329,31 +1310,12 @@ func mcpReadPoint(d *codec.Decoder, v *Point) error {
 
 // mcpReadPointSlice reads a JSON array (or null) into v.
 func mcpReadPointSlice(d *codec.Decoder, v *[]Point) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := []Point{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
+	return codec.ReadSlice(d, v, func(d *codec.Decoder) (Point, error) {
 		var e Point
+		var err error
 		err = mcpReadPoint(d, &e)
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
-	return nil
+		return e, err
+	})
 }
 
 // mcpReadIntArray2Array2 reads a JSON array of exactly 2 elements into v.
@@ -1386,28 +1348,9 @@ func mcpReadIntArray2Array2(d *codec.Decoder, v *[2][2]int) error {
 
 // mcpReadLabelLevelMap reads a JSON object (or null) into v.
 func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginObject(); err != nil {
-		return err
-	}
-	out := map[Label]Level{}
-	for {
-		rawKey, ok, err := d.NextKey()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		name := string(rawKey)
-		k := Label(name)
-		if _, dup := out[k]; dup {
-			return codec.Duplicate(name)
-		}
+	return codec.ReadMap(d, v, func(d *codec.Decoder) (Level, error) {
 		var e Level
+		var err error
 		var x0 string
 		x0, err = d.ReadString()
 		e = Level(x0)
@@ -1418,13 +1361,8 @@ func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level) error {
 				err = &codec.Error{Msg: fmt.Sprintf("must be one of \"low\", \"high\", not %q", string(e))}
 			}
 		}
-		if err != nil {
-			return codec.AtField(err, name)
-		}
-		out[k] = e
-	}
-	*v = out
-	return nil
+		return e, err
+	})
 }
 
 // mcpReadIntIntMap reads a JSON object (or null) into v.
@@ -1469,31 +1407,12 @@ func mcpReadIntIntMap(d *codec.Decoder, v *map[int]int) error {
 
 // mcpReadFloat64SliceSlice reads a JSON array (or null) into v.
 func mcpReadFloat64SliceSlice(d *codec.Decoder, v *[][]float64) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := [][]float64{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
+	return codec.ReadSlice(d, v, func(d *codec.Decoder) ([]float64, error) {
 		var e []float64
+		var err error
 		err = codec.ReadFloat64s(d, &e)
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
-	return nil
+		return e, err
+	})
 }
 
 // mcpReadEverythingNested reads a JSON object into v, validating each field's constraints.

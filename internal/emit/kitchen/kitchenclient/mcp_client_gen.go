@@ -1048,36 +1048,12 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 
 // mcpReadStringPointMap reads a JSON object (or null) into v.
 func mcpReadStringPointMap(d *codec.Decoder, v *map[string]Point) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginObject(); err != nil {
-		return err
-	}
-	out := map[string]Point{}
-	for {
-		rawKey, ok, err := d.NextKey()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		name := string(rawKey)
-		k := name
-		if _, dup := out[k]; dup {
-			return codec.Duplicate(name)
-		}
+	return codec.ReadMap(d, v, func(d *codec.Decoder) (Point, error) {
 		var e Point
+		var err error
 		err = mcpReadPoint(d, &e)
-		if err != nil {
-			return codec.AtField(err, name)
-		}
-		out[k] = e
-	}
-	*v = out
-	return nil
+		return e, err
+	})
 }
 
 // mcpWriteStruct appends the JSON encoding of *v to b, as encoding/json would.
@@ -1196,23 +1172,9 @@ func mcpWritePoint(b []byte, v *Point) ([]byte, error) {
 
 // mcpReadPrioritySlice reads a JSON array (or null) into v.
 func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := []Priority{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
+	return codec.ReadSlice(d, v, func(d *codec.Decoder) (Priority, error) {
 		var e Priority
+		var err error
 		var x0 int64
 		x0, err = d.ReadInt(0)
 		e = Priority(x0)
@@ -1223,42 +1185,18 @@ func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority) error {
 				err = &codec.Error{Msg: fmt.Sprintf("must be one of 1, 2, 3, not %v", e)}
 			}
 		}
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
-	return nil
+		return e, err
+	})
 }
 
 // mcpReadPointSlice reads a JSON array (or null) into v.
 func mcpReadPointSlice(d *codec.Decoder, v *[]Point) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := []Point{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
+	return codec.ReadSlice(d, v, func(d *codec.Decoder) (Point, error) {
 		var e Point
+		var err error
 		err = mcpReadPoint(d, &e)
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
-	return nil
+		return e, err
+	})
 }
 
 // mcpReadIntArray2Array2 reads a JSON array of exactly 2 elements into v.
@@ -1291,28 +1229,9 @@ func mcpReadIntArray2Array2(d *codec.Decoder, v *[2][2]int) error {
 
 // mcpReadLabelLevelMap reads a JSON object (or null) into v.
 func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginObject(); err != nil {
-		return err
-	}
-	out := map[Label]Level{}
-	for {
-		rawKey, ok, err := d.NextKey()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		name := string(rawKey)
-		k := Label(name)
-		if _, dup := out[k]; dup {
-			return codec.Duplicate(name)
-		}
+	return codec.ReadMap(d, v, func(d *codec.Decoder) (Level, error) {
 		var e Level
+		var err error
 		var x0 string
 		x0, err = d.ReadString()
 		e = Level(x0)
@@ -1323,13 +1242,8 @@ func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level) error {
 				err = &codec.Error{Msg: fmt.Sprintf("must be one of \"low\", \"high\", not %q", string(e))}
 			}
 		}
-		if err != nil {
-			return codec.AtField(err, name)
-		}
-		out[k] = e
-	}
-	*v = out
-	return nil
+		return e, err
+	})
 }
 
 // mcpReadIntIntMap reads a JSON object (or null) into v.
@@ -1374,31 +1288,12 @@ func mcpReadIntIntMap(d *codec.Decoder, v *map[int]int) error {
 
 // mcpReadFloat64SliceSlice reads a JSON array (or null) into v.
 func mcpReadFloat64SliceSlice(d *codec.Decoder, v *[][]float64) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginArray(); err != nil {
-		return err
-	}
-	out := [][]float64{}
-	for i := 0; ; i++ {
-		more, err := d.NextElem()
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
+	return codec.ReadSlice(d, v, func(d *codec.Decoder) ([]float64, error) {
 		var e []float64
+		var err error
 		err = codec.ReadFloat64s(d, &e)
-		if err != nil {
-			return codec.AtIndex(err, i)
-		}
-		out = append(out, e)
-	}
-	*v = out
-	return nil
+		return e, err
+	})
 }
 
 // mcpReadStruct reads a JSON object into v, validating each field's constraints.
