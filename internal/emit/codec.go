@@ -556,55 +556,18 @@ func (g *gen) readArray(t *model.Type) []jen.Code {
 }
 
 func (g *gen) readMap(t *model.Type) []jen.Code {
-	if t.Key.Kind == model.String {
-		return []jen.Code{jen.Return(jen.Qual(codecPkg, "ReadMap").Call(jen.Id("d"), jen.Id("v"), g.elemReader(t.Elem)))}
-	}
-	elem := g.readValue("d", jen.Id("e"), t.Elem, 0)
-	var key []jen.Code
+	var call *jen.Statement
 	switch t.Key.Kind {
 	case model.String:
-		if t.Key.Named() {
-			key = []jen.Code{jen.Id("k").Op(":=").Add(g.goType(t.Key)).Call(jen.Id("name"))}
-		} else {
-			key = []jen.Code{jen.Id("k").Op(":=").Id("name")}
-		}
-	case model.Int, model.Uint:
-		parse, what := "ParseInt", "an integer"
-		if t.Key.Kind == model.Uint {
-			parse, what = "ParseUint", "a non-negative integer"
-		}
-		key = []jen.Code{
-			jen.List(jen.Id("n"), jen.Id("perr")).Op(":=").Qual("strconv", parse).Call(jen.Id("name"), jen.Lit(10), jen.Lit(bitsOr64(t.Key.Bits))),
-			jen.If(jen.Id("perr").Op("!=").Nil()).Block(jen.Return(jen.Qual(codecPkg, "KeyError").Call(jen.Id("name"), jen.Id("perr"), jen.Lit(what)))),
-			jen.Id("k").Op(":=").Add(g.goType(t.Key)).Call(jen.Id("n")),
-		}
+		call = jen.Qual(codecPkg, "ReadMap").Call(jen.Id("d"), jen.Id("v"), g.elemReader(t.Elem))
+	case model.Int:
+		call = jen.Qual(codecPkg, "ReadIntKeyMap").Call(jen.Id("d"), jen.Id("v"), jen.Lit(t.Key.Bits), g.elemReader(t.Elem))
+	case model.Uint:
+		call = jen.Qual(codecPkg, "ReadUintKeyMap").Call(jen.Id("d"), jen.Id("v"), jen.Lit(t.Key.Bits), g.elemReader(t.Elem))
 	default:
 		g.fail("internal error: map key kind %v", t.Key.Kind)
 	}
-	body := []jen.Code{
-		jen.List(jen.Id("rawKey"), jen.Id("ok"), jen.Err()).Op(":=").Id("d").Dot("NextKey").Call(),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-		jen.If(jen.Op("!").Id("ok")).Block(jen.Break()),
-		jen.Id("name").Op(":=").String().Call(jen.Id("rawKey")),
-	}
-	body = append(body, key...)
-	body = append(body,
-		jen.If(jen.List(jen.Id("_"), jen.Id("dup")).Op(":=").Id("out").Index(jen.Id("k")), jen.Id("dup")).Block(
-			jen.Return(jen.Qual(codecPkg, "Duplicate").Call(jen.Id("name")))),
-		jen.Var().Id("e").Add(g.goType(t.Elem)))
-	body = append(body, elem...)
-	body = append(body,
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Qual(codecPkg, "AtField").Call(jen.Err(), jen.Id("name")))),
-		jen.Id("out").Index(jen.Id("k")).Op("=").Id("e"),
-	)
-	return []jen.Code{
-		jen.If(jen.Id("d").Dot("ReadNull").Call()).Block(jen.Op("*").Id("v").Op("=").Nil(), jen.Return(jen.Nil())),
-		jen.If(jen.Err().Op(":=").Id("d").Dot("BeginObject").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-		jen.Id("out").Op(":=").Add(g.goType(t)).Values(),
-		jen.For().Block(body...),
-		jen.Op("*").Id("v").Op("=").Id("out"),
-		jen.Return(jen.Nil()),
-	}
+	return []jen.Code{jen.Return(call)}
 }
 
 // writer returns the name of the function that appends the JSON of a

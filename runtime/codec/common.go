@@ -1,5 +1,7 @@
 package codec
 
+import "strconv"
+
 // Readers of JSON arrays and objects into slices and string-keyed maps.
 // Generated code calls ReadSlice and ReadMap with a reader for the element
 // type, and the ready-made readers below for the slices and maps of plain
@@ -79,6 +81,34 @@ func ReadSlice[S ~[]T, T any](d *Decoder, v *S, read func(*Decoder) (T, error)) 
 
 // ReadMap reads a JSON object (or null) into v, each value with read.
 func ReadMap[M ~map[K]T, K ~string, T any](d *Decoder, v *M, read func(*Decoder) (T, error)) error {
+	return readMap(d, v, func(name string) (K, error) { return K(name), nil }, read)
+}
+
+// ReadIntKeyMap reads a JSON object (or null) whose keys are decimal
+// integers of the given bit size (0 for int) into v, as encoding/json
+// reads integer-keyed maps.
+func ReadIntKeyMap[M ~map[K]T, K ~int | ~int8 | ~int16 | ~int32 | ~int64, T any](d *Decoder, v *M, bits int, read func(*Decoder) (T, error)) error {
+	return readMap(d, v, func(name string) (K, error) {
+		n, err := strconv.ParseInt(name, 10, bits)
+		if err != nil {
+			return 0, KeyError(name, err, "an integer")
+		}
+		return K(n), nil
+	}, read)
+}
+
+// ReadUintKeyMap is ReadIntKeyMap for unsigned keys.
+func ReadUintKeyMap[M ~map[K]T, K ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr, T any](d *Decoder, v *M, bits int, read func(*Decoder) (T, error)) error {
+	return readMap(d, v, func(name string) (K, error) {
+		n, err := strconv.ParseUint(name, 10, bits)
+		if err != nil {
+			return 0, KeyError(name, err, "a non-negative integer")
+		}
+		return K(n), nil
+	}, read)
+}
+
+func readMap[M ~map[K]T, K comparable, T any](d *Decoder, v *M, key func(string) (K, error), read func(*Decoder) (T, error)) error {
 	if d.ReadNull() {
 		*v = nil
 		return nil
@@ -96,14 +126,18 @@ func ReadMap[M ~map[K]T, K ~string, T any](d *Decoder, v *M, read func(*Decoder)
 			break
 		}
 		name := string(rawKey)
-		if _, dup := out[K(name)]; dup {
+		k, err := key(name)
+		if err != nil {
+			return err
+		}
+		if _, dup := out[k]; dup {
 			return Duplicate(name)
 		}
 		e, err := read(d)
 		if err != nil {
 			return AtField(err, name)
 		}
-		out[K(name)] = e
+		out[k] = e
 	}
 	*v = out
 	return nil

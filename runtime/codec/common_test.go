@@ -26,6 +26,16 @@ func TestSharedReaders(t *testing.T) {
 	i64map := func(d *Decoder) (any, error) { var v map[string]int64; err := ReadInt64Map(d, &v); return v, err }
 	fmap := func(d *Decoder) (any, error) { var v map[string]float64; err := ReadFloat64Map(d, &v); return v, err }
 	bmap := func(d *Decoder) (any, error) { var v map[string]bool; err := ReadBoolMap(d, &v); return v, err }
+	int8Keys := func(d *Decoder) (any, error) {
+		var v map[int8]string
+		err := ReadIntKeyMap(d, &v, 8, (*Decoder).ReadString)
+		return v, err
+	}
+	uintKeys := func(d *Decoder) (any, error) {
+		var v map[uint]bool
+		err := ReadUintKeyMap(d, &v, 0, (*Decoder).ReadBool)
+		return v, err
+	}
 
 	// Accepted inputs decode as encoding/json decodes them.
 	for _, tc := range []struct {
@@ -47,6 +57,9 @@ func TestSharedReaders(t *testing.T) {
 		{`{"a":-1}`, i64map, map[string]int64{"a": -1}},
 		{`{"a":0.25}`, fmap, map[string]float64{"a": 0.25}},
 		{`{"a":true}`, bmap, map[string]bool{"a": true}},
+		{`{"-128":"lo","127":"hi"}`, int8Keys, map[int8]string{-128: "lo", 127: "hi"}},
+		{`{"0":true,"18446744073709551615":false}`, uintKeys, map[uint]bool{0: true, 18446744073709551615: false}},
+		{`null`, uintKeys, map[uint]bool(nil)},
 	} {
 		got, err := read(tc.in, tc.f)
 		if err != nil {
@@ -74,6 +87,11 @@ func TestSharedReaders(t *testing.T) {
 		{`{"a":"x","a":"y"}`, smap, "a: duplicate key"},
 		{`{"a":"1"}`, imap, "a: expected integer, got string"},
 		{`[]`, smap, "expected object, got array"},
+		{`{"128":"x"}`, int8Keys, "128: key is out of range"},
+		{`{"x":"x"}`, int8Keys, "x: key is not an integer"},
+		{`{"1":"a","01":"b"}`, int8Keys, "01: duplicate key"},
+		{`{"-1":true}`, uintKeys, "-1: key is not a non-negative integer"},
+		{`{"1":"no"}`, uintKeys, "1: expected boolean, got string"},
 	} {
 		_, err := read(tc.in, tc.f)
 		if err == nil || len(err.Error()) < len(tc.want) || err.Error()[:len(tc.want)] != tc.want {

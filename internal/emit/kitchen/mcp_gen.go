@@ -1367,42 +1367,14 @@ func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level) error {
 
 // mcpReadIntIntMap reads a JSON object (or null) into v.
 func mcpReadIntIntMap(d *codec.Decoder, v *map[int]int) error {
-	if d.ReadNull() {
-		*v = nil
-		return nil
-	}
-	if err := d.BeginObject(); err != nil {
-		return err
-	}
-	out := map[int]int{}
-	for {
-		rawKey, ok, err := d.NextKey()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		name := string(rawKey)
-		n, perr := strconv.ParseInt(name, 10, 64)
-		if perr != nil {
-			return codec.KeyError(name, perr, "an integer")
-		}
-		k := int(n)
-		if _, dup := out[k]; dup {
-			return codec.Duplicate(name)
-		}
+	return codec.ReadIntKeyMap(d, v, 0, func(d *codec.Decoder) (int, error) {
 		var e int
+		var err error
 		var x0 int64
 		x0, err = d.ReadInt(0)
 		e = int(x0)
-		if err != nil {
-			return codec.AtField(err, name)
-		}
-		out[k] = e
-	}
-	*v = out
-	return nil
+		return e, err
+	})
 }
 
 // mcpReadFloat64SliceSlice reads a JSON array (or null) into v.
