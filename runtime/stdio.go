@@ -247,39 +247,60 @@ func (p *inflight) wait(timeout time.Duration) {
 	}
 }
 
-// requestID returns the raw id of a request (a message with a method and a
-// non-null id); batches are not tracked.
+// requestID returns the id of a request (a message with a method and an
+// id) as canonicalID keys it; batches are not tracked.
 func requestID(line []byte) (string, bool) {
-	var d codec.Decoder
-	d.Reset(line)
-	if d.BeginObject() != nil {
-		return "", false
+	if id, request, _ := idAndKind(line); request && id != nil {
+		return canonicalID(id)
 	}
-	var id []byte
-	var method bool
+	return "", false
+}
+
+// responseID returns the id of a response go-sdk writes, as canonicalID
+// keys it. go-sdk writes "jsonrpc", "id", then "result" or "error", so
+// idAndKind reads only those first keys of a response, however large.
+func responseID(msg []byte) (string, bool) {
+	if id, _, response := idAndKind(msg); response && id != nil {
+		return canonicalID(id)
+	}
+	return "", false
+}
+
+// idAndKind reads the top-level keys of a JSON-RPC message until it knows
+// its raw id and whether it is a request (it has a method) or a response
+// (a result or an error).
+func idAndKind(msg []byte) (id []byte, request, response bool) {
+	var d codec.Decoder
+	d.Reset(msg)
+	if d.BeginObject() != nil {
+		return nil, false, false
+	}
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil || !ok {
-			break
+			return id, request, response
 		}
 		switch string(key) {
 		case "id":
 			if id, err = d.ReadRaw(); err != nil {
-				return "", false
+				return nil, false, false
 			}
+			if request || response {
+				return id, request, response
+			}
+			continue
 		case "method":
-			method = true
-			fallthrough
-		default:
-			if d.Skip() != nil {
-				return "", false
-			}
+			request = true
+		case "result", "error":
+			response = true
+		}
+		if id != nil && (request || response) {
+			return id, request, response // the value need not be read
+		}
+		if d.Skip() != nil {
+			return nil, false, false
 		}
 	}
-	if !method || id == nil {
-		return "", false
-	}
-	return canonicalID(id)
 }
 
 // canonicalID returns the key under which go-sdk's response carries the
@@ -295,37 +316,6 @@ func canonicalID(raw []byte) (string, bool) {
 	case codec.Number:
 		f, err := d.ReadFloat(64)
 		return "n" + strconv.FormatInt(int64(f), 10), err == nil
-	}
-	return "", false
-}
-
-// responseID returns the raw id of a response go-sdk writes. go-sdk writes
-// "jsonrpc", "id", then "result" or "error" (a request it sends has
-// "method" there instead), so only the first keys are read.
-func responseID(msg []byte) (string, bool) {
-	var d codec.Decoder
-	d.Reset(msg)
-	if d.BeginObject() != nil {
-		return "", false
-	}
-	var id []byte
-	for range 3 {
-		key, ok, err := d.NextKey()
-		if err != nil || !ok {
-			return "", false
-		}
-		switch string(key) {
-		case "id":
-			if id, err = d.ReadRaw(); err != nil {
-				return "", false
-			}
-		case "result", "error":
-			return canonicalID(id)
-		default:
-			if d.Skip() != nil {
-				return "", false
-			}
-		}
 	}
 	return "", false
 }

@@ -274,3 +274,29 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+func TestIDAndKind(t *testing.T) {
+	for _, tc := range []struct {
+		msg, id           string
+		request, response bool
+	}{
+		{`{"jsonrpc":"2.0","id":1,"method":"ping"}`, "1", true, false},
+		{`{"method":"ping","params":{},"id":"a"}`, `"a"`, true, false},
+		{`{"jsonrpc":"2.0","method":"notifications/initialized"}`, "", true, false},
+		{`{"jsonrpc":"2.0","id":7,"result":{"huge":[1,2,3]}}`, "7", false, true},
+		{`{"jsonrpc":"2.0","id":7,"result":{"truncated":`, "7", false, true}, // the result is never read
+		{`{"jsonrpc":"2.0","id":8,"error":{"code":1,"message":"x"}}`, "8", false, true},
+		{`[{"jsonrpc":"2.0","id":1,"method":"ping"}]`, "", false, false},
+		{`{"id":`, "", false, false},
+	} {
+		id, request, response := idAndKind([]byte(tc.msg))
+		if string(id) != tc.id || request != tc.request || response != tc.response {
+			t.Errorf("%s: got %s %v %v, want %s %v %v", tc.msg, id, request, response, tc.id, tc.request, tc.response)
+		}
+	}
+	for raw, want := range map[string]string{`1`: "n1", `1.0`: "n1", `1.9`: "n1", `-3`: "n-3", `"a"`: "sa", `"\u0061"`: "sa", `null`: "", `{}`: ""} {
+		if got, _ := canonicalID([]byte(raw)); got != want {
+			t.Errorf("canonicalID(%s) = %q, want %q", raw, got, want)
+		}
+	}
+}
