@@ -343,15 +343,7 @@ func (g *gen) tool(t *model.Tool, id string) {
 		jen.Id("InputSchema"): jen.Qual("encoding/json", "RawMessage").Call(jen.Id(in)),
 		jen.Id("Handler"):     jen.Id(handler),
 	}
-	if t.Version != "" {
-		d[jen.Id("Version")] = jen.Lit(t.Version)
-	}
-	if t.Title != "" {
-		d[jen.Id("Title")] = jen.Lit(t.Title)
-	}
-	if len(t.Tags) > 0 {
-		d[jen.Id("Tags")] = strs(t.Tags)
-	}
+	setCommon(d, t.Version, t.Title, t.Tags)
 	if t.Timeout > 0 {
 		d[jen.Id("Timeout")] = durationCode(t.Timeout)
 	}
@@ -579,15 +571,7 @@ func (g *gen) resource(r *model.Resource, id string) {
 	} else {
 		d[jen.Id("URI")] = jen.Lit(r.URI)
 	}
-	if r.Version != "" {
-		d[jen.Id("Version")] = jen.Lit(r.Version)
-	}
-	if r.Title != "" {
-		d[jen.Id("Title")] = jen.Lit(r.Title)
-	}
-	if len(r.Tags) > 0 {
-		d[jen.Id("Tags")] = strs(r.Tags)
-	}
+	setCommon(d, r.Version, r.Title, r.Tags)
 	g.f.Commentf("%s is the MCP %s %s, backed by %s.", id, what, r.URI, r.Func.Name)
 	g.f.Var().Id(id).Op("=").Op("&").Qual(runtimePkg, kind).Values(d)
 	g.resourceHandler(r, handler)
@@ -696,6 +680,19 @@ func bitsOr64(b int) int {
 	return b
 }
 
+// setCommon adds the optional fields every component descriptor has.
+func setCommon(d jen.Dict, version, title string, tags []string) {
+	if version != "" {
+		d[jen.Id("Version")] = jen.Lit(version)
+	}
+	if title != "" {
+		d[jen.Id("Title")] = jen.Lit(title)
+	}
+	if len(tags) > 0 {
+		d[jen.Id("Tags")] = strs(tags)
+	}
+}
+
 func (g *gen) prompt(p *model.Prompt, id string) {
 	base := versioned(p.Name, p.Version)
 	handler := g.names.get("get_" + base)
@@ -704,15 +701,7 @@ func (g *gen) prompt(p *model.Prompt, id string) {
 		jen.Id("Description"): str(p.Description),
 		jen.Id("Handler"):     jen.Id(handler),
 	}
-	if p.Version != "" {
-		d[jen.Id("Version")] = jen.Lit(p.Version)
-	}
-	if p.Title != "" {
-		d[jen.Id("Title")] = jen.Lit(p.Title)
-	}
-	if len(p.Tags) > 0 {
-		d[jen.Id("Tags")] = strs(p.Tags)
-	}
+	setCommon(d, p.Version, p.Title, p.Tags)
 	if len(p.Args) > 0 {
 		var args []jen.Code
 		for _, a := range p.Args {

@@ -156,42 +156,35 @@ func (p *loader) checkCompletions(m *model.Package) {
 			continue
 		}
 		seen[key] = c.Pos
+		kind, target, member := "prompt", c.Prompt, "argument"
+		var names []string
+		found := false
 		if c.Prompt != "" {
-			var found *model.Prompt
 			for _, pr := range m.Prompts {
 				if pr.Name == c.Prompt {
-					found = pr
+					found, names = true, nil
+					for _, a := range pr.Args {
+						names = append(names, a.Name)
+					}
 				}
 			}
-			if found == nil {
-				p.errorf(c.TargetPos, "//mcp:complete: no prompt %q in package %s", c.Prompt, m.Name)
-				continue
+		} else {
+			kind, target, member = "resource template", c.Resource, "variable"
+			for _, r := range m.Resources {
+				if r.Template && r.URI == c.Resource {
+					found, names = true, nil
+					for _, v := range r.Vars {
+						names = append(names, v.Name)
+					}
+				}
 			}
-			var names []string
-			for _, a := range found.Args {
-				names = append(names, a.Name)
-			}
-			if !slices.Contains(names, c.Arg) {
-				p.errorf(c.ArgPos, "//mcp:complete: prompt %q has no argument %q (it has: %s)", c.Prompt, c.Arg, strings.Join(names, ", "))
-			}
+		}
+		if !found {
+			p.errorf(c.TargetPos, "//mcp:complete: no %s %q in package %s", kind, target, m.Name)
 			continue
-		}
-		var found *model.Resource
-		for _, r := range m.Resources {
-			if r.Template && r.URI == c.Resource {
-				found = r
-			}
-		}
-		if found == nil {
-			p.errorf(c.TargetPos, "//mcp:complete: no resource template %q in package %s", c.Resource, m.Name)
-			continue
-		}
-		var names []string
-		for _, v := range found.Vars {
-			names = append(names, v.Name)
 		}
 		if !slices.Contains(names, c.Arg) {
-			p.errorf(c.ArgPos, "//mcp:complete: resource template %q has no variable %q (it has: %s)", c.Resource, c.Arg, strings.Join(names, ", "))
+			p.errorf(c.ArgPos, "//mcp:complete: %s %q has no %s %q (it has: %s)", kind, target, member, c.Arg, strings.Join(names, ", "))
 		}
 	}
 }
