@@ -395,7 +395,7 @@ DIR's base name.`,
 			}
 			ctx, cancel := signalContext()
 			defer cancel()
-			g, err := connectForGenerator(ctx, c, args, server, out, &f)
+			g, err := connectForGenerator(ctx, c, args, server, out, &f, nil)
 			if err != nil {
 				return err
 			}
@@ -459,21 +459,24 @@ Build it with go build.`,
 			}
 			ctx, cancel := signalContext()
 			defer cancel()
-			g, err := connectForGenerator(ctx, c, args, server, out, &f)
+			o := cli.CLIOptions{Name: name, Module: module, MCPGenDir: mcpgenDir}
+			bakeable := func(spec string, command []string) error {
+				switch {
+				case len(command) > 0:
+					o.Command = command
+				case strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://"):
+					o.URL = spec
+				default:
+					return errors.New("generate-cli bakes the server into the CLI: give a URL or a command after --")
+				}
+				return nil
+			}
+			g, err := connectForGenerator(ctx, c, args, server, out, &f, bakeable)
 			if err != nil {
 				return err
 			}
 			defer g.s.Close()
 			s, cat := g.s, g.cat
-			o := cli.CLIOptions{Name: name, Module: module, MCPGenDir: mcpgenDir}
-			switch {
-			case len(g.command) > 0:
-				o.Command = g.command
-			case strings.HasPrefix(g.spec, "http://") || strings.HasPrefix(g.spec, "https://"):
-				o.URL = g.spec
-			default:
-				return errors.New("generate-cli bakes the server into the CLI: give a URL or a command after --")
-			}
 			files, err := cli.GenerateCLI(cli.CLISpec(cat.Tools, s.InitializeResult().ServerInfo, o), out, o)
 			if err != nil {
 				return err
@@ -496,16 +499,15 @@ Build it with go build.`,
 
 // generatorTarget is a connected server whose catalogue a generator reads.
 type generatorTarget struct {
-	spec    string
-	command []string
-	s       *cli.Session
-	cat     *cli.Catalogue
+	s   *cli.Session
+	cat *cli.Catalogue
 }
 
 // connectForGenerator resolves the target of generate-client and
 // generate-cli (--server, the TARGET argument, or a command after --),
-// connects, and lists the server's catalogue.
-func connectForGenerator(ctx context.Context, c *cobra.Command, args []string, server, out string, f *targetFlags) (*generatorTarget, error) {
+// checks it with accept (if not nil) before connecting, connects, and lists
+// the server's catalogue.
+func connectForGenerator(ctx context.Context, c *cobra.Command, args []string, server, out string, f *targetFlags, accept func(spec string, command []string) error) (*generatorTarget, error) {
 	if server != "" {
 		if c.ArgsLenAtDash() >= 0 || len(args) > 0 {
 			return nil, errors.New("give the server either with --server or as the target, not both")
@@ -522,6 +524,11 @@ func connectForGenerator(ctx context.Context, c *cobra.Command, args []string, s
 	if out == "" {
 		return nil, errors.New("give the output directory with -o DIR")
 	}
+	if accept != nil {
+		if err := accept(spec, command); err != nil {
+			return nil, err
+		}
+	}
 	s, err := session(ctx, f, spec, command, nil)
 	if err != nil {
 		return nil, err
@@ -531,5 +538,5 @@ func connectForGenerator(ctx context.Context, c *cobra.Command, args []string, s
 		s.Close()
 		return nil, err
 	}
-	return &generatorTarget{spec: spec, command: command, s: s, cat: cat}, nil
+	return &generatorTarget{s: s, cat: cat}, nil
 }

@@ -39,3 +39,25 @@ func TestGenerateReportsErrors(t *testing.T) {
 		}
 	}
 }
+
+// generate-cli refuses a target it cannot bake into a CLI (a package
+// directory) before building or starting anything, and writes nothing: the
+// package here does not even compile, so a build would fail differently.
+func TestGenerateCLIRefusesPackageDirectory(t *testing.T) {
+	pkg := t.TempDir()
+	if err := os.WriteFile(filepath.Join(pkg, "main.go"), []byte("package main\n\nfunc main() { undefined() }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "cli")
+	root.SetArgs([]string{"generate-cli", "-o", out, pkg})
+	root.SetOut(new(strings.Builder))
+	root.SetErr(new(strings.Builder))
+	defer root.SetArgs(nil)
+	err := root.Execute()
+	if err == nil || !strings.Contains(err.Error(), "give a URL or a command after --") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("generate-cli created %s: %v", out, err)
+	}
+}
