@@ -864,15 +864,8 @@ func comparable(t *model.Type) bool {
 // time.Time, and otherwise the zero value of the JSON-visible fields.
 func (g *gen) nonZero(x *jen.Statement, t *model.Type) jen.Code {
 	switch t.Kind {
-	case model.Bool:
-		if t.Named() {
-			return jen.Bool().Call(x.Clone())
-		}
-		return x.Clone()
-	case model.Int, model.Uint, model.Float, model.Duration:
-		return x.Clone().Op("!=").Lit(0)
-	case model.String:
-		return x.Clone().Op("!=").Lit("")
+	case model.Bool, model.Int, model.Uint, model.Float, model.Duration, model.String:
+		return nonEmpty(x, t) // for scalars, empty and zero are the same
 	case model.Bytes, model.Slice, model.Map, model.RawJSON, model.Pointer, model.Any:
 		return x.Clone().Op("!=").Nil()
 	case model.Time:
