@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"golang.org/x/mod/modfile"
+)
+
+// The go.mod of a generated CLI lists every module its build needs, on
+// every platform, at the version this repository builds with, so that the
+// module builds from what building mcpgen already downloaded (a go.mod that
+// lists only the direct requirements makes the go command read go.mod files
+// of modules, such as cobra's requirements, that nothing here ever needs).
+func TestGeneratedCLIModuleIsComplete(t *testing.T) {
+	tools := []*mcp.Tool{{Name: "echo", InputSchema: map[string]any{"type": "object", "properties": map[string]any{"text": map[string]any{"type": "string"}}}}}
+	o := CLIOptions{Name: "echo", Module: "example.com/echo", URL: "http://127.0.0.1:1/mcp"}
+	dir := t.TempDir()
+	if _, err := GenerateCLI(CLISpec(tools, nil, o), dir, o); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	generated, err := modfile.Parse("go.mod", data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, "main.go"), nil, parser.ImportsOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var imports []string
+	for _, spec := range f.Imports {
+		path, _ := strconv.Unquote(spec.Path.Value)
+		imports = append(imports, path)
+	}
+
+	root, _ := filepath.Abs("../..")
+	data, err = os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := modfile.Parse("go.mod", data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The packages the CLI builds, on each platform (-e: a package whose
+	// module is not downloaded is still listed).
+	pkgs := map[string]bool{}
+	for _, goos := range []string{"linux", "darwin", "windows"} {
+		cmd := exec.Command("go", append([]string{"list", "-e", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}"}, imports...)...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GOOS="+goos, "GOPROXY=off")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list (GOOS=%s): %v", goos, err)
+		}
+		for _, p := range strings.Fields(string(out)) {
+			pkgs[p] = true
+		}
+	}
+	// Each package's module, by the longest module path of our go.mod
+	// that prefixes it.
+	want := map[string]string{}
+	for p := range pkgs {
+		if strings.HasPrefix(p, ours.Module.Mod.Path+"/") {
+			continue
+		}
+		var best *modfile.Require
+		for _, r := range ours.Require {
+			if (p == r.Mod.Path || strings.HasPrefix(p, r.Mod.Path+"/")) && (best == nil || len(r.Mod.Path) > len(best.Mod.Path)) {
+				best = r
+			}
+		}
+		if best == nil {
+			t.Errorf("package %s: no module in go.mod provides it", p)
+			continue
+		}
+		want[best.Mod.Path] = best.Mod.Version
+	}
+	got := map[string]string{}
+	for _, r := range generated.Require {
+		if r.Mod.Path == ours.Module.Mod.Path {
+			continue
+		}
+		got[r.Mod.Path] = r.Mod.Version
+	}
+	var missing, extra []string
+	for m, v := range want {
+		if got[m] != v {
+			missing = append(missing, m+" "+v)
+		}
+	}
+	for m, v := range got {
+		if want[m] != v {
+			extra = append(extra, m+" "+v)
+		}
+	}
+	slices.Sort(missing)
+	slices.Sort(extra)
+	if len(missing) > 0 || len(extra) > 0 {
+		t.Errorf("templates/cli/go.mod.tmpl is out of step with the CLI's build:\nmissing or at another version: %v\nnot needed: %v", missing, extra)
+	}
+}
