@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -242,11 +243,13 @@ type argMap struct {
 	back     map[string]string // new name -> old name, for renamed arguments
 	refused  map[string]bool   // old names renamed away, hidden arguments
 	inject   []injection       // hidden arguments and new defaults
-	required []string          // new names that must be present
+	watch    []string          // new names whose presence matters
+	required []int             // indexes in watch of names that must be present
+	extra    int               // bytes the injections add, about
 }
 
 type injection struct {
-	newName string // "" for a hidden argument: always injected
+	watch   int // index in argMap.watch of the new name; -1 for a hidden argument (always injected)
 	oldName string
 	value   []byte
 }
@@ -301,7 +304,7 @@ func (p *toolPlan) rewrite(t *runtime.Tool) (json.RawMessage, *argMap, error) {
 			}
 			switch {
 			case value != nil:
-				m.inject = append(m.inject, injection{oldName: old, value: value})
+				m.inject = append(m.inject, injection{watch: -1, oldName: old, value: value})
 			case wasRequired(old):
 				return nil, nil, fail("hidden argument %q is required and has no default; give ArgConfig.Default", old)
 			}
@@ -320,7 +323,7 @@ func (p *toolPlan) rewrite(t *runtime.Tool) (json.RawMessage, *argMap, error) {
 			needed = true
 		}
 		if ap.deflt != nil {
-			m.inject = append(m.inject, injection{newName: ap.newName, oldName: old, value: ap.deflt})
+			m.inject = append(m.inject, injection{watch: m.index(ap.newName), oldName: old, value: ap.deflt})
 			needed = true
 		}
 		if ap.cfg.Required && !wasRequired(old) {
@@ -366,8 +369,11 @@ func (p *toolPlan) rewrite(t *runtime.Tool) (json.RawMessage, *argMap, error) {
 	// required one, so that the error names it as the client knows it.
 	for _, n := range newRequired {
 		if _, renamed := m.back[n]; renamed || !wasRequired(n) {
-			m.required = append(m.required, n)
+			m.required = append(m.required, m.index(n))
 		}
+	}
+	for _, inj := range m.inject {
+		m.extra += len(inj.oldName) + len(inj.value) + 4
 	}
 	return appendObject(nil, top), m, nil
 }
@@ -414,21 +420,25 @@ func editProperty(prop []byte, ap *argPlan) ([]byte, error) {
 // passed on for the tool's own decoder to refuse.
 func (m *argMap) mapArgs(args json.RawMessage) (json.RawMessage, error) {
 	data := []byte(args)
-	if len(data) == 0 {
-		data = []byte("{}")
-	}
 	var d codec.Decoder
 	d.Reset(data)
-	if d.Peek() == codec.Null {
+	if k := d.Peek(); k == codec.Invalid && len(bytes.TrimSpace(data)) == 0 || k == codec.Null {
 		data = []byte("{}")
 		d.Reset(data)
 	}
 	if d.BeginObject() != nil {
 		return args, nil
 	}
-	out := make([]byte, 0, len(data)+64)
+	// seen[i] records that m.watch[i] was sent.
+	var seenBuf [16]bool
+	seen := seenBuf[:0]
+	if len(m.watch) > len(seenBuf) {
+		seen = make([]bool, len(m.watch))
+	} else {
+		seen = seenBuf[:len(m.watch)]
+	}
+	out := make([]byte, 0, len(data)+m.extra)
 	out = append(out, '{')
-	var present []string
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -437,35 +447,40 @@ func (m *argMap) mapArgs(args json.RawMessage) (json.RawMessage, error) {
 		if !ok {
 			break
 		}
-		name := string(key)
-		if m.refused[name] {
-			return nil, fmt.Errorf("unexpected argument %q", name)
+		if m.refused[string(key)] {
+			return nil, fmt.Errorf("unexpected argument %q", key)
 		}
-		present = append(present, name)
+		for i, n := range m.watch {
+			if n == string(key) {
+				seen[i] = true
+			}
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		if old, ok := m.back[string(key)]; ok {
+			out = codec.AppendKey(out, old)
+		} else {
+			out = codec.AppendString(out, string(key))
+			out = append(out, ':')
+		}
 		d.Peek()
 		start := d.Offset()
 		if d.Skip() != nil {
 			return args, nil
 		}
-		if len(out) > 1 {
-			out = append(out, ',')
-		}
-		if old, ok := m.back[name]; ok {
-			name = old
-		}
-		out = codec.AppendKey(out, name)
 		out = append(out, data[start:d.Offset()]...)
 	}
 	if d.End() != nil {
 		return args, nil
 	}
-	for _, n := range m.required {
-		if !slices.Contains(present, n) {
-			return nil, fmt.Errorf("missing required argument %q", n)
+	for _, i := range m.required {
+		if !seen[i] {
+			return nil, fmt.Errorf("missing required argument %q", m.watch[i])
 		}
 	}
 	for _, inj := range m.inject {
-		if inj.newName != "" && slices.Contains(present, inj.newName) {
+		if inj.watch >= 0 && seen[inj.watch] {
 			continue
 		}
 		if len(out) > 1 {
@@ -475,4 +490,13 @@ func (m *argMap) mapArgs(args json.RawMessage) (json.RawMessage, error) {
 		out = append(out, inj.value...)
 	}
 	return append(out, '}'), nil
+}
+
+// index returns the position of name in m.watch, adding it if needed.
+func (m *argMap) index(name string) int {
+	if i := slices.Index(m.watch, name); i >= 0 {
+		return i
+	}
+	m.watch = append(m.watch, name)
+	return len(m.watch) - 1
 }

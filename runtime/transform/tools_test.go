@@ -237,3 +237,25 @@ func TestToolTransformEnabled(t *testing.T) {
 		t.Error("disabled tool callable")
 	}
 }
+
+func TestToolTransformNoArguments(t *testing.T) {
+	tt, err := transform.ToolTransform(map[string]transform.ToolConfig{"search": {Arguments: map[string]transform.ArgConfig{
+		"api_key": {Hide: true, Default: "k"}, "q": {Default: "all"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tt.Transform(context.Background(), &runtime.Components{Tools: []*runtime.Tool{search()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range []string{"", "null", " {} "} {
+		r, _ := out.Tools[0].Handler(context.Background(), json.RawMessage(args))
+		if got := resultText(toMCP(r)); got != `{"q":"all","api_key":"k"}` {
+			t.Errorf("args %q: handler got %s", args, got)
+		}
+	}
+	// Not an object: passed on for the tool's decoder to refuse.
+	if r, _ := out.Tools[0].Handler(context.Background(), json.RawMessage(`[1]`)); resultText(toMCP(r)) != `[1]` {
+		t.Errorf("array: handler got %s", resultText(toMCP(r)))
+	}
+}
