@@ -47,8 +47,9 @@ type ArgConfig struct {
 	Default any
 	// Hide removes the argument from the input schema; calls get its
 	// default (Default, or else the schema's own "default"). Hiding a
-	// required argument without a default is an error. A hidden argument
-	// the client sends anyway is refused.
+	// required argument without either is an error when the transform
+	// runs; an optional one without either is simply never sent (as in
+	// FastMCP). A hidden argument the client sends anyway is refused.
 	Hide bool
 	// Required makes the argument required (and removes its default from
 	// the schema). It cannot be combined with Default or Hide.

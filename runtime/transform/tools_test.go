@@ -259,3 +259,23 @@ func TestToolTransformNoArguments(t *testing.T) {
 		t.Errorf("array: handler got %s", resultText(toMCP(r)))
 	}
 }
+
+func TestToolTransformHideOptionalWithoutDefault(t *testing.T) {
+	tt, err := transform.ToolTransform(map[string]transform.ToolConfig{"search": {Arguments: map[string]transform.ArgConfig{"mode": {Hide: true}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tt.Transform(context.Background(), &runtime.Components{Tools: []*runtime.Tool{search()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out.Tools[0].InputSchema), `"mode"`) {
+		t.Errorf("schema %s", out.Tools[0].InputSchema)
+	}
+	if r, _ := out.Tools[0].Handler(context.Background(), json.RawMessage(`{"q":"x","api_key":"k"}`)); resultText(toMCP(r)) != `{"q":"x","api_key":"k"}` {
+		t.Errorf("handler got %s", resultText(toMCP(r)))
+	}
+	if r, _ := out.Tools[0].Handler(context.Background(), json.RawMessage(`{"q":"x","api_key":"k","mode":"m"}`)); !r.IsError {
+		t.Errorf("hidden argument accepted: %s", resultText(toMCP(r)))
+	}
+}
