@@ -27,7 +27,18 @@ type schemaNode struct {
 	AnyOf       []*schemaNode          `json:"anyOf"`
 	OneOf       []*schemaNode          `json:"oneOf"`
 	Const       any                    `json:"const"`
-	order       []string
+	// AdditionalProperties is a schema, or true or false.
+	AdditionalProperties json.RawMessage `json:"additionalProperties"`
+	order                []string
+}
+
+// additional returns the schema of an object's additional properties, or
+// nil when it has none (absent, true or false).
+func (n *schemaNode) additional() *schemaNode {
+	if len(n.AdditionalProperties) == 0 || n.AdditionalProperties[0] != '{' {
+		return nil
+	}
+	return parseSchema(n.AdditionalProperties)
 }
 
 // parseSchema decodes a schema given as any JSON-encodable value, keeping

@@ -60,7 +60,7 @@ func ClientModel(c *Catalogue, server *mcp.Implementation, pkgName, importPath s
 		if t.OutputSchema != nil {
 			out := parseSchema(t.OutputSchema)
 			var rt *model.Type
-			if len(out.Properties) > 0 || out.typeString() == "object" {
+			if len(out.Properties) > 0 {
 				rt = b.object(out, fn.Name+"Result", "the structured result of tool "+t.Name)
 			} else {
 				rt = b.typ(out, fn.Name+"Result", false)
@@ -189,7 +189,12 @@ func (b *modelBuilder) typ(n *schemaNode, name string, optional bool) *model.Typ
 		}
 		return t
 	case main[0] == "object":
-		return &model.Type{Kind: model.Map, Key: &model.Type{Kind: model.String}, Elem: &model.Type{Kind: model.Any}}
+		// A map: its values are the additional properties.
+		elem := &model.Type{Kind: model.Any}
+		if a := n.additional(); a != nil {
+			elem = b.typ(a, name+"Value", false)
+		}
+		return &model.Type{Kind: model.Map, Key: &model.Type{Kind: model.String}, Elem: elem}
 	default:
 		t = &model.Type{Kind: model.Any}
 	}

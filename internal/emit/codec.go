@@ -356,8 +356,12 @@ func (g *gen) readStruct(t *model.Type) []jen.Code {
 	if errsUsed || len(seen) > 0 {
 		code = append(code, jen.Var().Id("errs").Qual(codecPkg, "Errors"))
 	}
+	key := jen.Id("key")
+	if len(t.Fields) == 0 {
+		key = jen.Id("_")
+	}
 	loop := []jen.Code{
-		jen.List(jen.Id("key"), jen.Id("ok"), jen.Err()).Op(":=").Id("d").Dot("NextKey").Call(),
+		jen.List(key, jen.Id("ok"), jen.Err()).Op(":=").Id("d").Dot("NextKey").Call(),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 		jen.If(jen.Op("!").Id("ok")).Block(jen.Break()),
 	}
