@@ -181,15 +181,14 @@ func mcpReadNote(ctx context.Context, uri string, vars []string) (*runtime.ReadR
 	return runtime.TextContents(uri, "text/plain", out), nil
 }
 
-// mcpReadEchoArgs reads a JSON object into v, validating each field's constraints.
-func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs) error {
+// mcpReadEchoArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
 	var has1 bool
 	var has2 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -209,10 +208,10 @@ func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs) error {
 				return codec.AtField(err, "text")
 			}
 			if utf8.RuneCountInString(v.Text) < 1 {
-				errs.Add("text", "must be at least 1 character long")
+				errs.Add(codec.Join(path, "text"), "must be at least 1 character long")
 			}
 			if utf8.RuneCountInString(v.Text) > 100 {
-				errs.Add("text", "must be at most 100 characters long")
+				errs.Add(codec.Join(path, "text"), "must be at most 100 characters long")
 			}
 		case "repeat":
 			if has1 {
@@ -226,10 +225,10 @@ func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs) error {
 				return codec.AtField(err, "repeat")
 			}
 			if v.Repeat < 1 {
-				errs.Addf("repeat", "must be at least 1, not %v", v.Repeat)
+				errs.Addf(codec.Join(path, "repeat"), "must be at least 1, not %v", v.Repeat)
 			}
 			if v.Repeat > 5 {
-				errs.Addf("repeat", "must be at most 5, not %v", v.Repeat)
+				errs.Addf(codec.Join(path, "repeat"), "must be at most 5, not %v", v.Repeat)
 			}
 		case "tags":
 			if has2 {
@@ -241,7 +240,7 @@ func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs) error {
 				return codec.AtField(err, "tags")
 			}
 			if len(v.Tags) > 3 {
-				errs.Addf("tags", "must have at most 3 items, not %d", len(v.Tags))
+				errs.Addf(codec.Join(path, "tags"), "must have at most 3 items, not %d", len(v.Tags))
 			}
 		default:
 			if err := d.Skip(); err != nil {
@@ -250,12 +249,12 @@ func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required argument \"text\"")
+		errs.Add(path, "missing required argument \"text\"")
 	}
 	if !has1 {
 		v.Repeat = 1
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpDecodeEchoArgs decodes arguments of type EchoArgs from JSON and validates them,
@@ -266,10 +265,14 @@ func mcpDecodeEchoArgs(data []byte, v *EchoArgs) error {
 	}
 	var d codec.Decoder
 	d.Reset(data)
-	if err := mcpReadEchoArgs(&d, v); err != nil {
+	var errs codec.Errors
+	if err := mcpReadEchoArgs(&d, v, &errs, ""); err != nil {
 		return err
 	}
-	return d.End()
+	if err := d.End(); err != nil {
+		return err
+	}
+	return errs.Err()
 }
 
 // mcpWriteEchoed appends the JSON encoding of *v to b, as encoding/json would.
@@ -295,13 +298,12 @@ func mcpWriteEchoed(b []byte, v *Echoed) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadExplodeArgs reads a JSON object into v, validating each field's constraints.
-func mcpReadExplodeArgs(d *codec.Decoder, v *ExplodeArgs) error {
+// mcpReadExplodeArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadExplodeArgs(d *codec.Decoder, v *ExplodeArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -327,9 +329,9 @@ func mcpReadExplodeArgs(d *codec.Decoder, v *ExplodeArgs) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required argument \"message\"")
+		errs.Add(path, "missing required argument \"message\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpDecodeExplodeArgs decodes arguments of type ExplodeArgs from JSON and validates them,
@@ -340,19 +342,22 @@ func mcpDecodeExplodeArgs(data []byte, v *ExplodeArgs) error {
 	}
 	var d codec.Decoder
 	d.Reset(data)
-	if err := mcpReadExplodeArgs(&d, v); err != nil {
+	var errs codec.Errors
+	if err := mcpReadExplodeArgs(&d, v, &errs, ""); err != nil {
 		return err
 	}
-	return d.End()
+	if err := d.End(); err != nil {
+		return err
+	}
+	return errs.Err()
 }
 
-// mcpReadRenameArgs reads a JSON object into v, validating each field's constraints.
-func mcpReadRenameArgs(d *codec.Decoder, v *RenameArgs) error {
+// mcpReadRenameArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadRenameArgs(d *codec.Decoder, v *RenameArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -372,7 +377,7 @@ func mcpReadRenameArgs(d *codec.Decoder, v *RenameArgs) error {
 				return codec.AtField(err, "to")
 			}
 			if utf8.RuneCountInString(v.To) < 1 {
-				errs.Add("to", "must be at least 1 character long")
+				errs.Add(codec.Join(path, "to"), "must be at least 1 character long")
 			}
 		default:
 			if err := d.Skip(); err != nil {
@@ -381,9 +386,9 @@ func mcpReadRenameArgs(d *codec.Decoder, v *RenameArgs) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required argument \"to\"")
+		errs.Add(path, "missing required argument \"to\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpDecodeRenameArgs decodes arguments of type RenameArgs from JSON and validates them,
@@ -394,8 +399,12 @@ func mcpDecodeRenameArgs(data []byte, v *RenameArgs) error {
 	}
 	var d codec.Decoder
 	d.Reset(data)
-	if err := mcpReadRenameArgs(&d, v); err != nil {
+	var errs codec.Errors
+	if err := mcpReadRenameArgs(&d, v, &errs, ""); err != nil {
 		return err
 	}
-	return d.End()
+	if err := d.End(); err != nil {
+		return err
+	}
+	return errs.Err()
 }

@@ -454,13 +454,12 @@ func mcpGetTestSimplePrompt(ctx context.Context, _ map[string]string) (*runtime.
 	return runtime.PromptText("TestSimplePrompt is a prompt without arguments.", out), nil
 }
 
-// mcpReadElicitationArgs reads a JSON object into v, validating each field's constraints.
-func mcpReadElicitationArgs(d *codec.Decoder, v *ElicitationArgs) error {
+// mcpReadElicitationArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadElicitationArgs(d *codec.Decoder, v *ElicitationArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -486,9 +485,9 @@ func mcpReadElicitationArgs(d *codec.Decoder, v *ElicitationArgs) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required argument \"message\"")
+		errs.Add(path, "missing required argument \"message\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpDecodeElicitationArgs decodes arguments of type ElicitationArgs from JSON and validates them,
@@ -499,19 +498,22 @@ func mcpDecodeElicitationArgs(data []byte, v *ElicitationArgs) error {
 	}
 	var d codec.Decoder
 	d.Reset(data)
-	if err := mcpReadElicitationArgs(&d, v); err != nil {
+	var errs codec.Errors
+	if err := mcpReadElicitationArgs(&d, v, &errs, ""); err != nil {
 		return err
 	}
-	return d.End()
+	if err := d.End(); err != nil {
+		return err
+	}
+	return errs.Err()
 }
 
-// mcpReadSamplingArgs reads a JSON object into v, validating each field's constraints.
-func mcpReadSamplingArgs(d *codec.Decoder, v *SamplingArgs) error {
+// mcpReadSamplingArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadSamplingArgs(d *codec.Decoder, v *SamplingArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -537,9 +539,9 @@ func mcpReadSamplingArgs(d *codec.Decoder, v *SamplingArgs) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required argument \"prompt\"")
+		errs.Add(path, "missing required argument \"prompt\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpDecodeSamplingArgs decodes arguments of type SamplingArgs from JSON and validates them,
@@ -550,10 +552,14 @@ func mcpDecodeSamplingArgs(data []byte, v *SamplingArgs) error {
 	}
 	var d codec.Decoder
 	d.Reset(data)
-	if err := mcpReadSamplingArgs(&d, v); err != nil {
+	var errs codec.Errors
+	if err := mcpReadSamplingArgs(&d, v, &errs, ""); err != nil {
 		return err
 	}
-	return d.End()
+	if err := d.End(); err != nil {
+		return err
+	}
+	return errs.Err()
 }
 
 // mcpWriteTemplateData appends the JSON encoding of *v to b, as encoding/json would.

@@ -229,14 +229,13 @@ func mcpGetPlanTrip(ctx context.Context, args map[string]string) (*runtime.GetPr
 	return runtime.PromptText("PlanTrip asks the model to plan a trip around the forecast for a city.", out), nil
 }
 
-// mcpReadCompareArgs reads a JSON object into v, validating each field's constraints.
-func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs) error {
+// mcpReadCompareArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
 	var has1 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -256,10 +255,10 @@ func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs) error {
 				return codec.AtField(err, "cities")
 			}
 			if len(v.Cities) < 2 {
-				errs.Addf("cities", "must have at least 2 items, not %d", len(v.Cities))
+				errs.Addf(codec.Join(path, "cities"), "must have at least 2 items, not %d", len(v.Cities))
 			}
 			if len(v.Cities) > 5 {
-				errs.Addf("cities", "must have at most 5 items, not %d", len(v.Cities))
+				errs.Addf(codec.Join(path, "cities"), "must have at most 5 items, not %d", len(v.Cities))
 			}
 		case "date":
 			if has1 {
@@ -271,7 +270,7 @@ func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs) error {
 				return codec.AtField(err, "date")
 			}
 			if !mcpPattern1.MatchString(v.Date) {
-				errs.Addf("date", "must match the pattern %s", mcpPattern1.String())
+				errs.Addf(codec.Join(path, "date"), "must match the pattern %s", mcpPattern1.String())
 			}
 		default:
 			if err := d.Skip(); err != nil {
@@ -280,9 +279,9 @@ func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required argument \"cities\"")
+		errs.Add(path, "missing required argument \"cities\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpDecodeCompareArgs decodes arguments of type CompareArgs from JSON and validates them,
@@ -293,10 +292,14 @@ func mcpDecodeCompareArgs(data []byte, v *CompareArgs) error {
 	}
 	var d codec.Decoder
 	d.Reset(data)
-	if err := mcpReadCompareArgs(&d, v); err != nil {
+	var errs codec.Errors
+	if err := mcpReadCompareArgs(&d, v, &errs, ""); err != nil {
 		return err
 	}
-	return d.End()
+	if err := d.End(); err != nil {
+		return err
+	}
+	return errs.Err()
 }
 
 // mcpWriteComparison appends the JSON encoding of *v to b, as encoding/json would.
@@ -325,15 +328,14 @@ func mcpWriteComparison(b []byte, v *Comparison) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadConvertArgs reads a JSON object into v, validating each field's constraints.
-func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs) error {
+// mcpReadConvertArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
 	var has1 bool
 	var has2 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -353,7 +355,7 @@ func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs) error {
 				return codec.AtField(err, "value")
 			}
 			if v.Value < -273.15 {
-				errs.Addf("value", "must be at least -273.15, not %v", v.Value)
+				errs.Addf(codec.Join(path, "value"), "must be at least -273.15, not %v", v.Value)
 			}
 		case "from":
 			if has1 {
@@ -367,7 +369,7 @@ func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs) error {
 				switch v.From {
 				case "celsius", "fahrenheit", "kelvin":
 				default:
-					err = &codec.Error{Msg: fmt.Sprintf("must be one of \"celsius\", \"fahrenheit\", \"kelvin\", not %q", string(v.From))}
+					errs.Add(codec.Join(path, "from"), fmt.Sprintf("must be one of \"celsius\", \"fahrenheit\", \"kelvin\", not %q", string(v.From)))
 				}
 			}
 			if err != nil {
@@ -385,7 +387,7 @@ func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs) error {
 				switch v.To {
 				case "celsius", "fahrenheit", "kelvin":
 				default:
-					err = &codec.Error{Msg: fmt.Sprintf("must be one of \"celsius\", \"fahrenheit\", \"kelvin\", not %q", string(v.To))}
+					errs.Add(codec.Join(path, "to"), fmt.Sprintf("must be one of \"celsius\", \"fahrenheit\", \"kelvin\", not %q", string(v.To)))
 				}
 			}
 			if err != nil {
@@ -398,15 +400,15 @@ func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required argument \"value\"")
+		errs.Add(path, "missing required argument \"value\"")
 	}
 	if !has1 {
-		errs.Add("", "missing required argument \"from\"")
+		errs.Add(path, "missing required argument \"from\"")
 	}
 	if !has2 {
-		errs.Add("", "missing required argument \"to\"")
+		errs.Add(path, "missing required argument \"to\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpDecodeConvertArgs decodes arguments of type ConvertArgs from JSON and validates them,
@@ -417,10 +419,14 @@ func mcpDecodeConvertArgs(data []byte, v *ConvertArgs) error {
 	}
 	var d codec.Decoder
 	d.Reset(data)
-	if err := mcpReadConvertArgs(&d, v); err != nil {
+	var errs codec.Errors
+	if err := mcpReadConvertArgs(&d, v, &errs, ""); err != nil {
 		return err
 	}
-	return d.End()
+	if err := d.End(); err != nil {
+		return err
+	}
+	return errs.Err()
 }
 
 // mcpWriteTemperature appends the JSON encoding of *v to b, as encoding/json would.
@@ -436,15 +442,14 @@ func mcpWriteTemperature(b []byte, v *Temperature) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadForecastArgs reads a JSON object into v, validating each field's constraints.
-func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs) error {
+// mcpReadForecastArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
 	var has1 bool
 	var has2 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -464,7 +469,7 @@ func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs) error {
 				return codec.AtField(err, "city")
 			}
 			if utf8.RuneCountInString(v.City) < 1 {
-				errs.Add("city", "must be at least 1 character long")
+				errs.Add(codec.Join(path, "city"), "must be at least 1 character long")
 			}
 		case "days":
 			if has1 {
@@ -478,10 +483,10 @@ func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs) error {
 				return codec.AtField(err, "days")
 			}
 			if v.Days < 1 {
-				errs.Addf("days", "must be at least 1, not %v", v.Days)
+				errs.Addf(codec.Join(path, "days"), "must be at least 1, not %v", v.Days)
 			}
 			if v.Days > 14 {
-				errs.Addf("days", "must be at most 14, not %v", v.Days)
+				errs.Addf(codec.Join(path, "days"), "must be at most 14, not %v", v.Days)
 			}
 		case "units":
 			if has2 {
@@ -495,7 +500,7 @@ func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs) error {
 				switch v.Units {
 				case "metric", "imperial":
 				default:
-					err = &codec.Error{Msg: fmt.Sprintf("must be one of \"metric\", \"imperial\", not %q", string(v.Units))}
+					errs.Add(codec.Join(path, "units"), fmt.Sprintf("must be one of \"metric\", \"imperial\", not %q", string(v.Units)))
 				}
 			}
 			if err != nil {
@@ -508,7 +513,7 @@ func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required argument \"city\"")
+		errs.Add(path, "missing required argument \"city\"")
 	}
 	if !has1 {
 		v.Days = 3
@@ -516,7 +521,7 @@ func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs) error {
 	if !has2 {
 		v.Units = "metric"
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpDecodeForecastArgs decodes arguments of type ForecastArgs from JSON and validates them,
@@ -527,10 +532,14 @@ func mcpDecodeForecastArgs(data []byte, v *ForecastArgs) error {
 	}
 	var d codec.Decoder
 	d.Reset(data)
-	if err := mcpReadForecastArgs(&d, v); err != nil {
+	var errs codec.Errors
+	if err := mcpReadForecastArgs(&d, v, &errs, ""); err != nil {
 		return err
 	}
-	return d.End()
+	if err := d.End(); err != nil {
+		return err
+	}
+	return errs.Err()
 }
 
 // mcpWriteReport appends the JSON encoding of *v to b, as encoding/json would.

@@ -308,18 +308,29 @@ func (c *clientGen) decodeResult(fn *model.Func, what string, out *model.Type) [
 	fail := func() []jen.Code {
 		return c.ret(fn, jen.Qual("fmt", "Errorf").Call(jen.Lit(what+": decoding the result: %w"), jen.Err()))
 	}
+	// read reads a value of type t into dst, reporting its constraint
+	// violations as an error too.
+	read := func(t *model.Type, dst jen.Code) []jen.Code {
+		if !validates(t) {
+			return []jen.Code{jen.If(jen.Err().Op(":=").Add(c.reader(t)).Call(jen.Op("&").Id("d"), dst), jen.Err().Op("!=").Nil()).Block(fail()...)}
+		}
+		return []jen.Code{
+			jen.Var().Id("errs").Qual(codecPkg, "Errors"),
+			jen.If(jen.Err().Op(":=").Add(c.readCall(jen.Op("&").Id("d"), dst, t, jen.Op("&").Id("errs"), jen.Lit(""))), jen.Err().Op("!=").Nil()).Block(fail()...),
+			jen.If(jen.Err().Op(":=").Id("errs").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(fail()...),
+		}
+	}
 	if target.Kind == model.Struct || target.Kind == model.Map {
-		return append(code,
-			jen.If(jen.Err().Op(":=").Add(c.reader(target)).Call(jen.Op("&").Id("d"), dst), jen.Err().Op("!=").Nil()).Block(fail()...),
-			jen.Return(jen.Id("out"), jen.Nil()))
+		code = append(code, read(target, dst)...)
+		return append(code, jen.Return(jen.Id("out"), jen.Nil()))
 	}
 	// Non-object results arrive wrapped as {"result": ...}.
 	wrap := &model.Type{Kind: model.Struct, Fields: []*model.Field{{GoName: "Result", JSONName: "result", Type: target, Required: true,
 		Tag: `json:"result"`}}}
 	c.hints[typeKey(wrap)] = fn.Name + "_result"
+	code = append(code, jen.Var().Id("w").Add(c.goType(wrap)))
+	code = append(code, read(wrap, jen.Op("&").Id("w"))...)
 	return append(code,
-		jen.Var().Id("w").Add(c.goType(wrap)),
-		jen.If(jen.Err().Op(":=").Add(c.reader(wrap)).Call(jen.Op("&").Id("d"), jen.Op("&").Id("w")), jen.Err().Op("!=").Nil()).Block(fail()...),
 		jen.Op("*").Add(dst).Op("=").Id("w").Dot("Result"),
 		jen.Return(jen.Id("out"), jen.Nil()))
 }

@@ -99,7 +99,7 @@ func (g *gen) decoder(t *model.Type) string {
 	id := g.names.get("decode_" + g.typeBase(t))
 	g.funcs[key] = id
 	g.inputs[typeKey(t)] = true
-	read := g.reader(t)
+	g.reader(t) // queued now, so that the reader follows the decoder
 	g.queue = append(g.queue, func() {
 		g.f.Commentf("%s decodes arguments of type %s from JSON and validates them,", id, g.typeBase(t))
 		g.f.Comment("reporting every constraint violation at once. Empty input and null count as {}.")
@@ -109,17 +109,23 @@ func (g *gen) decoder(t *model.Type) string {
 			),
 			jen.Var().Id("d").Qual(codecPkg, "Decoder"),
 			jen.Id("d").Dot("Reset").Call(jen.Id("data")),
-			jen.If(jen.Err().Op(":=").Add(read).Call(jen.Op("&").Id("d"), jen.Id("v")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-			jen.Return(jen.Id("d").Dot("End").Call()),
+			jen.Var().Id("errs").Qual(codecPkg, "Errors"),
+			jen.If(jen.Err().Op(":=").Add(g.readCall(jen.Op("&").Id("d"), jen.Id("v"), t, jen.Op("&").Id("errs"), jen.Lit(""))), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			jen.If(jen.Err().Op(":=").Id("d").Dot("End").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			jen.Return(jen.Id("errs").Dot("Err").Call()),
 		)
 	})
 	return id
 }
 
 // reader returns the function reading a value of composite type t
-// (struct, slice, array or map): func(d *codec.Decoder, v *T) error. Unnamed
-// slices and maps of plain scalars use runtime/codec's shared readers; the
-// rest get a generated function.
+// (struct, slice, array or map): func(d *codec.Decoder, v *T) error, or,
+// when t can break a constraint (validates), func(d *codec.Decoder, v *T,
+// errs *codec.Errors, path string) error, which adds each constraint
+// violation to errs at its path (path is v's) and goes on reading, and
+// returns only the problems that stop decoding (malformed JSON, a wrong
+// type). Unnamed slices and maps of plain scalars use runtime/codec's
+// shared readers; the rest get a generated function.
 func (g *gen) reader(t *model.Type) *jen.Statement {
 	if name := sharedReader(t); name != "" {
 		return jen.Qual(codecPkg, name)
@@ -135,20 +141,53 @@ func (g *gen) reader(t *model.Type) *jen.Statement {
 		var doc string
 		switch t.Kind {
 		case model.Struct:
-			body, doc = g.readStruct(t), "a JSON object into v, validating each field's constraints"
+			body, doc = g.readStruct(t), "a JSON object into v"
 		case model.Slice:
 			body, doc = g.readSlice(t), "a JSON array (or null) into v"
 		case model.Array:
 			body, doc = g.readArray(t), fmt.Sprintf("a JSON array of exactly %d elements into v", t.Len)
 		case model.Map:
 			body, doc = g.readMap(t), "a JSON object (or null) into v"
+			if validates(t.Elem) {
+				body = g.readMapLoop(t)
+			}
 		default:
 			g.fail("internal error: no reader for %v", t.Kind)
 		}
+		params := []jen.Code{jen.Id("d").Op("*").Qual(codecPkg, "Decoder"), jen.Id("v").Op("*").Add(g.goType(t))}
+		if validates(t) {
+			doc += ", adding the constraint violations it finds to errs (path is v's)"
+			params = append(params, jen.Id("errs").Op("*").Qual(codecPkg, "Errors"), jen.Id("path").String())
+		}
 		g.f.Commentf("%s reads %s.", id, doc)
-		g.f.Func().Id(id).Params(jen.Id("d").Op("*").Qual(codecPkg, "Decoder"), jen.Id("v").Op("*").Add(g.goType(t))).Error().Block(body...)
+		g.f.Func().Id(id).Params(params...).Error().Block(body...)
 	})
 	return jen.Id(id)
+}
+
+// validates reports whether a value of type t can break a constraint
+// checked while it is read: structs (required fields, field constraints),
+// named types with enum constants, and composites of them.
+func validates(t *model.Type) bool {
+	t = base(t)
+	switch t.Kind {
+	case model.Struct:
+		return true
+	case model.Slice, model.Array, model.Map:
+		return validates(t.Elem)
+	}
+	return len(t.Enum) > 0
+}
+
+// readCall calls the reader of composite t with decoder dec on dst (a
+// pointer expression), passing errs and the path at when the reader
+// validates.
+func (g *gen) readCall(dec, dst jen.Code, t *model.Type, errs, at jen.Code) *jen.Statement {
+	args := []jen.Code{dec, dst}
+	if validates(t) {
+		args = append(args, errs, at)
+	}
+	return g.reader(t).Call(args...)
 }
 
 // sharedReader names runtime/codec's reader for t, or returns "" when t
@@ -186,9 +225,10 @@ func sharedReader(t *model.Type) string {
 }
 
 // readValue returns statements that read a value of type t from decoder
-// dec into the addressable dst, setting err (already declared). Scalars
-// are read inline; composites call their reader.
-func (g *gen) readValue(dec string, dst *jen.Statement, t *model.Type, depth int) []jen.Code {
+// dec into the addressable dst, setting err (already declared) on a
+// problem that stops decoding and adding constraint violations to errs at
+// path at. Scalars are read inline; composites call their reader.
+func (g *gen) readValue(dec string, dst *jen.Statement, t *model.Type, depth int, at *jen.Statement) []jen.Code {
 	d := func() *jen.Statement { return jen.Id(dec) }
 	tmp := "x" + strconv.Itoa(depth)
 	// scalar reads into a temporary of the codec's type, then converts.
@@ -244,23 +284,23 @@ func (g *gen) readValue(dec string, dst *jen.Statement, t *model.Type, depth int
 		inner := []jen.Code{jen.Id(p).Op(":=").New(g.goType(t.Elem))}
 		switch t.Elem.Kind {
 		case model.Struct, model.Slice, model.Array, model.Map:
-			inner = append(inner, jen.Err().Op("=").Add(g.reader(t.Elem)).Call(d(), jen.Id(p)))
+			inner = append(inner, jen.Err().Op("=").Add(g.readCall(d(), jen.Id(p), t.Elem, jen.Id("errs"), at)))
 		case model.Marshaler:
-			inner = append(inner, g.readValue(dec, jen.Id(p), t.Elem, depth+1)...)
+			inner = append(inner, g.readValue(dec, jen.Id(p), t.Elem, depth+1, at)...)
 		default:
-			inner = append(inner, g.readValue(dec, jen.Op("*").Id(p), t.Elem, depth+1)...)
+			inner = append(inner, g.readValue(dec, jen.Op("*").Id(p), t.Elem, depth+1, at)...)
 		}
 		inner = append(inner, dst.Clone().Op("=").Id(p))
 		return []jen.Code{jen.If(d().Dot("ReadNull").Call()).Block(dst.Clone().Op("=").Nil()).Else().Block(inner...)}
 	case model.Struct, model.Slice, model.Array, model.Map:
-		return []jen.Code{jen.Err().Op("=").Add(g.reader(t)).Call(d(), jen.Op("&").Add(dst.Clone()))}
+		return []jen.Code{jen.Err().Op("=").Add(g.readCall(d(), jen.Op("&").Add(dst.Clone()), t, jen.Id("errs"), at))}
 	default:
 		g.fail("internal error: cannot decode %v", t.Kind)
 		return nil
 	}
 	if len(t.Enum) > 0 {
 		code = append(code, jen.If(jen.Err().Op("==").Nil()).Block(g.enumCheck(dst, t, t.Enum, func(msg jen.Code) jen.Code {
-			return jen.Err().Op("=").Op("&").Qual(codecPkg, "Error").Values(jen.Dict{jen.Id("Msg"): msg})
+			return jen.Id("errs").Dot("Add").Call(at.Clone(), msg)
 		})))
 	}
 	return code
@@ -325,10 +365,10 @@ func (g *gen) readStruct(t *model.Type) []jen.Code {
 		id string
 	}
 	var seen []tracked
-	var errsUsed bool
 	var cases []jen.Code
 	for i, f := range t.Fields {
 		dst := jen.Id("v").Dot(f.GoName)
+		at := jen.Qual(codecPkg, "Join").Call(jen.Id("path"), jen.Lit(f.JSONName))
 		var body []jen.Code
 		id := "has" + strconv.Itoa(i)
 		seen = append(seen, tracked{f, id})
@@ -336,15 +376,12 @@ func (g *gen) readStruct(t *model.Type) []jen.Code {
 			jen.If(jen.Id(id)).Block(jen.Return(jen.Qual(codecPkg, "Duplicate").Call(jen.Lit(f.JSONName)))),
 			jen.Id(id).Op("=").True())
 		if f.AsString {
-			body = append(body, g.readAsString(dst, f.Type)...)
+			body = append(body, g.readAsString(dst, f.Type, at)...)
 		} else {
-			body = append(body, g.readValue("d", dst, f.Type, 0)...)
+			body = append(body, g.readValue("d", dst, f.Type, 0, at)...)
 		}
 		body = append(body, jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Qual(codecPkg, "AtField").Call(jen.Err(), jen.Lit(f.JSONName)))))
-		if checks := g.fieldChecks(f, dst); len(checks) > 0 {
-			errsUsed = true
-			body = append(body, checks...)
-		}
+		body = append(body, g.fieldChecks(f, dst)...)
 		cases = append(cases, jen.Case(jen.Lit(f.JSONName)).Block(body...))
 	}
 	cases = append(cases, jen.Default().Block(
@@ -352,9 +389,6 @@ func (g *gen) readStruct(t *model.Type) []jen.Code {
 	))
 	for _, s := range seen {
 		code = append(code, jen.Var().Id(s.id).Bool())
-	}
-	if errsUsed || len(seen) > 0 {
-		code = append(code, jen.Var().Id("errs").Qual(codecPkg, "Errors"))
 	}
 	key := jen.Id("key")
 	if len(t.Fields) == 0 {
@@ -377,26 +411,21 @@ func (g *gen) readStruct(t *model.Type) []jen.Code {
 		}
 		if s.f.Required {
 			code = append(code, jen.If(jen.Op("!").Id(s.id)).Block(
-				jen.Id("errs").Dot("Add").Call(jen.Lit(""), jen.Lit(fmt.Sprintf("missing required %s %q", what, s.f.JSONName)))))
+				jen.Id("errs").Dot("Add").Call(jen.Id("path"), jen.Lit(fmt.Sprintf("missing required %s %q", what, s.f.JSONName)))))
 			continue
 		}
 		code = append(code, jen.If(jen.Op("!").Id(s.id)).Block(g.setDefault(jen.Id("v").Dot(s.f.GoName), s.f)...))
 	}
-	if errsUsed || len(seen) > 0 {
-		code = append(code, jen.Return(jen.Id("errs").Dot("Err").Call()))
-	} else {
-		code = append(code, jen.Return(jen.Nil()))
-	}
-	return code
+	return append(code, jen.Return(jen.Nil()))
 }
 
 // readAsString reads a ",string" scalar: a JSON string holding the value.
-func (g *gen) readAsString(dst *jen.Statement, t *model.Type) []jen.Code {
+func (g *gen) readAsString(dst *jen.Statement, t *model.Type, at *jen.Statement) []jen.Code {
 	inner := []jen.Code{
 		jen.Var().Id("sd").Qual(codecPkg, "Decoder"),
 		jen.Id("sd").Dot("Reset").Call(jen.Index().Byte().Call(jen.Id("s"))),
 	}
-	inner = append(inner, g.readValue("sd", dst, t, 1)...)
+	inner = append(inner, g.readValue("sd", dst, t, 1, at)...)
 	inner = append(inner, jen.If(jen.Err().Op("==").Nil()).Block(jen.Err().Op("=").Id("sd").Dot("End").Call()))
 	return []jen.Code{
 		jen.Var().Id("s").String(),
@@ -420,7 +449,7 @@ func (g *gen) setDefault(dst *jen.Statement, f *model.Field) []jen.Code {
 		jen.Id("dd").Dot("Reset").Call(jen.Index().Byte().Call(jen.Lit(lit))),
 		jen.Var().Err().Error(),
 	}
-	code = append(code, g.readValue("dd", dst, t, 0)...)
+	code = append(code, g.readValue("dd", dst, t, 0, jen.Qual(codecPkg, "Join").Call(jen.Id("path"), jen.Lit(f.JSONName)))...)
 	code = append(code, jen.If(jen.Err().Op("!=").Nil()).Block(
 		jen.Id("errs").Dot("Addf").Call(jen.Lit(f.JSONName), jen.Lit("invalid default: %v"), jen.Err())))
 	return code
@@ -438,7 +467,7 @@ func (g *gen) fieldChecks(f *model.Field, dst *jen.Statement) []jen.Code {
 		x = jen.Op("*").Add(dst.Clone())
 		t = base(t)
 	}
-	path := jen.Lit(f.JSONName)
+	path := jen.Qual(codecPkg, "Join").Call(jen.Id("path"), jen.Lit(f.JSONName))
 	add := func(format string, args ...jen.Code) jen.Code {
 		if len(args) == 0 {
 			return jen.Id("errs").Dot("Add").Call(path.Clone(), jen.Lit(format))
@@ -525,19 +554,29 @@ func (g *gen) pattern(re string) string {
 }
 
 func (g *gen) readSlice(t *model.Type) []jen.Code {
-	return []jen.Code{jen.Return(jen.Qual(codecPkg, "ReadSlice").Call(jen.Id("d"), jen.Id("v"), g.elemReader(t.Elem)))}
+	if !validates(t.Elem) {
+		return []jen.Code{jen.Return(jen.Qual(codecPkg, "ReadSlice").Call(jen.Id("d"), jen.Id("v"), g.elemReader(t.Elem, nil)))}
+	}
+	// ReadSlice reads the elements in order: i counts them, for the path.
+	read := g.elemReader(t.Elem, jen.Qual(codecPkg, "Index").Call(jen.Id("path"), jen.Id("i")), jen.Id("i").Op("++"))
+	return []jen.Code{
+		jen.Id("i").Op(":=").Lit(0),
+		jen.Return(jen.Qual(codecPkg, "ReadSlice").Call(jen.Id("d"), jen.Id("v"), read)),
+	}
 }
 
 // elemReader returns a func literal reading one element of type t:
-// func(d *codec.Decoder) (T, error).
-func (g *gen) elemReader(t *model.Type) *jen.Statement {
-	body := append([]jen.Code{jen.Var().Id("e").Add(g.goType(t)), jen.Var().Err().Error()}, g.readValue("d", jen.Id("e"), t, 0)...)
+// func(d *codec.Decoder) (T, error); at is the element's path, and after
+// runs once it is read.
+func (g *gen) elemReader(t *model.Type, at *jen.Statement, after ...jen.Code) *jen.Statement {
+	body := append([]jen.Code{jen.Var().Id("e").Add(g.goType(t)), jen.Var().Err().Error()}, g.readValue("d", jen.Id("e"), t, 0, at)...)
+	body = append(body, after...)
 	body = append(body, jen.Return(jen.Id("e"), jen.Err()))
 	return jen.Func().Params(jen.Id("d").Op("*").Qual(codecPkg, "Decoder")).Params(g.goType(t), jen.Error()).Block(body...)
 }
 
 func (g *gen) readArray(t *model.Type) []jen.Code {
-	elem := g.readValue("d", jen.Parens(jen.Op("*").Id("v")).Index(jen.Id("i")), t.Elem, 0)
+	elem := g.readValue("d", jen.Parens(jen.Op("*").Id("v")).Index(jen.Id("i")), t.Elem, 0, jen.Qual(codecPkg, "Index").Call(jen.Id("path"), jen.Id("i")))
 	n := jen.Lit(t.Len)
 	return []jen.Code{
 		jen.If(jen.Err().Op(":=").Id("d").Dot("BeginArray").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
@@ -563,15 +602,62 @@ func (g *gen) readMap(t *model.Type) []jen.Code {
 	var call *jen.Statement
 	switch t.Key.Kind {
 	case model.String:
-		call = jen.Qual(codecPkg, "ReadMap").Call(jen.Id("d"), jen.Id("v"), g.elemReader(t.Elem))
+		call = jen.Qual(codecPkg, "ReadMap").Call(jen.Id("d"), jen.Id("v"), g.elemReader(t.Elem, nil))
 	case model.Int:
-		call = jen.Qual(codecPkg, "ReadIntKeyMap").Call(jen.Id("d"), jen.Id("v"), jen.Lit(t.Key.Bits), g.elemReader(t.Elem))
+		call = jen.Qual(codecPkg, "ReadIntKeyMap").Call(jen.Id("d"), jen.Id("v"), jen.Lit(t.Key.Bits), g.elemReader(t.Elem, nil))
 	case model.Uint:
-		call = jen.Qual(codecPkg, "ReadUintKeyMap").Call(jen.Id("d"), jen.Id("v"), jen.Lit(t.Key.Bits), g.elemReader(t.Elem))
+		call = jen.Qual(codecPkg, "ReadUintKeyMap").Call(jen.Id("d"), jen.Id("v"), jen.Lit(t.Key.Bits), g.elemReader(t.Elem, nil))
 	default:
 		g.fail("internal error: map key kind %v", t.Key.Kind)
 	}
 	return []jen.Code{jen.Return(call)}
+}
+
+// readMapLoop reads a map whose values can break a constraint: the loop
+// of runtime/codec's map readers, written out so that each value's
+// violations are added at its key's path.
+func (g *gen) readMapLoop(t *model.Type) []jen.Code {
+	var key []jen.Code
+	switch t.Key.Kind {
+	case model.String:
+		key = []jen.Code{jen.Id("k").Op(":=").Add(g.goType(t.Key)).Call(jen.Id("name"))}
+	case model.Int, model.Uint:
+		parse, what := "ParseInt", "an integer"
+		if t.Key.Kind == model.Uint {
+			parse, what = "ParseUint", "a non-negative integer"
+		}
+		key = []jen.Code{
+			jen.List(jen.Id("n"), jen.Err()).Op(":=").Qual("strconv", parse).Call(jen.Id("name"), jen.Lit(10), jen.Lit(t.Key.Bits)),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Qual(codecPkg, "KeyError").Call(jen.Id("name"), jen.Err(), jen.Lit(what)))),
+			jen.Id("k").Op(":=").Add(g.goType(t.Key)).Call(jen.Id("n")),
+		}
+	default:
+		g.fail("internal error: map key kind %v", t.Key.Kind)
+	}
+	loop := []jen.Code{
+		jen.List(jen.Id("key"), jen.Id("ok"), jen.Err()).Op(":=").Id("d").Dot("NextKey").Call(),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.If(jen.Op("!").Id("ok")).Block(jen.Break()),
+		jen.Id("name").Op(":=").String().Call(jen.Id("key")),
+	}
+	loop = append(loop, key...)
+	loop = append(loop,
+		jen.If(jen.List(jen.Id("_"), jen.Id("dup")).Op(":=").Id("out").Index(jen.Id("k")), jen.Id("dup")).Block(jen.Return(jen.Qual(codecPkg, "Duplicate").Call(jen.Id("name")))),
+		jen.Var().Id("e").Add(g.goType(t.Elem)),
+	)
+	loop = append(loop, g.readValue("d", jen.Id("e"), t.Elem, 0, jen.Qual(codecPkg, "Join").Call(jen.Id("path"), jen.Id("name")))...)
+	loop = append(loop,
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Qual(codecPkg, "AtField").Call(jen.Err(), jen.Id("name")))),
+		jen.Id("out").Index(jen.Id("k")).Op("=").Id("e"),
+	)
+	return []jen.Code{
+		jen.If(jen.Id("d").Dot("ReadNull").Call()).Block(jen.Op("*").Id("v").Op("=").Nil(), jen.Return(jen.Nil())),
+		jen.If(jen.Err().Op(":=").Id("d").Dot("BeginObject").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.Id("out").Op(":=").Add(g.goType(t)).Values(),
+		jen.For().Block(loop...),
+		jen.Op("*").Id("v").Op("=").Id("out"),
+		jen.Return(jen.Nil()),
+	}
 }
 
 // writer returns the name of the function that appends the JSON of a

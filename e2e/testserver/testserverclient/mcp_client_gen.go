@@ -49,7 +49,11 @@ func (c *Client) Echo(ctx context.Context, in EchoArgs) (Echoed, error) {
 	}
 	var d codec.Decoder
 	d.Reset(js)
-	if err := mcpReadEchoed(&d, &out); err != nil {
+	var errs codec.Errors
+	if err := mcpReadEchoed(&d, &out, &errs, ""); err != nil {
+		return out, fmt.Errorf("tool echo: decoding the result: %w", err)
+	}
+	if err := errs.Err(); err != nil {
 		return out, fmt.Errorf("tool echo: decoding the result: %w", err)
 	}
 	return out, nil
@@ -164,14 +168,13 @@ func mcpWriteEchoArgs(b []byte, v *EchoArgs) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadEchoed reads a JSON object into v, validating each field's constraints.
-func mcpReadEchoed(d *codec.Decoder, v *Echoed) error {
+// mcpReadEchoed reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadEchoed(d *codec.Decoder, v *Echoed, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
 	var has1 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -206,9 +209,9 @@ func mcpReadEchoed(d *codec.Decoder, v *Echoed) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required field \"text\"")
+		errs.Add(path, "missing required field \"text\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpWriteExplodeArgs appends the JSON encoding of *v to b, as encoding/json would.

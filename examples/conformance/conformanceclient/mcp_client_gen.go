@@ -193,7 +193,11 @@ func (c *Client) Template(ctx context.Context, id string) (TemplateData, error) 
 	}
 	var d codec.Decoder
 	d.Reset(js)
-	if err := mcpReadTemplateData(&d, &out); err != nil {
+	var errs codec.Errors
+	if err := mcpReadTemplateData(&d, &out, &errs, ""); err != nil {
+		return out, fmt.Errorf("resource test://template/{id}/data: decoding the result: %w", err)
+	}
+	if err := errs.Err(); err != nil {
 		return out, fmt.Errorf("resource test://template/{id}/data: decoding the result: %w", err)
 	}
 	return out, nil
@@ -279,15 +283,14 @@ func mcpWriteSamplingArgs(b []byte, v *SamplingArgs) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadTemplateData reads a JSON object into v, validating each field's constraints.
-func mcpReadTemplateData(d *codec.Decoder, v *TemplateData) error {
+// mcpReadTemplateData reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadTemplateData(d *codec.Decoder, v *TemplateData, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
 	var has1 bool
 	var has2 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -331,13 +334,13 @@ func mcpReadTemplateData(d *codec.Decoder, v *TemplateData) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required field \"id\"")
+		errs.Add(path, "missing required field \"id\"")
 	}
 	if !has1 {
-		errs.Add("", "missing required field \"templateTest\"")
+		errs.Add(path, "missing required field \"templateTest\"")
 	}
 	if !has2 {
-		errs.Add("", "missing required field \"data\"")
+		errs.Add(path, "missing required field \"data\"")
 	}
-	return errs.Err()
+	return nil
 }

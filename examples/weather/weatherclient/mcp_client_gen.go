@@ -49,7 +49,11 @@ func (c *Client) CompareCities(ctx context.Context, in CompareArgs) (Comparison,
 	}
 	var d codec.Decoder
 	d.Reset(js)
-	if err := mcpReadComparison(&d, &out); err != nil {
+	var errs codec.Errors
+	if err := mcpReadComparison(&d, &out, &errs, ""); err != nil {
+		return out, fmt.Errorf("tool compare_cities: decoding the result: %w", err)
+	}
+	if err := errs.Err(); err != nil {
 		return out, fmt.Errorf("tool compare_cities: decoding the result: %w", err)
 	}
 	return out, nil
@@ -71,7 +75,11 @@ func (c *Client) ConvertTemperature(ctx context.Context, in ConvertArgs) (Temper
 	}
 	var d codec.Decoder
 	d.Reset(js)
-	if err := mcpReadTemperature(&d, &out); err != nil {
+	var errs codec.Errors
+	if err := mcpReadTemperature(&d, &out, &errs, ""); err != nil {
+		return out, fmt.Errorf("tool convert_temperature: decoding the result: %w", err)
+	}
+	if err := errs.Err(); err != nil {
 		return out, fmt.Errorf("tool convert_temperature: decoding the result: %w", err)
 	}
 	return out, nil
@@ -93,7 +101,11 @@ func (c *Client) Forecast(ctx context.Context, in ForecastArgs) (Report, error) 
 	}
 	var d codec.Decoder
 	d.Reset(js)
-	if err := mcpReadReport(&d, &out); err != nil {
+	var errs codec.Errors
+	if err := mcpReadReport(&d, &out, &errs, ""); err != nil {
+		return out, fmt.Errorf("tool forecast: decoding the result: %w", err)
+	}
+	if err := errs.Err(); err != nil {
 		return out, fmt.Errorf("tool forecast: decoding the result: %w", err)
 	}
 	return out, nil
@@ -125,7 +137,11 @@ func (c *Client) City(ctx context.Context, name string) (CityInfo, error) {
 	}
 	var d codec.Decoder
 	d.Reset(js)
-	if err := mcpReadCityInfo(&d, &out); err != nil {
+	var errs codec.Errors
+	if err := mcpReadCityInfo(&d, &out, &errs, ""); err != nil {
+		return out, fmt.Errorf("resource weather://cities/{name}: decoding the result: %w", err)
+	}
+	if err := errs.Err(); err != nil {
 		return out, fmt.Errorf("resource weather://cities/{name}: decoding the result: %w", err)
 	}
 	return out, nil
@@ -253,15 +269,14 @@ func mcpWriteCompareArgs(b []byte, v *CompareArgs) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadComparison reads a JSON object into v, validating each field's constraints.
-func mcpReadComparison(d *codec.Decoder, v *Comparison) error {
+// mcpReadComparison reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadComparison(d *codec.Decoder, v *Comparison, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
 	var has1 bool
 	var has2 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -294,7 +309,7 @@ func mcpReadComparison(d *codec.Decoder, v *Comparison) error {
 				return codec.Duplicate("ranking")
 			}
 			has2 = true
-			err = mcpReadCityDayReportSlice(d, &v.Ranking)
+			err = mcpReadCityDayReportSlice(d, &v.Ranking, errs, codec.Join(path, "ranking"))
 			if err != nil {
 				return codec.AtField(err, "ranking")
 			}
@@ -305,15 +320,15 @@ func mcpReadComparison(d *codec.Decoder, v *Comparison) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required field \"date\"")
+		errs.Add(path, "missing required field \"date\"")
 	}
 	if !has1 {
-		errs.Add("", "missing required field \"warmest\"")
+		errs.Add(path, "missing required field \"warmest\"")
 	}
 	if !has2 {
-		errs.Add("", "missing required field \"ranking\"")
+		errs.Add(path, "missing required field \"ranking\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpWriteConvertArgs appends the JSON encoding of *v to b, as encoding/json would.
@@ -331,14 +346,13 @@ func mcpWriteConvertArgs(b []byte, v *ConvertArgs) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadTemperature reads a JSON object into v, validating each field's constraints.
-func mcpReadTemperature(d *codec.Decoder, v *Temperature) error {
+// mcpReadTemperature reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadTemperature(d *codec.Decoder, v *Temperature, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
 	var has1 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -369,7 +383,7 @@ func mcpReadTemperature(d *codec.Decoder, v *Temperature) error {
 				switch v.Scale {
 				case "celsius", "fahrenheit", "kelvin":
 				default:
-					err = &codec.Error{Msg: fmt.Sprintf("must be one of \"celsius\", \"fahrenheit\", \"kelvin\", not %q", string(v.Scale))}
+					errs.Add(codec.Join(path, "scale"), fmt.Sprintf("must be one of \"celsius\", \"fahrenheit\", \"kelvin\", not %q", string(v.Scale)))
 				}
 			}
 			if err != nil {
@@ -382,12 +396,12 @@ func mcpReadTemperature(d *codec.Decoder, v *Temperature) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required field \"value\"")
+		errs.Add(path, "missing required field \"value\"")
 	}
 	if !has1 {
-		errs.Add("", "missing required field \"scale\"")
+		errs.Add(path, "missing required field \"scale\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpWriteForecastArgs appends the JSON encoding of *v to b, as encoding/json would.
@@ -406,8 +420,8 @@ func mcpWriteForecastArgs(b []byte, v *ForecastArgs) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadReport reads a JSON object into v, validating each field's constraints.
-func mcpReadReport(d *codec.Decoder, v *Report) error {
+// mcpReadReport reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadReport(d *codec.Decoder, v *Report, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
@@ -416,7 +430,6 @@ func mcpReadReport(d *codec.Decoder, v *Report) error {
 	var has2 bool
 	var has3 bool
 	var has4 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -456,7 +469,7 @@ func mcpReadReport(d *codec.Decoder, v *Report) error {
 				switch v.Units {
 				case "metric", "imperial":
 				default:
-					err = &codec.Error{Msg: fmt.Sprintf("must be one of \"metric\", \"imperial\", not %q", string(v.Units))}
+					errs.Add(codec.Join(path, "units"), fmt.Sprintf("must be one of \"metric\", \"imperial\", not %q", string(v.Units)))
 				}
 			}
 			if err != nil {
@@ -476,7 +489,7 @@ func mcpReadReport(d *codec.Decoder, v *Report) error {
 				return codec.Duplicate("days")
 			}
 			has4 = true
-			err = mcpReadDayForecastSlice(d, &v.Days)
+			err = mcpReadDayForecastSlice(d, &v.Days, errs, codec.Join(path, "days"))
 			if err != nil {
 				return codec.AtField(err, "days")
 			}
@@ -487,25 +500,25 @@ func mcpReadReport(d *codec.Decoder, v *Report) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required field \"city\"")
+		errs.Add(path, "missing required field \"city\"")
 	}
 	if !has1 {
-		errs.Add("", "missing required field \"country\"")
+		errs.Add(path, "missing required field \"country\"")
 	}
 	if !has2 {
-		errs.Add("", "missing required field \"units\"")
+		errs.Add(path, "missing required field \"units\"")
 	}
 	if !has3 {
-		errs.Add("", "missing required field \"issued\"")
+		errs.Add(path, "missing required field \"issued\"")
 	}
 	if !has4 {
-		errs.Add("", "missing required field \"days\"")
+		errs.Add(path, "missing required field \"days\"")
 	}
-	return errs.Err()
+	return nil
 }
 
-// mcpReadCityInfo reads a JSON object into v, validating each field's constraints.
-func mcpReadCityInfo(d *codec.Decoder, v *CityInfo) error {
+// mcpReadCityInfo reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadCityInfo(d *codec.Decoder, v *CityInfo, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
@@ -515,7 +528,6 @@ func mcpReadCityInfo(d *codec.Decoder, v *CityInfo) error {
 	var has3 bool
 	var has4 bool
 	var has5 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -586,42 +598,46 @@ func mcpReadCityInfo(d *codec.Decoder, v *CityInfo) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required field \"name\"")
+		errs.Add(path, "missing required field \"name\"")
 	}
 	if !has1 {
-		errs.Add("", "missing required field \"country\"")
+		errs.Add(path, "missing required field \"country\"")
 	}
 	if !has2 {
-		errs.Add("", "missing required field \"latitude\"")
+		errs.Add(path, "missing required field \"latitude\"")
 	}
 	if !has3 {
-		errs.Add("", "missing required field \"longitude\"")
+		errs.Add(path, "missing required field \"longitude\"")
 	}
 	if !has4 {
-		errs.Add("", "missing required field \"timezone\"")
+		errs.Add(path, "missing required field \"timezone\"")
 	}
 	if !has5 {
-		errs.Add("", "missing required field \"normals\"")
+		errs.Add(path, "missing required field \"normals\"")
 	}
-	return errs.Err()
+	return nil
 }
 
-// mcpReadCityDayReportSlice reads a JSON array (or null) into v.
-func mcpReadCityDayReportSlice(d *codec.Decoder, v *[]CityDayReport) error {
+// mcpReadCityDayReportSlice reads a JSON array (or null) into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadCityDayReportSlice(d *codec.Decoder, v *[]CityDayReport, errs *codec.Errors, path string) error {
+	i := 0
 	return codec.ReadSlice(d, v, func(d *codec.Decoder) (CityDayReport, error) {
 		var e CityDayReport
 		var err error
-		err = mcpReadCityDayReport(d, &e)
+		err = mcpReadCityDayReport(d, &e, errs, codec.Index(path, i))
+		i++
 		return e, err
 	})
 }
 
-// mcpReadDayForecastSlice reads a JSON array (or null) into v.
-func mcpReadDayForecastSlice(d *codec.Decoder, v *[]DayForecast) error {
+// mcpReadDayForecastSlice reads a JSON array (or null) into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadDayForecastSlice(d *codec.Decoder, v *[]DayForecast, errs *codec.Errors, path string) error {
+	i := 0
 	return codec.ReadSlice(d, v, func(d *codec.Decoder) (DayForecast, error) {
 		var e DayForecast
 		var err error
-		err = mcpReadDayForecast(d, &e)
+		err = mcpReadDayForecast(d, &e, errs, codec.Index(path, i))
+		i++
 		return e, err
 	})
 }
@@ -654,8 +670,8 @@ func mcpReadFloat64Array2Array12(d *codec.Decoder, v *[12][2]float64) error {
 	return nil
 }
 
-// mcpReadCityDayReport reads a JSON object into v, validating each field's constraints.
-func mcpReadCityDayReport(d *codec.Decoder, v *CityDayReport) error {
+// mcpReadCityDayReport reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadCityDayReport(d *codec.Decoder, v *CityDayReport, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
@@ -666,7 +682,6 @@ func mcpReadCityDayReport(d *codec.Decoder, v *CityDayReport) error {
 	var has4 bool
 	var has5 bool
 	var has6 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -733,10 +748,10 @@ func mcpReadCityDayReport(d *codec.Decoder, v *CityDayReport) error {
 				return codec.AtField(err, "precipitation")
 			}
 			if v.Precipitation < 0 {
-				errs.Addf("precipitation", "must be at least 0, not %v", v.Precipitation)
+				errs.Addf(codec.Join(path, "precipitation"), "must be at least 0, not %v", v.Precipitation)
 			}
 			if v.Precipitation > 100 {
-				errs.Addf("precipitation", "must be at most 100, not %v", v.Precipitation)
+				errs.Addf(codec.Join(path, "precipitation"), "must be at most 100, not %v", v.Precipitation)
 			}
 		case "wind":
 			if has6 {
@@ -754,31 +769,31 @@ func mcpReadCityDayReport(d *codec.Decoder, v *CityDayReport) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required field \"city\"")
+		errs.Add(path, "missing required field \"city\"")
 	}
 	if !has1 {
-		errs.Add("", "missing required field \"date\"")
+		errs.Add(path, "missing required field \"date\"")
 	}
 	if !has2 {
-		errs.Add("", "missing required field \"condition\"")
+		errs.Add(path, "missing required field \"condition\"")
 	}
 	if !has3 {
-		errs.Add("", "missing required field \"high\"")
+		errs.Add(path, "missing required field \"high\"")
 	}
 	if !has4 {
-		errs.Add("", "missing required field \"low\"")
+		errs.Add(path, "missing required field \"low\"")
 	}
 	if !has5 {
-		errs.Add("", "missing required field \"precipitation\"")
+		errs.Add(path, "missing required field \"precipitation\"")
 	}
 	if !has6 {
-		errs.Add("", "missing required field \"wind\"")
+		errs.Add(path, "missing required field \"wind\"")
 	}
-	return errs.Err()
+	return nil
 }
 
-// mcpReadDayForecast reads a JSON object into v, validating each field's constraints.
-func mcpReadDayForecast(d *codec.Decoder, v *DayForecast) error {
+// mcpReadDayForecast reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadDayForecast(d *codec.Decoder, v *DayForecast, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
@@ -788,7 +803,6 @@ func mcpReadDayForecast(d *codec.Decoder, v *DayForecast) error {
 	var has3 bool
 	var has4 bool
 	var has5 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -846,10 +860,10 @@ func mcpReadDayForecast(d *codec.Decoder, v *DayForecast) error {
 				return codec.AtField(err, "precipitation")
 			}
 			if v.Precipitation < 0 {
-				errs.Addf("precipitation", "must be at least 0, not %v", v.Precipitation)
+				errs.Addf(codec.Join(path, "precipitation"), "must be at least 0, not %v", v.Precipitation)
 			}
 			if v.Precipitation > 100 {
-				errs.Addf("precipitation", "must be at most 100, not %v", v.Precipitation)
+				errs.Addf(codec.Join(path, "precipitation"), "must be at most 100, not %v", v.Precipitation)
 			}
 		case "wind":
 			if has5 {
@@ -867,24 +881,24 @@ func mcpReadDayForecast(d *codec.Decoder, v *DayForecast) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required field \"date\"")
+		errs.Add(path, "missing required field \"date\"")
 	}
 	if !has1 {
-		errs.Add("", "missing required field \"condition\"")
+		errs.Add(path, "missing required field \"condition\"")
 	}
 	if !has2 {
-		errs.Add("", "missing required field \"high\"")
+		errs.Add(path, "missing required field \"high\"")
 	}
 	if !has3 {
-		errs.Add("", "missing required field \"low\"")
+		errs.Add(path, "missing required field \"low\"")
 	}
 	if !has4 {
-		errs.Add("", "missing required field \"precipitation\"")
+		errs.Add(path, "missing required field \"precipitation\"")
 	}
 	if !has5 {
-		errs.Add("", "missing required field \"wind\"")
+		errs.Add(path, "missing required field \"wind\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpReadFloat64Array2 reads a JSON array of exactly 2 elements into v.

@@ -273,6 +273,29 @@ func TestDecoderErrors(t *testing.T) {
 	}
 }
 
+// Every constraint violation is reported at once, wherever it is: in an
+// enum, a nested struct, a pointer, a slice element or a map value; a
+// problem that stops decoding (a wrong type) is reported alone.
+func TestDecoderReportsEveryViolation(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"id":"","name":"ABC","token":"tok:t","nested":{"a":1,"b":[]},"level":"medium","count":101}`,
+			`id: must be at least 1 character long; name: must match the pattern ^[a-z]+$; level: must be one of "low", "high", not "medium"; count: must be at most 100, not 101`},
+		{`{"id":"","name":"abc","token":"tok:t","nested":{},"opt_level":"x","point":{"x":1},"points":[{"x":1},{"y":2}],"priorities":[7,1,9],"levels":{"a":"loud","b":"low","c":"x"},"label":"blue"}`,
+			`id: must be at least 1 character long; nested: missing required field "a"; nested: missing required field "b"; opt_level: must be one of "low", "high", not "x"; ` +
+				`point: missing required field "y"; points[0]: missing required field "y"; points[1]: missing required field "x"; ` +
+				`priorities[0]: must be one of 1, 2, 3, not 7; priorities[2]: must be one of 1, 2, 3, not 9; ` +
+				`levels.a: must be one of "low", "high", not "loud"; levels.c: must be one of "low", "high", not "x"; label: must be one of "red", "green", not "blue"`},
+		{`{"name":"ABC","level":"medium","count":"x"}`, `count: expected integer, got string`},
+		{`{"level":"medium","token":"tok:t","nested":{"a":1,"b":[]},"id":"x","name":"abc"} x`, `invalid JSON at offset 81: unexpected 'x' after top-level value`},
+	} {
+		var v Everything
+		err := mcpDecodeEverything([]byte(tc.in), &v)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s:\n got  %v\n want %s", tc.in, err, tc.want)
+		}
+	}
+}
+
 func TestDecoderAcceptsNullAndEmptyForNoArguments(t *testing.T) {
 	for _, in := range []string{``, ` `, `null`, `{}`, `{"n":3,"extra":{"ignored":[1,2]}}`} {
 		var v struct {

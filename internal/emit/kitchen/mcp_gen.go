@@ -322,8 +322,8 @@ func mcpGetReview(ctx context.Context, args map[string]string) (*runtime.GetProm
 	return runtime.PromptMessages("Review asks for a code review.", out), nil
 }
 
-// mcpReadEverything reads a JSON object into v, validating each field's constraints.
-func mcpReadEverything(d *codec.Decoder, v *Everything) error {
+// mcpReadEverything reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
@@ -358,7 +358,6 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 	var has28 bool
 	var has29 bool
 	var has30 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -378,7 +377,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "id")
 			}
 			if utf8.RuneCountInString(v.Base.ID) < 1 {
-				errs.Add("id", "must be at least 1 character long")
+				errs.Add(codec.Join(path, "id"), "must be at least 1 character long")
 			}
 		case "created":
 			if has1 {
@@ -399,13 +398,13 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "name")
 			}
 			if utf8.RuneCountInString(v.Name) < 1 {
-				errs.Add("name", "must be at least 1 character long")
+				errs.Add(codec.Join(path, "name"), "must be at least 1 character long")
 			}
 			if utf8.RuneCountInString(v.Name) > 10 {
-				errs.Add("name", "must be at most 10 characters long")
+				errs.Add(codec.Join(path, "name"), "must be at most 10 characters long")
 			}
 			if !mcpPattern1.MatchString(v.Name) {
-				errs.Addf("name", "must match the pattern %s", mcpPattern1.String())
+				errs.Addf(codec.Join(path, "name"), "must match the pattern %s", mcpPattern1.String())
 			}
 		case "count":
 			if has3 {
@@ -419,10 +418,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "count")
 			}
 			if v.Count < 0 {
-				errs.Addf("count", "must be at least 0, not %v", v.Count)
+				errs.Addf(codec.Join(path, "count"), "must be at least 0, not %v", v.Count)
 			}
 			if v.Count > 100 {
-				errs.Addf("count", "must be at most 100, not %v", v.Count)
+				errs.Addf(codec.Join(path, "count"), "must be at most 100, not %v", v.Count)
 			}
 		case "small":
 			if has4 {
@@ -436,10 +435,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "small")
 			}
 			if float64(v.Small) < -5 {
-				errs.Addf("small", "must be at least -5, not %v", v.Small)
+				errs.Addf(codec.Join(path, "small"), "must be at least -5, not %v", v.Small)
 			}
 			if float64(v.Small) > 5 {
-				errs.Addf("small", "must be at most 5, not %v", v.Small)
+				errs.Addf(codec.Join(path, "small"), "must be at most 5, not %v", v.Small)
 			}
 		case "big":
 			if has5 {
@@ -462,10 +461,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "ratio")
 			}
 			if v.Ratio <= 0 {
-				errs.Addf("ratio", "must be greater than 0, not %v", v.Ratio)
+				errs.Addf(codec.Join(path, "ratio"), "must be greater than 0, not %v", v.Ratio)
 			}
 			if v.Ratio >= 1 {
-				errs.Addf("ratio", "must be less than 1, not %v", v.Ratio)
+				errs.Addf(codec.Join(path, "ratio"), "must be less than 1, not %v", v.Ratio)
 			}
 		case "temp":
 			if has7 {
@@ -479,7 +478,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "temp")
 			}
 			if v.Temp < -273.15 {
-				errs.Addf("temp", "must be at least -273.15, not %v", v.Temp)
+				errs.Addf(codec.Join(path, "temp"), "must be at least -273.15, not %v", v.Temp)
 			}
 		case "flag":
 			if has8 {
@@ -521,7 +520,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				switch v.Level {
 				case "low", "high":
 				default:
-					err = &codec.Error{Msg: fmt.Sprintf("must be one of \"low\", \"high\", not %q", string(v.Level))}
+					errs.Add(codec.Join(path, "level"), fmt.Sprintf("must be one of \"low\", \"high\", not %q", string(v.Level)))
 				}
 			}
 			if err != nil {
@@ -541,14 +540,14 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 			switch v.Label {
 			case "red", "green":
 			default:
-				errs.Add("label", fmt.Sprintf("must be one of \"red\", \"green\", not %q", string(v.Label)))
+				errs.Add(codec.Join(path, "label"), fmt.Sprintf("must be one of \"red\", \"green\", not %q", string(v.Label)))
 			}
 		case "priorities":
 			if has12 {
 				return codec.Duplicate("priorities")
 			}
 			has12 = true
-			err = mcpReadPrioritySlice(d, &v.Priorities)
+			err = mcpReadPrioritySlice(d, &v.Priorities, errs, codec.Join(path, "priorities"))
 			if err != nil {
 				return codec.AtField(err, "priorities")
 			}
@@ -562,13 +561,13 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "tags")
 			}
 			if len(v.Tags) > 3 {
-				errs.Addf("tags", "must have at most 3 items, not %d", len(v.Tags))
+				errs.Addf(codec.Join(path, "tags"), "must have at most 3 items, not %d", len(v.Tags))
 			}
 			for i, e := range v.Tags {
 				switch e {
 				case "a", "b", "c":
 				default:
-					errs.Add(codec.Index("tags", i), fmt.Sprintf("must be one of \"a\", \"b\", \"c\", not %q", e))
+					errs.Add(codec.Index(codec.Join(path, "tags"), i), fmt.Sprintf("must be one of \"a\", \"b\", \"c\", not %q", e))
 				}
 			}
 		case "point":
@@ -580,7 +579,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				v.Point = nil
 			} else {
 				p0 := new(Point)
-				err = mcpReadPoint(d, p0)
+				err = mcpReadPoint(d, p0, errs, codec.Join(path, "point"))
 				v.Point = p0
 			}
 			if err != nil {
@@ -591,7 +590,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.Duplicate("points")
 			}
 			has15 = true
-			err = mcpReadPointSlice(d, &v.Points)
+			err = mcpReadPointSlice(d, &v.Points, errs, codec.Join(path, "points"))
 			if err != nil {
 				return codec.AtField(err, "points")
 			}
@@ -618,7 +617,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.Duplicate("levels")
 			}
 			has18 = true
-			err = mcpReadLabelLevelMap(d, &v.Levels)
+			err = mcpReadLabelLevelMap(d, &v.Levels, errs, codec.Join(path, "levels"))
 			if err != nil {
 				return codec.AtField(err, "levels")
 			}
@@ -737,7 +736,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 					switch *p0 {
 					case "low", "high":
 					default:
-						err = &codec.Error{Msg: fmt.Sprintf("must be one of \"low\", \"high\", not %q", string(*p0))}
+						errs.Add(codec.Join(path, "opt_level"), fmt.Sprintf("must be one of \"low\", \"high\", not %q", string(*p0)))
 					}
 				}
 				v.OptLevel = p0
@@ -759,7 +758,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.Duplicate("nested")
 			}
 			has30 = true
-			err = mcpReadEverythingNested(d, &v.Nested)
+			err = mcpReadEverythingNested(d, &v.Nested, errs, codec.Join(path, "nested"))
 			if err != nil {
 				return codec.AtField(err, "nested")
 			}
@@ -770,10 +769,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required argument \"id\"")
+		errs.Add(path, "missing required argument \"id\"")
 	}
 	if !has2 {
-		errs.Add("", "missing required argument \"name\"")
+		errs.Add(path, "missing required argument \"name\"")
 	}
 	if !has3 {
 		v.Count = 5
@@ -782,12 +781,12 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 		v.Level = "low"
 	}
 	if !has25 {
-		errs.Add("", "missing required argument \"token\"")
+		errs.Add(path, "missing required argument \"token\"")
 	}
 	if !has30 {
-		errs.Add("", "missing required argument \"nested\"")
+		errs.Add(path, "missing required argument \"nested\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpDecodeEverything decodes arguments of type Everything from JSON and validates them,
@@ -798,10 +797,14 @@ func mcpDecodeEverything(data []byte, v *Everything) error {
 	}
 	var d codec.Decoder
 	d.Reset(data)
-	if err := mcpReadEverything(&d, v); err != nil {
+	var errs codec.Errors
+	if err := mcpReadEverything(&d, v, &errs, ""); err != nil {
 		return err
 	}
-	return d.End()
+	if err := d.End(); err != nil {
+		return err
+	}
+	return errs.Err()
 }
 
 // mcpWriteEverything appends the JSON encoding of *v to b, as encoding/json would.
@@ -1144,15 +1147,14 @@ func mcpWriteStringPointMap(b []byte, v *map[string]Point) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadSequenceArgs reads a JSON object into v, validating each field's constraints.
+// mcpReadSequenceArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
 func mcpReadSequenceArgs(d *codec.Decoder, v *struct {
 	N int `json:"n" mcp:"min=0,max=1000"`
-}) error {
+}, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -1174,10 +1176,10 @@ func mcpReadSequenceArgs(d *codec.Decoder, v *struct {
 				return codec.AtField(err, "n")
 			}
 			if v.N < 0 {
-				errs.Addf("n", "must be at least 0, not %v", v.N)
+				errs.Addf(codec.Join(path, "n"), "must be at least 0, not %v", v.N)
 			}
 			if v.N > 1000 {
-				errs.Addf("n", "must be at most 1000, not %v", v.N)
+				errs.Addf(codec.Join(path, "n"), "must be at most 1000, not %v", v.N)
 			}
 		default:
 			if err := d.Skip(); err != nil {
@@ -1186,9 +1188,9 @@ func mcpReadSequenceArgs(d *codec.Decoder, v *struct {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required argument \"n\"")
+		errs.Add(path, "missing required argument \"n\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpDecodeSequenceArgs decodes arguments of type Sequence_args from JSON and validates them,
@@ -1201,10 +1203,14 @@ func mcpDecodeSequenceArgs(data []byte, v *struct {
 	}
 	var d codec.Decoder
 	d.Reset(data)
-	if err := mcpReadSequenceArgs(&d, v); err != nil {
+	var errs codec.Errors
+	if err := mcpReadSequenceArgs(&d, v, &errs, ""); err != nil {
 		return err
 	}
-	return d.End()
+	if err := d.End(); err != nil {
+		return err
+	}
+	return errs.Err()
 }
 
 // mcpWriteIntSlice appends the JSON encoding of *v to b, as encoding/json would.
@@ -1239,8 +1245,9 @@ func mcpWritePoint(b []byte, v *Point) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadPrioritySlice reads a JSON array (or null) into v.
-func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority) error {
+// mcpReadPrioritySlice reads a JSON array (or null) into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority, errs *codec.Errors, path string) error {
+	i := 0
 	return codec.ReadSlice(d, v, func(d *codec.Decoder) (Priority, error) {
 		var e Priority
 		var err error
@@ -1251,21 +1258,21 @@ func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority) error {
 			switch e {
 			case 1, 2, 3:
 			default:
-				err = &codec.Error{Msg: fmt.Sprintf("must be one of 1, 2, 3, not %v", e)}
+				errs.Add(codec.Index(path, i), fmt.Sprintf("must be one of 1, 2, 3, not %v", e))
 			}
 		}
+		i++
 		return e, err
 	})
 }
 
-// mcpReadPoint reads a JSON object into v, validating each field's constraints.
-func mcpReadPoint(d *codec.Decoder, v *Point) error {
+// mcpReadPoint reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadPoint(d *codec.Decoder, v *Point, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
 	var has1 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -1300,20 +1307,22 @@ func mcpReadPoint(d *codec.Decoder, v *Point) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required field \"x\"")
+		errs.Add(path, "missing required field \"x\"")
 	}
 	if !has1 {
-		errs.Add("", "missing required field \"y\"")
+		errs.Add(path, "missing required field \"y\"")
 	}
-	return errs.Err()
+	return nil
 }
 
-// mcpReadPointSlice reads a JSON array (or null) into v.
-func mcpReadPointSlice(d *codec.Decoder, v *[]Point) error {
+// mcpReadPointSlice reads a JSON array (or null) into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadPointSlice(d *codec.Decoder, v *[]Point, errs *codec.Errors, path string) error {
+	i := 0
 	return codec.ReadSlice(d, v, func(d *codec.Decoder) (Point, error) {
 		var e Point
 		var err error
-		err = mcpReadPoint(d, &e)
+		err = mcpReadPoint(d, &e, errs, codec.Index(path, i))
+		i++
 		return e, err
 	})
 }
@@ -1346,11 +1355,30 @@ func mcpReadIntArray2Array2(d *codec.Decoder, v *[2][2]int) error {
 	return nil
 }
 
-// mcpReadLabelLevelMap reads a JSON object (or null) into v.
-func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level) error {
-	return codec.ReadMap(d, v, func(d *codec.Decoder) (Level, error) {
+// mcpReadLabelLevelMap reads a JSON object (or null) into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level, errs *codec.Errors, path string) error {
+	if d.ReadNull() {
+		*v = nil
+		return nil
+	}
+	if err := d.BeginObject(); err != nil {
+		return err
+	}
+	out := map[Label]Level{}
+	for {
+		key, ok, err := d.NextKey()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		name := string(key)
+		k := Label(name)
+		if _, dup := out[k]; dup {
+			return codec.Duplicate(name)
+		}
 		var e Level
-		var err error
 		var x0 string
 		x0, err = d.ReadString()
 		e = Level(x0)
@@ -1358,11 +1386,16 @@ func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level) error {
 			switch e {
 			case "low", "high":
 			default:
-				err = &codec.Error{Msg: fmt.Sprintf("must be one of \"low\", \"high\", not %q", string(e))}
+				errs.Add(codec.Join(path, name), fmt.Sprintf("must be one of \"low\", \"high\", not %q", string(e)))
 			}
 		}
-		return e, err
-	})
+		if err != nil {
+			return codec.AtField(err, name)
+		}
+		out[k] = e
+	}
+	*v = out
+	return nil
 }
 
 // mcpReadIntIntMap reads a JSON object (or null) into v.
@@ -1387,17 +1420,16 @@ func mcpReadFloat64SliceSlice(d *codec.Decoder, v *[][]float64) error {
 	})
 }
 
-// mcpReadEverythingNested reads a JSON object into v, validating each field's constraints.
+// mcpReadEverythingNested reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
 func mcpReadEverythingNested(d *codec.Decoder, v *struct {
 	A int      `json:"a"`
 	B []string `json:"b"`
-}) error {
+}, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
 	var has1 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -1434,12 +1466,12 @@ func mcpReadEverythingNested(d *codec.Decoder, v *struct {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required field \"a\"")
+		errs.Add(path, "missing required field \"a\"")
 	}
 	if !has1 {
-		errs.Add("", "missing required field \"b\"")
+		errs.Add(path, "missing required field \"b\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpReadIntArray2 reads a JSON array of exactly 2 elements into v.

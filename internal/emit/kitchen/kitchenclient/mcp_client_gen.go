@@ -66,7 +66,11 @@ func (c *Client) Mirror(ctx context.Context, in Everything) (Everything, error) 
 	}
 	var d codec.Decoder
 	d.Reset(js)
-	if err := mcpReadEverything(&d, &out); err != nil {
+	var errs codec.Errors
+	if err := mcpReadEverything(&d, &out, &errs, ""); err != nil {
+		return out, fmt.Errorf("tool mirror: decoding the result: %w", err)
+	}
+	if err := errs.Err(); err != nil {
 		return out, fmt.Errorf("tool mirror: decoding the result: %w", err)
 	}
 	return out, nil
@@ -89,7 +93,11 @@ func (c *Client) MirrorPtr(ctx context.Context, in Everything) (*Everything, err
 	}
 	var d codec.Decoder
 	d.Reset(js)
-	if err := mcpReadEverything(&d, out); err != nil {
+	var errs codec.Errors
+	if err := mcpReadEverything(&d, out, &errs, ""); err != nil {
+		return out, fmt.Errorf("tool mirror_ptr: decoding the result: %w", err)
+	}
+	if err := errs.Err(); err != nil {
 		return out, fmt.Errorf("tool mirror_ptr: decoding the result: %w", err)
 	}
 	return out, nil
@@ -118,7 +126,11 @@ func (c *Client) Places(ctx context.Context) (map[string]Point, error) {
 	}
 	var d codec.Decoder
 	d.Reset(js)
-	if err := mcpReadStringPointMap(&d, &out); err != nil {
+	var errs codec.Errors
+	if err := mcpReadStringPointMap(&d, &out, &errs, ""); err != nil {
+		return out, fmt.Errorf("tool places: decoding the result: %w", err)
+	}
+	if err := errs.Err(); err != nil {
 		return out, fmt.Errorf("tool places: decoding the result: %w", err)
 	}
 	return out, nil
@@ -145,7 +157,11 @@ func (c *Client) Sequence(ctx context.Context, in struct {
 	var w struct {
 		Result []int `json:"result"`
 	}
-	if err := mcpReadSequenceResult(&d, &w); err != nil {
+	var errs codec.Errors
+	if err := mcpReadSequenceResult(&d, &w, &errs, ""); err != nil {
+		return out, fmt.Errorf("tool sequence: decoding the result: %w", err)
+	}
+	if err := errs.Err(); err != nil {
 		return out, fmt.Errorf("tool sequence: decoding the result: %w", err)
 	}
 	*&out = w.Result
@@ -173,7 +189,11 @@ func (c *Client) Cell(ctx context.Context, row int, col uint8, wide bool) (Point
 	}
 	var d codec.Decoder
 	d.Reset(js)
-	if err := mcpReadPoint(&d, &out); err != nil {
+	var errs codec.Errors
+	if err := mcpReadPoint(&d, &out, &errs, ""); err != nil {
+		return out, fmt.Errorf("resource grid://{row}/{col}{?wide}: decoding the result: %w", err)
+	}
+	if err := errs.Err(); err != nil {
 		return out, fmt.Errorf("resource grid://{row}/{col}{?wide}: decoding the result: %w", err)
 	}
 	return out, nil
@@ -584,8 +604,8 @@ func mcpWriteEverything(b []byte, v *Everything) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadEverything reads a JSON object into v, validating each field's constraints.
-func mcpReadEverything(d *codec.Decoder, v *Everything) error {
+// mcpReadEverything reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
@@ -620,7 +640,6 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 	var has28 bool
 	var has29 bool
 	var has30 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -640,7 +659,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "id")
 			}
 			if utf8.RuneCountInString(v.ID) < 1 {
-				errs.Add("id", "must be at least 1 character long")
+				errs.Add(codec.Join(path, "id"), "must be at least 1 character long")
 			}
 		case "created":
 			if has1 {
@@ -661,13 +680,13 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "name")
 			}
 			if utf8.RuneCountInString(v.Name) < 1 {
-				errs.Add("name", "must be at least 1 character long")
+				errs.Add(codec.Join(path, "name"), "must be at least 1 character long")
 			}
 			if utf8.RuneCountInString(v.Name) > 10 {
-				errs.Add("name", "must be at most 10 characters long")
+				errs.Add(codec.Join(path, "name"), "must be at most 10 characters long")
 			}
 			if !mcpPattern1.MatchString(v.Name) {
-				errs.Addf("name", "must match the pattern %s", mcpPattern1.String())
+				errs.Addf(codec.Join(path, "name"), "must match the pattern %s", mcpPattern1.String())
 			}
 		case "count":
 			if has3 {
@@ -681,10 +700,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "count")
 			}
 			if v.Count < 0 {
-				errs.Addf("count", "must be at least 0, not %v", v.Count)
+				errs.Addf(codec.Join(path, "count"), "must be at least 0, not %v", v.Count)
 			}
 			if v.Count > 100 {
-				errs.Addf("count", "must be at most 100, not %v", v.Count)
+				errs.Addf(codec.Join(path, "count"), "must be at most 100, not %v", v.Count)
 			}
 		case "small":
 			if has4 {
@@ -698,10 +717,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "small")
 			}
 			if float64(v.Small) < -5 {
-				errs.Addf("small", "must be at least -5, not %v", v.Small)
+				errs.Addf(codec.Join(path, "small"), "must be at least -5, not %v", v.Small)
 			}
 			if float64(v.Small) > 5 {
-				errs.Addf("small", "must be at most 5, not %v", v.Small)
+				errs.Addf(codec.Join(path, "small"), "must be at most 5, not %v", v.Small)
 			}
 		case "big":
 			if has5 {
@@ -724,10 +743,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "ratio")
 			}
 			if v.Ratio <= 0 {
-				errs.Addf("ratio", "must be greater than 0, not %v", v.Ratio)
+				errs.Addf(codec.Join(path, "ratio"), "must be greater than 0, not %v", v.Ratio)
 			}
 			if v.Ratio >= 1 {
-				errs.Addf("ratio", "must be less than 1, not %v", v.Ratio)
+				errs.Addf(codec.Join(path, "ratio"), "must be less than 1, not %v", v.Ratio)
 			}
 		case "temp":
 			if has7 {
@@ -741,7 +760,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "temp")
 			}
 			if v.Temp < -273.15 {
-				errs.Addf("temp", "must be at least -273.15, not %v", v.Temp)
+				errs.Addf(codec.Join(path, "temp"), "must be at least -273.15, not %v", v.Temp)
 			}
 		case "flag":
 			if has8 {
@@ -783,7 +802,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				switch v.Level {
 				case "low", "high":
 				default:
-					err = &codec.Error{Msg: fmt.Sprintf("must be one of \"low\", \"high\", not %q", string(v.Level))}
+					errs.Add(codec.Join(path, "level"), fmt.Sprintf("must be one of \"low\", \"high\", not %q", string(v.Level)))
 				}
 			}
 			if err != nil {
@@ -803,14 +822,14 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 			switch v.Label {
 			case "red", "green":
 			default:
-				errs.Add("label", fmt.Sprintf("must be one of \"red\", \"green\", not %q", string(v.Label)))
+				errs.Add(codec.Join(path, "label"), fmt.Sprintf("must be one of \"red\", \"green\", not %q", string(v.Label)))
 			}
 		case "priorities":
 			if has12 {
 				return codec.Duplicate("priorities")
 			}
 			has12 = true
-			err = mcpReadPrioritySlice(d, &v.Priorities)
+			err = mcpReadPrioritySlice(d, &v.Priorities, errs, codec.Join(path, "priorities"))
 			if err != nil {
 				return codec.AtField(err, "priorities")
 			}
@@ -824,13 +843,13 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.AtField(err, "tags")
 			}
 			if len(v.Tags) > 3 {
-				errs.Addf("tags", "must have at most 3 items, not %d", len(v.Tags))
+				errs.Addf(codec.Join(path, "tags"), "must have at most 3 items, not %d", len(v.Tags))
 			}
 			for i, e := range v.Tags {
 				switch e {
 				case "a", "b", "c":
 				default:
-					errs.Add(codec.Index("tags", i), fmt.Sprintf("must be one of \"a\", \"b\", \"c\", not %q", e))
+					errs.Add(codec.Index(codec.Join(path, "tags"), i), fmt.Sprintf("must be one of \"a\", \"b\", \"c\", not %q", e))
 				}
 			}
 		case "point":
@@ -842,7 +861,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				v.Point = nil
 			} else {
 				p0 := new(Point)
-				err = mcpReadPoint(d, p0)
+				err = mcpReadPoint(d, p0, errs, codec.Join(path, "point"))
 				v.Point = p0
 			}
 			if err != nil {
@@ -853,7 +872,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.Duplicate("points")
 			}
 			has15 = true
-			err = mcpReadPointSlice(d, &v.Points)
+			err = mcpReadPointSlice(d, &v.Points, errs, codec.Join(path, "points"))
 			if err != nil {
 				return codec.AtField(err, "points")
 			}
@@ -880,7 +899,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.Duplicate("levels")
 			}
 			has18 = true
-			err = mcpReadLabelLevelMap(d, &v.Levels)
+			err = mcpReadLabelLevelMap(d, &v.Levels, errs, codec.Join(path, "levels"))
 			if err != nil {
 				return codec.AtField(err, "levels")
 			}
@@ -993,7 +1012,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 					switch *p0 {
 					case "low", "high":
 					default:
-						err = &codec.Error{Msg: fmt.Sprintf("must be one of \"low\", \"high\", not %q", string(*p0))}
+						errs.Add(codec.Join(path, "opt_level"), fmt.Sprintf("must be one of \"low\", \"high\", not %q", string(*p0)))
 					}
 				}
 				v.OptLevel = p0
@@ -1015,7 +1034,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 				return codec.Duplicate("nested")
 			}
 			has30 = true
-			err = mcpReadStruct(d, &v.Nested)
+			err = mcpReadStruct(d, &v.Nested, errs, codec.Join(path, "nested"))
 			if err != nil {
 				return codec.AtField(err, "nested")
 			}
@@ -1026,10 +1045,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required field \"id\"")
+		errs.Add(path, "missing required field \"id\"")
 	}
 	if !has2 {
-		errs.Add("", "missing required field \"name\"")
+		errs.Add(path, "missing required field \"name\"")
 	}
 	if !has3 {
 		v.Count = 5
@@ -1038,22 +1057,46 @@ func mcpReadEverything(d *codec.Decoder, v *Everything) error {
 		v.Level = "low"
 	}
 	if !has25 {
-		errs.Add("", "missing required field \"token\"")
+		errs.Add(path, "missing required field \"token\"")
 	}
 	if !has30 {
-		errs.Add("", "missing required field \"nested\"")
+		errs.Add(path, "missing required field \"nested\"")
 	}
-	return errs.Err()
+	return nil
 }
 
-// mcpReadStringPointMap reads a JSON object (or null) into v.
-func mcpReadStringPointMap(d *codec.Decoder, v *map[string]Point) error {
-	return codec.ReadMap(d, v, func(d *codec.Decoder) (Point, error) {
+// mcpReadStringPointMap reads a JSON object (or null) into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadStringPointMap(d *codec.Decoder, v *map[string]Point, errs *codec.Errors, path string) error {
+	if d.ReadNull() {
+		*v = nil
+		return nil
+	}
+	if err := d.BeginObject(); err != nil {
+		return err
+	}
+	out := map[string]Point{}
+	for {
+		key, ok, err := d.NextKey()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		name := string(key)
+		k := string(name)
+		if _, dup := out[k]; dup {
+			return codec.Duplicate(name)
+		}
 		var e Point
-		var err error
-		err = mcpReadPoint(d, &e)
-		return e, err
-	})
+		err = mcpReadPoint(d, &e, errs, codec.Join(path, name))
+		if err != nil {
+			return codec.AtField(err, name)
+		}
+		out[k] = e
+	}
+	*v = out
+	return nil
 }
 
 // mcpWriteStruct appends the JSON encoding of *v to b, as encoding/json would.
@@ -1066,15 +1109,14 @@ func mcpWriteStruct(b []byte, v *struct {
 	return b, nil
 }
 
-// mcpReadSequenceResult reads a JSON object into v, validating each field's constraints.
+// mcpReadSequenceResult reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
 func mcpReadSequenceResult(d *codec.Decoder, v *struct {
 	Result []int `json:"result"`
-}) error {
+}, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -1100,19 +1142,18 @@ func mcpReadSequenceResult(d *codec.Decoder, v *struct {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required field \"result\"")
+		errs.Add(path, "missing required field \"result\"")
 	}
-	return errs.Err()
+	return nil
 }
 
-// mcpReadPoint reads a JSON object into v, validating each field's constraints.
-func mcpReadPoint(d *codec.Decoder, v *Point) error {
+// mcpReadPoint reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadPoint(d *codec.Decoder, v *Point, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
 	var has1 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -1147,12 +1188,12 @@ func mcpReadPoint(d *codec.Decoder, v *Point) error {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required field \"x\"")
+		errs.Add(path, "missing required field \"x\"")
 	}
 	if !has1 {
-		errs.Add("", "missing required field \"y\"")
+		errs.Add(path, "missing required field \"y\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpWritePoint appends the JSON encoding of *v to b, as encoding/json would.
@@ -1170,8 +1211,9 @@ func mcpWritePoint(b []byte, v *Point) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadPrioritySlice reads a JSON array (or null) into v.
-func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority) error {
+// mcpReadPrioritySlice reads a JSON array (or null) into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority, errs *codec.Errors, path string) error {
+	i := 0
 	return codec.ReadSlice(d, v, func(d *codec.Decoder) (Priority, error) {
 		var e Priority
 		var err error
@@ -1182,19 +1224,22 @@ func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority) error {
 			switch e {
 			case 1, 2, 3:
 			default:
-				err = &codec.Error{Msg: fmt.Sprintf("must be one of 1, 2, 3, not %v", e)}
+				errs.Add(codec.Index(path, i), fmt.Sprintf("must be one of 1, 2, 3, not %v", e))
 			}
 		}
+		i++
 		return e, err
 	})
 }
 
-// mcpReadPointSlice reads a JSON array (or null) into v.
-func mcpReadPointSlice(d *codec.Decoder, v *[]Point) error {
+// mcpReadPointSlice reads a JSON array (or null) into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadPointSlice(d *codec.Decoder, v *[]Point, errs *codec.Errors, path string) error {
+	i := 0
 	return codec.ReadSlice(d, v, func(d *codec.Decoder) (Point, error) {
 		var e Point
 		var err error
-		err = mcpReadPoint(d, &e)
+		err = mcpReadPoint(d, &e, errs, codec.Index(path, i))
+		i++
 		return e, err
 	})
 }
@@ -1227,11 +1272,30 @@ func mcpReadIntArray2Array2(d *codec.Decoder, v *[2][2]int) error {
 	return nil
 }
 
-// mcpReadLabelLevelMap reads a JSON object (or null) into v.
-func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level) error {
-	return codec.ReadMap(d, v, func(d *codec.Decoder) (Level, error) {
+// mcpReadLabelLevelMap reads a JSON object (or null) into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level, errs *codec.Errors, path string) error {
+	if d.ReadNull() {
+		*v = nil
+		return nil
+	}
+	if err := d.BeginObject(); err != nil {
+		return err
+	}
+	out := map[Label]Level{}
+	for {
+		key, ok, err := d.NextKey()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		name := string(key)
+		k := Label(name)
+		if _, dup := out[k]; dup {
+			return codec.Duplicate(name)
+		}
 		var e Level
-		var err error
 		var x0 string
 		x0, err = d.ReadString()
 		e = Level(x0)
@@ -1239,11 +1303,16 @@ func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level) error {
 			switch e {
 			case "low", "high":
 			default:
-				err = &codec.Error{Msg: fmt.Sprintf("must be one of \"low\", \"high\", not %q", string(e))}
+				errs.Add(codec.Join(path, name), fmt.Sprintf("must be one of \"low\", \"high\", not %q", string(e)))
 			}
 		}
-		return e, err
-	})
+		if err != nil {
+			return codec.AtField(err, name)
+		}
+		out[k] = e
+	}
+	*v = out
+	return nil
 }
 
 // mcpReadIntIntMap reads a JSON object (or null) into v.
@@ -1268,17 +1337,16 @@ func mcpReadFloat64SliceSlice(d *codec.Decoder, v *[][]float64) error {
 	})
 }
 
-// mcpReadStruct reads a JSON object into v, validating each field's constraints.
+// mcpReadStruct reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
 func mcpReadStruct(d *codec.Decoder, v *struct {
 	A int      `json:"a"`
 	B []string `json:"b"`
-}) error {
+}, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
 	var has0 bool
 	var has1 bool
-	var errs codec.Errors
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -1315,12 +1383,12 @@ func mcpReadStruct(d *codec.Decoder, v *struct {
 		}
 	}
 	if !has0 {
-		errs.Add("", "missing required field \"a\"")
+		errs.Add(path, "missing required field \"a\"")
 	}
 	if !has1 {
-		errs.Add("", "missing required field \"b\"")
+		errs.Add(path, "missing required field \"b\"")
 	}
-	return errs.Err()
+	return nil
 }
 
 // mcpReadIntArray2 reads a JSON array of exactly 2 elements into v.
