@@ -40,35 +40,35 @@ func (c *Completion) String() string {
 const maxCompletionValues = 100
 
 // complete answers completion/complete: it finds the handler for the
-// reference and argument, and trims its answer to 100 values, reporting the
-// total and hasMore. A known prompt or template without a handler for the
-// argument completes to nothing; an unknown one is an invalid-params error.
-func (s *Server) complete(ctx context.Context, req *mcp.CompleteRequest) (*mcp.CompleteResult, error) {
-	p := req.Params
+// reference and argument in the request's view, and trims its answer to
+// 100 values, reporting the total and hasMore. A visible prompt or
+// template without a handler for the argument completes to nothing; an
+// unknown or hidden one is an invalid-params error.
+func (s *Server) complete(ctx context.Context, r *Request) (*mcp.CompleteResult, error) {
+	p := r.Complete
 	if p == nil || p.Ref == nil {
 		return nil, InvalidParams("completion/complete needs a ref")
 	}
+	if p.Argument.Name == "" {
+		return nil, InvalidParams("completion/complete needs argument.name")
+	}
+	v := r.view
 	var key string
-	s.mu.Lock()
 	switch p.Ref.Type {
 	case "ref/prompt":
-		if len(s.prompts[p.Ref.Name]) == 0 {
-			s.mu.Unlock()
+		if v.prompt(p.Ref.Name, "") == nil {
 			return nil, InvalidParams("unknown prompt %q", p.Ref.Name)
 		}
 		key = "ref/prompt\x00" + p.Ref.Name + "\x00" + p.Argument.Name
 	case "ref/resource":
-		if s.templates[p.Ref.URI] == nil && s.resources[p.Ref.URI] == nil {
-			s.mu.Unlock()
+		if v.template(p.Ref.URI, "") == nil && v.resource(p.Ref.URI, "") == nil {
 			return nil, InvalidParams("unknown resource template %q", p.Ref.URI)
 		}
 		key = "ref/resource\x00" + p.Ref.URI + "\x00" + p.Argument.Name
 	default:
-		s.mu.Unlock()
 		return nil, InvalidParams("unknown completion reference type %q", p.Ref.Type)
 	}
-	c := s.completions[key]
-	s.mu.Unlock()
+	c := v.snap.completions[key]
 	out := &mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: []string{}}}
 	if c == nil {
 		return out, nil

@@ -59,7 +59,12 @@ type Tool struct {
 	InputSchema  json.RawMessage
 	OutputSchema json.RawMessage
 	Meta         map[string]any
-	Handler      ToolHandler
+	// Disabled hides the tool from lists and calls unless a visibility
+	// rule enables it (see Match and EnableComponents).
+	Disabled bool
+	Handler  ToolHandler
+
+	via *Server // set when the handler runs another server's chain (Mount)
 }
 
 // Resource describes a resource with a fixed URI.
@@ -72,6 +77,7 @@ type Resource struct {
 	MIMEType    string
 	Tags        []string
 	Meta        map[string]any
+	Disabled    bool // see Tool.Disabled
 	Handler     ResourceHandler
 }
 
@@ -86,6 +92,7 @@ type ResourceTemplate struct {
 	MIMEType    string
 	Tags        []string
 	Meta        map[string]any
+	Disabled    bool // see Tool.Disabled
 	Handler     TemplateHandler
 }
 
@@ -106,6 +113,7 @@ type Prompt struct {
 	Tags        []string
 	Arguments   []PromptArgument
 	Meta        map[string]any
+	Disabled    bool // see Tool.Disabled
 	Handler     PromptHandler
 }
 
@@ -119,17 +127,35 @@ type Components struct {
 	Completions       []*Completion
 }
 
-// Provider yields components for a server to serve. Generated packages,
-// and later directory trees, OpenAPI documents and remote servers, are
-// providers.
-type Provider interface {
-	// Components returns the provider's current components. The server
-	// treats the result as read-only.
-	Components(ctx context.Context) (*Components, error)
-}
-
-// Components returns c itself, so that a *Components is a Provider.
-func (c *Components) Components(context.Context) (*Components, error) { return c, nil }
-
 // Bool returns a pointer to v, for the optional hints of ToolAnnotations.
 func Bool(v bool) *bool { return &v }
+
+// Kind names a kind of component in keys and visibility rules.
+type Kind string
+
+// The component kinds.
+const (
+	KindTool     Kind = "tool"
+	KindResource Kind = "resource"
+	KindTemplate Kind = "template"
+	KindPrompt   Kind = "prompt"
+)
+
+// Key returns "kind:identifier@version", the key visibility rules match
+// (Match.Keys): the identifier is a tool or prompt name, a resource URI or
+// a URI template; the version is empty when unversioned ("tool:add@").
+func Key(kind Kind, id, version string) string {
+	return string(kind) + ":" + id + "@" + version
+}
+
+// Key returns the tool's key, "tool:name@version".
+func (t *Tool) Key() string { return Key(KindTool, t.Name, t.Version) }
+
+// Key returns the resource's key, "resource:uri@version".
+func (r *Resource) Key() string { return Key(KindResource, r.URI, r.Version) }
+
+// Key returns the template's key, "template:uri-template@version".
+func (t *ResourceTemplate) Key() string { return Key(KindTemplate, t.URITemplate, t.Version) }
+
+// Key returns the prompt's key, "prompt:name@version".
+func (p *Prompt) Key() string { return Key(KindPrompt, p.Name, p.Version) }

@@ -65,6 +65,7 @@ type fastCall struct {
 	args   []byte
 	modern bool // a 2026-07-28 request
 	meta   bool // the _meta triple of a 2026-07-28 request was present
+	client *Implementation
 }
 
 func (h *fastHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -87,21 +88,34 @@ func (h *fastHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	h.s.mu.Lock()
-	known := len(h.s.tools[call.name]) > 0
-	h.s.mu.Unlock()
-	if !known {
-		h.next.ServeHTTP(w, r)
+	req := h.s.fastRequest(r, call)
+	ctx := r.Context()
+	req.view = &view{snap: h.s.snapshot(ctx), rules: h.s.sessionRules(ctx, req)}
+	if req.view.tool(call.name, "") == nil {
+		h.next.ServeHTTP(w, r) // go-sdk answers with the unknown-tool error
 		return
 	}
 	h.served.Add(1)
-	h.serveCall(w, r.Context(), call)
+	h.serveCall(w, ctx, call, req)
+}
+
+// fastRequest builds the transport-neutral request of a fast-path call.
+func (s *Server) fastRequest(r *http.Request, call *fastCall) *Request {
+	req := &Request{Method: MethodCallTool, Name: call.name, Arguments: call.args, Header: r.Header,
+		ProtocolVersion: r.Header.Get("Mcp-Protocol-Version"), in: &inputState{}, values: &requestValues{}}
+	if call.modern {
+		req.ClientInfo = call.client
+		req.Meta = map[string]any{} // parsed only as far as the fast path needs
+	}
+	if s.opts.SessionKey != nil {
+		req.SessionID = s.opts.SessionKey(req)
+	}
+	return req
 }
 
 // serveCall runs the call through the middleware chain and writes the
 // JSON-RPC response exactly as go-sdk would.
-func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call *fastCall) {
-	req := &Request{Method: MethodCallTool, Name: call.name, Arguments: call.args}
+func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call *fastCall, req *Request) {
 	res, pending, state, err := h.s.answer(ctx, req, "", nil)
 	var result *CallToolResult
 	switch {
@@ -381,7 +395,7 @@ func parseParams(d *codec.Decoder, call *fastCall) bool {
 				return false
 			}
 		case "_meta":
-			if !call.modern || !parseMeta(d) {
+			if !call.modern || !parseMeta(d, call) {
 				return false
 			}
 			call.meta = true
@@ -393,7 +407,7 @@ func parseParams(d *codec.Decoder, call *fastCall) bool {
 
 // parseMeta accepts exactly the SEP-2575 triple of a 2026-07-28 call:
 // protocol version, client info and client capabilities.
-func parseMeta(d *codec.Decoder) bool {
+func parseMeta(d *codec.Decoder, call *fastCall) bool {
 	if d.BeginObject() != nil {
 		return false
 	}
@@ -414,7 +428,7 @@ func parseMeta(d *codec.Decoder) bool {
 			}
 			pv = true
 		case mcp.MetaKeyClientInfo:
-			if !parseClientInfo(d) {
+			if call.client = parseClientInfo(d); call.client == nil {
 				return false
 			}
 			info = true
@@ -429,32 +443,41 @@ func parseMeta(d *codec.Decoder) bool {
 	}
 }
 
-// parseClientInfo accepts {"name": string, "version": string, ...strings}.
-func parseClientInfo(d *codec.Decoder) bool {
+// parseClientInfo accepts {"name": string, "version": string, ...strings},
+// returning nil for anything else.
+func parseClientInfo(d *codec.Decoder) *Implementation {
 	if d.BeginObject() != nil {
-		return false
+		return nil
 	}
 	var name, version bool
+	info := &Implementation{}
 	for {
 		key, more, err := d.NextKey()
 		if err != nil {
-			return false
+			return nil
 		}
 		if !more {
-			return name && version
+			if !name || !version {
+				return nil
+			}
+			return info
 		}
 		k := string(key)
-		if _, err := d.ReadString(); err != nil {
-			return false
+		v, err := d.ReadString()
+		if err != nil {
+			return nil
 		}
 		switch k {
 		case "name":
-			name = true
+			info.Name, name = v, true
 		case "version":
-			version = true
-		case "title", "websiteUrl":
+			info.Version, version = v, true
+		case "title":
+			info.Title = v
+		case "websiteUrl":
+			info.WebsiteURL = v
 		default:
-			return false
+			return nil
 		}
 	}
 }

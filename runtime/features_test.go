@@ -47,11 +47,19 @@ func TestCompletionsTrimAndReport(t *testing.T) {
 	if err != nil || len(res.Completion.Values) != 0 {
 		t.Errorf("b: %+v, %v", res, err)
 	}
-	// A completion for an unknown prompt is refused at Add time only when
-	// malformed; duplicates are refused.
-	if err := s.Add(&Components{Completions: []*Completion{{Prompt: "p", Argument: "a", Handler: func(context.Context, string, map[string]string) ([]string, error) { return nil, nil }}}}); err == nil ||
-		!strings.Contains(err.Error(), "already registered") {
+	// A completion is refused at Add time only when malformed or listed
+	// twice by one provider; another provider's is shadowed.
+	nop := func(context.Context, string, map[string]string) ([]string, error) { return []string{"shadowed"}, nil }
+	if err := s.Add(&Components{Completions: []*Completion{{Prompt: "p", Argument: "a", Handler: nop}, {Prompt: "p", Argument: "a", Handler: nop}}}); err == nil ||
+		!strings.Contains(err.Error(), "listed twice") {
 		t.Errorf("duplicate completion: %v", err)
+	}
+	if err := s.Add(&Components{Completions: []*Completion{{Prompt: "p", Argument: "a", Handler: nop}}}); err != nil {
+		t.Errorf("shadowed completion: %v", err)
+	}
+	res, err = cs.Complete(ctx, &mcp.CompleteParams{Ref: &mcp.CompleteReference{Type: "ref/prompt", Name: "p"}, Argument: mcp.CompleteParamsArgument{Name: "a", Value: "v00"}})
+	if err != nil || len(res.Completion.Values) == 0 || res.Completion.Values[0] == "shadowed" {
+		t.Errorf("the first completion added should win: %+v, %v", res, err)
 	}
 	if err := s.Add(&Components{Completions: []*Completion{{Argument: "a"}}}); err == nil {
 		t.Error("completion without handler or target accepted")

@@ -62,7 +62,7 @@ func (r *Request) input() *inputState {
 	if r == nil {
 		return nil
 	}
-	return &r.in
+	return r.in
 }
 
 // lookup returns the response to key, or records req as pending.
@@ -85,6 +85,9 @@ func (r *Request) lookup(key string, req mcp.InputRequest) (mcp.InputResponse, e
 
 // pendingInput returns the input requests recorded during the call, or nil.
 func (r *Request) pendingInput() mcp.InputRequestMap {
+	if r.in == nil {
+		return nil
+	}
 	r.in.mu.Lock()
 	defer r.in.mu.Unlock()
 	if len(r.in.pending) == 0 {
@@ -161,6 +164,12 @@ const maxInputRounds = 16
 // sampling/createMessage, roots/list) and runs the handler again, so a
 // handler that asks for input several times in sequence works for them too.
 func (s *Server) answer(ctx context.Context, r *Request, state string, responses mcp.InputResponseMap) (res mcp.Result, pending mcp.InputRequestMap, newState string, err error) {
+	if r.in == nil {
+		r.in = &inputState{}
+	}
+	if r.values == nil {
+		r.values = &requestValues{}
+	}
 	r.in.responses, err = decodeState(state)
 	if err != nil {
 		return nil, nil, "", InvalidParams("invalid requestState: %v", err)

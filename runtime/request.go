@@ -5,67 +5,108 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// The methods that reach components, and so the middleware chain.
+// The methods the runtime answers from its catalogue, and so the methods
+// middleware sees.
 const (
-	MethodCallTool     = "tools/call"
-	MethodReadResource = "resources/read"
-	MethodGetPrompt    = "prompts/get"
+	MethodListTools             = "tools/list"
+	MethodCallTool              = "tools/call"
+	MethodListResources         = "resources/list"
+	MethodListResourceTemplates = "resources/templates/list"
+	MethodReadResource          = "resources/read"
+	MethodListPrompts           = "prompts/list"
+	MethodGetPrompt             = "prompts/get"
+	MethodComplete              = "completion/complete"
 )
 
-// Request is one call of a component, as middleware sees it.
+// ClientCapabilities is what a client said it can do.
+type ClientCapabilities = mcp.ClientCapabilities
+
+// Request is one request as middleware sees it, the same on every
+// transport (stdio, stateful and stateless HTTP, the fast path).
 type Request struct {
-	Method string // MethodCallTool, MethodReadResource or MethodGetPrompt
-	// Name is the tool or prompt name, or the resource URI.
+	// Method is one of the Method constants.
+	Method string
+	// Name is the tool or prompt name, or the resource URI; "" for lists.
 	Name string
-	// Arguments are the raw JSON arguments of a tool call.
-	Arguments json.RawMessage
-	// PromptArguments are the arguments of a prompts/get.
-	PromptArguments map[string]string
 	// Version is the component version the client asked for in the
 	// request's _meta ({"mcpgen": {"version": "1.0"}}); "" means the
 	// highest.
 	Version string
+	// Arguments are the raw JSON arguments of a tool call.
+	Arguments json.RawMessage
+	// PromptArguments are the arguments of a prompts/get.
+	PromptArguments map[string]string
+	// Cursor is the cursor of a list request.
+	Cursor string
+	// Complete holds the parameters of a completion/complete.
+	Complete *mcp.CompleteParams
+	// Meta is the request's params._meta (nil when absent).
+	Meta map[string]any
 
-	// The resolved component: exactly one is set.
+	// SessionID identifies the session: the Mcp-Session-Id on stateful
+	// HTTP, one per connection on stdio, and on stateless HTTP the key
+	// Options.SessionKey gives ("" when none). Session state and
+	// visibility are keyed by it.
+	SessionID string
+	// Header holds the HTTP request's headers; nil on stdio.
+	Header http.Header
+	// ProtocolVersion is the MCP protocol version of the request: the
+	// session's negotiated one, or a 2026-07-28 request's own.
+	ProtocolVersion string
+	// ClientInfo and ClientCapabilities are what the client said at
+	// initialization, or in a 2026-07-28 request's _meta; either may be nil.
+	ClientInfo         *Implementation
+	ClientCapabilities *ClientCapabilities
+
+	// The resolved component of a call, read or get: exactly one is set.
 	Tool     *Tool
 	Resource *Resource
 	Template *ResourceTemplate
 	Prompt   *Prompt
 
-	vars []string
-	req  mcp.Request
-	in   inputState
-	srv  *Server
+	vars   []string
+	req    mcp.Request // the go-sdk request, nil on the fast path
+	in     *inputState
+	srv    *Server // the server whose chain is running
+	root   *Server // the server the request arrived at (sessions, state)
+	sess   *session
+	view   *view
+	values *requestValues
 }
 
-// Session returns the go-sdk session the request arrived on, or nil.
+// Session returns the go-sdk session the request arrived on, or nil (the
+// fast path, a stateless request, outside a request).
 func (r *Request) Session() *mcp.ServerSession {
-	if r.req == nil {
+	if r == nil || r.req == nil {
 		return nil
 	}
 	ss, _ := r.req.GetSession().(*mcp.ServerSession)
 	return ss
 }
 
-// Handler answers a component call with a *CallToolResult,
-// *ReadResourceResult or *GetPromptResult.
+// Handler answers a request: a list result for the list methods, a
+// *CallToolResult, *ReadResourceResult, *GetPromptResult or
+// *mcp.CompleteResult for the others.
 type Handler func(ctx context.Context, req *Request) (mcp.Result, error)
 
-// Middleware wraps a Handler. Middleware sees every component call on
-// every transport; the first one installed is the outermost.
+// Middleware wraps a Handler. Middleware sees every request the catalogue
+// answers (lists included) on every transport; the first one installed is
+// the outermost. A mounted server's middleware runs for its own
+// components, inside the parent's.
 type Middleware func(next Handler) Handler
 
 // Use appends middleware to the chain. It must be called before the server
-// handles its first call.
+// handles its first request.
 func (s *Server) Use(mw ...Middleware) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.chain != nil {
-		panic("runtime: Server.Use called after the server started handling calls")
+		panic("runtime: Server.Use called after the server started handling requests")
 	}
 	s.mw = append(s.mw, mw...)
 }
@@ -76,7 +117,7 @@ func withRequest(ctx context.Context, r *Request) context.Context {
 	return context.WithValue(ctx, requestKey{}, r)
 }
 
-// RequestFrom returns the component call being handled, or nil outside one.
+// RequestFrom returns the request being handled, or nil outside one.
 func RequestFrom(ctx context.Context) *Request {
 	r, _ := ctx.Value(requestKey{}).(*Request)
 	return r
@@ -87,14 +128,7 @@ func RequestFrom(ctx context.Context) *Request {
 // unknown. Without a token, or outside a call, it does nothing.
 func Progress(ctx context.Context, progress, total float64, message string) error {
 	r := RequestFrom(ctx)
-	if r == nil || r.req == nil {
-		return nil
-	}
-	p, ok := r.req.GetParams().(interface{ GetProgressToken() any })
-	if !ok {
-		return nil
-	}
-	token := p.GetProgressToken()
+	token := r.ProgressToken()
 	ss := r.Session()
 	if token == nil || ss == nil {
 		return nil
@@ -104,12 +138,24 @@ func Progress(ctx context.Context, progress, total float64, message string) erro
 	})
 }
 
+// ProgressToken returns the progress token the client sent with the
+// request, or nil.
+func (r *Request) ProgressToken() any {
+	if r == nil || r.req == nil {
+		return nil
+	}
+	p, ok := r.req.GetParams().(interface{ GetProgressToken() any })
+	if !ok {
+		return nil
+	}
+	return p.GetProgressToken()
+}
+
 // Log sends a log message to the client of the current call, honouring the
 // level the client set with logging/setLevel. Outside a call it does
 // nothing. data may be any JSON-encodable value; nil sends msg alone.
 func Log(ctx context.Context, level slog.Level, msg string, data any) error {
-	r := RequestFrom(ctx)
-	ss := r.Session()
+	ss := RequestFrom(ctx).Session()
 	if ss == nil {
 		return nil
 	}
@@ -136,24 +182,29 @@ func loggingLevel(l slog.Level) mcp.LoggingLevel {
 	return "debug"
 }
 
-// SessionID returns the MCP session id of the current call: the
-// Mcp-Session-Id on stateful HTTP, "" on stdio or stateless HTTP.
+// SessionID returns the session of the current request (see
+// Request.SessionID), or "" outside a request.
 func SessionID(ctx context.Context) string {
-	if ss := RequestFrom(ctx).Session(); ss != nil {
-		return ss.ID()
+	if r := RequestFrom(ctx); r != nil {
+		return r.SessionID
 	}
 	return ""
 }
 
-// ClientInfo returns the name and version the client gave at
-// initialization, or nil.
+// ClientInfo returns the name and version the client gave, or nil.
 func ClientInfo(ctx context.Context) *Implementation {
-	if ss := RequestFrom(ctx).Session(); ss != nil {
-		if p := ss.InitializeParams(); p != nil {
-			return p.ClientInfo
-		}
+	if r := RequestFrom(ctx); r != nil {
+		return r.ClientInfo
 	}
 	return nil
 }
 
-func (r *Request) String() string { return fmt.Sprintf("%s %s", r.Method, r.Name) }
+func (r *Request) String() string {
+	if r == nil {
+		return "<no request>"
+	}
+	if r.Name == "" {
+		return r.Method
+	}
+	return fmt.Sprintf("%s %s", r.Method, r.Name)
+}

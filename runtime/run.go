@@ -68,11 +68,19 @@ func envBool(name string) bool {
 // ListenAndServe serves streamable HTTP at /mcp on addr until ctx is done,
 // then shuts down gracefully. ready, if not nil, is called with the
 // endpoint URL once the listener is bound (useful with port 0).
-func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(url string)) error {
+//
+// It starts the server's lifespans first (Start) and stops them after the
+// HTTP server has shut down (Close).
+func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(url string)) (err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
+	if err := s.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	defer func() { err = errors.Join(err, s.Close(context.Background())) }()
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", s.Handler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+
 	"log/slog"
 	"net/http"
 	"os"
 	"runtime/debug"
-	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -27,8 +27,9 @@ type Options struct {
 	// errors). Nil discards them.
 	Logger *slog.Logger
 	// PageSize is the number of items per page of tools/list,
-	// resources/list, resources/templates/list and prompts/list. Zero means
-	// go-sdk's default (1000).
+	// resources/list, resources/templates/list and prompts/list. Zero (the
+	// default) sends each list in one page; a negative value makes
+	// NewServer panic.
 	PageSize int
 	// KeepAlive, when positive, pings each session at this interval and
 	// closes sessions that stop answering.
@@ -50,161 +51,234 @@ type Options struct {
 	// stateless server with JSON responses answers well-formed tools/call
 	// requests itself, with the same result (see fast.go).
 	NoFastPath bool
+	// State stores session state (SetState, GetState, per-session
+	// visibility). Nil means an in-memory store (package state).
+	State StateStore
+	// StateTTL is how long session state lives after it was last written.
+	// Zero means DefaultStateTTL (24 hours).
+	StateTTL time.Duration
+	// SessionKey, if set, names the session of a request that arrives
+	// without one (stateless HTTP), for example from an API key header; ""
+	// leaves it sessionless. The key must identify the caller, since it
+	// selects the session's state.
+	SessionKey func(r *Request) string
+	// Extensions are declared in the server's capabilities
+	// (capabilities.extensions), by extension identifier.
+	Extensions map[string]any
 }
 
 // Server serves components over MCP. Create one with NewServer, add
-// providers with Add, install middleware with Use, then serve with Run,
-// ServeStdio or Handler.
+// providers with Add or Mount, install middleware with Use, then serve with
+// Run, ServeStdio or Handler. A Server is itself a Provider, so that one
+// server can be mounted in another.
 type Server struct {
 	impl *Implementation
 	opts Options
 	log  *slog.Logger
 	mcp  *mcp.Server
+	// send is go-sdk's sending method handler, for notifications to one
+	// session.
+	send  mcp.MethodHandler
+	store StateStore
 
-	mu        sync.Mutex
-	tools     map[string][]*Tool // by name, highest version first
-	resources map[string]*Resource
-	templates map[string]*boundTemplate
-	prompts   map[string][]*Prompt
-	// completions by "ref type \x00 name or URI template \x00 argument"
-	completions map[string]*Completion
-	mw          []Middleware
-	chain       Handler // built on first use; Use afterwards panics
+	mu         sync.Mutex
+	sources    []*source
+	transforms []Transform
+	lifespans  []lifespan
+	mw         []Middleware
+	chain      Handler // built on first use; Use afterwards panics
+	watchers   map[int]func()
+	nextWatch  int
+
+	snap          atomic.Pointer[snapshot]
+	buildMu       sync.Mutex // serializes rebuilds
+	rebuildQueued atomic.Bool
+	rulesMu       sync.Mutex // serializes changes of session rules
+
+	sessions sync.Map // *mcp.ServerSession -> *session
+
+	life lifecycle
 }
 
-type boundTemplate struct {
-	t     *ResourceTemplate
-	tmpl  *uritemplate.Template
-	names []string
-}
-
-// NewServer returns a server that identifies itself as impl.
+// NewServer returns a server that identifies itself as impl. It panics if
+// opts.PageSize is negative.
 func NewServer(impl *Implementation, opts *Options) *Server {
-	s := &Server{
-		impl:      impl,
-		tools:     map[string][]*Tool{},
-		resources: map[string]*Resource{},
-		templates: map[string]*boundTemplate{},
-		prompts:   map[string][]*Prompt{},
-
-		completions: map[string]*Completion{},
-	}
+	s := &Server{impl: impl}
 	if opts != nil {
 		s.opts = *opts
 	}
+	if s.opts.PageSize < 0 {
+		panic(fmt.Sprintf("runtime.NewServer: Options.PageSize is %d; use 0 for unpaged lists or a positive page size", s.opts.PageSize))
+	}
 	s.log = s.opts.Logger
 	if s.log == nil {
-		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.store = s.opts.State
+	if s.store == nil {
+		s.store = newMemoryStore()
 	}
 	s.mcp = mcp.NewServer(impl, &mcp.ServerOptions{
 		Instructions: s.opts.Instructions,
 		Logger:       s.opts.Logger,
-		PageSize:     s.opts.PageSize,
 		KeepAlive:    s.opts.KeepAlive,
-		// Always answer completion/complete and resources/(un)subscribe:
-		// components come and go with providers after the server starts.
-		CompletionHandler:  s.complete,
+		// The catalogue is the runtime's and may change at any time, so
+		// every list is declared, with list_changed.
+		Capabilities: &mcp.ServerCapabilities{
+			Logging:     &mcp.LoggingCapabilities{},
+			Tools:       &mcp.ToolCapabilities{ListChanged: true},
+			Resources:   &mcp.ResourceCapabilities{ListChanged: true, Subscribe: true},
+			Prompts:     &mcp.PromptCapabilities{ListChanged: true},
+			Completions: &mcp.CompletionCapabilities{},
+			Extensions:  s.opts.Extensions,
+		},
 		SubscribeHandler:   s.subscribe,
 		UnsubscribeHandler: s.unsubscribe,
 	})
+	s.mcp.AddSendingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
+		s.send = next
+		return next
+	})
+	s.mcp.AddReceivingMiddleware(s.receive)
 	return s
 }
 
 // MCP returns the underlying go-sdk server, for what this package does not
-// cover. Components must still be added with Add.
+// cover (its registry stays empty: components are added with Add).
 func (s *Server) MCP() *mcp.Server { return s.mcp }
 
-// Add registers every component of the providers. It fails, registering
-// nothing from the failing provider onward, if a component's name (with
-// its version), URI or URI template is already registered, or if a URI
-// template does not parse.
+// Add adds providers, in order: on a name clash the highest version wins,
+// and with equal or no versions the provider added first. Each provider is
+// listed at once, and Add fails, adding nothing from the failing provider
+// onward, if its listing fails or holds an invalid component (no handler,
+// a URI template that does not parse, the same name and version twice).
+// Providers may be added while the server runs: clients are sent
+// list_changed.
 func (s *Server) Add(providers ...Provider) error {
 	for _, p := range providers {
-		c, err := p.Components(context.Background())
-		if err != nil {
-			return err
-		}
-		if err := s.addComponents(c); err != nil {
+		if err := s.Mount(p); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Server) addComponents(c *Components) error {
+// Mount adds a provider, or a whole Server, with transforms applied to its
+// components in order (for a namespace, end with transform.Namespace).
+// A mounted Server stays live (components it gains later appear here), its
+// middleware runs for its components after this server's, and its
+// lifespans run with this server's.
+func (s *Server) Mount(p Provider, transforms ...Transform) error {
+	if p == nil {
+		return errors.New("runtime: Mount of a nil provider")
+	}
+	if srv, ok := p.(*Server); ok && srv == s {
+		return errors.New("runtime: a server cannot mount itself")
+	}
+	tp := WithTransforms(p, transforms...)
+	c, err := s.listProvider(context.Background(), tp)
+	if err != nil {
+		return fmt.Errorf("provider %T: %w", p, err)
+	}
+	if err := validate(c); err != nil {
+		return fmt.Errorf("provider %T: %w", p, err)
+	}
+	src := &source{p: tp, name: fmt.Sprintf("%T", p), c: c, listed: true}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	// Check everything before registering anything.
+	s.sources = append(s.sources, src)
+	lp, hasLife := p.(LifespanProvider)
+	if hasLife {
+		s.lifespans = append(s.lifespans, lifespan{provider: lp, name: src.name})
+	}
+	s.mu.Unlock()
+	if hasLife && s.life.running() {
+		if err := s.startLate(lp); err != nil {
+			return err
+		}
+	}
+	s.changed()
+	return nil
+}
+
+// AddTransform appends server-level transforms, applied to the components
+// of every provider after the providers' own transforms, in order.
+func (s *Server) AddTransform(transforms ...Transform) {
+	s.mu.Lock()
+	s.transforms = append(s.transforms, transforms...)
+	s.mu.Unlock()
+	s.changed()
+}
+
+// changed rebuilds the catalogue after the server's configuration
+// changed, if it was built already (otherwise the first request builds
+// it).
+func (s *Server) changed() {
+	if s.snap.Load() != nil {
+		s.rebuild(context.Background(), true)
+	}
+}
+
+// validate checks one provider's listing.
+func validate(c *Components) error {
 	seen := map[string]bool{}
+	once := func(key string) error {
+		if seen[key] {
+			return fmt.Errorf("%s is listed twice", key)
+		}
+		seen[key] = true
+		return nil
+	}
 	for _, t := range c.Tools {
-		key := t.Name + "@" + t.Version
-		if seen["tool:"+key] || findVersion(s.tools[t.Name], func(o *Tool) string { return o.Version }, t.Version) {
-			return fmt.Errorf("tool %q%s is already registered", t.Name, versionSuffix(t.Version))
+		if t == nil || t.Name == "" {
+			return errors.New("a tool has no name")
 		}
 		if t.Handler == nil {
 			return fmt.Errorf("tool %q has no handler", t.Name)
 		}
-		seen["tool:"+key] = true
+		if err := once(t.Key()); err != nil {
+			return err
+		}
 	}
 	for _, r := range c.Resources {
-		if seen["res:"+r.URI] || s.resources[r.URI] != nil {
-			return fmt.Errorf("resource %q is already registered", r.URI)
+		if r == nil || r.URI == "" {
+			return errors.New("a resource has no URI")
 		}
-		seen["res:"+r.URI] = true
+		if r.Handler == nil {
+			return fmt.Errorf("resource %q has no handler", r.URI)
+		}
+		if err := once(r.Key()); err != nil {
+			return err
+		}
 	}
-	bound := make([]*boundTemplate, 0, len(c.ResourceTemplates))
 	for _, t := range c.ResourceTemplates {
-		if seen["tmpl:"+t.URITemplate] || s.templates[t.URITemplate] != nil {
-			return fmt.Errorf("resource template %q is already registered", t.URITemplate)
+		if t == nil || t.Handler == nil {
+			return errors.New("a resource template has no handler")
 		}
-		seen["tmpl:"+t.URITemplate] = true
-		tmpl, err := uritemplate.New(t.URITemplate)
-		if err != nil {
+		if _, err := uritemplate.New(t.URITemplate); err != nil {
 			return fmt.Errorf("resource template %q: %v", t.URITemplate, err)
 		}
-		bound = append(bound, &boundTemplate{t: t, tmpl: tmpl, names: tmpl.Varnames()})
+		if err := once(t.Key()); err != nil {
+			return err
+		}
+	}
+	for _, p := range c.Prompts {
+		if p == nil || p.Name == "" {
+			return errors.New("a prompt has no name")
+		}
+		if p.Handler == nil {
+			return fmt.Errorf("prompt %q has no handler", p.Name)
+		}
+		if err := once(p.Key()); err != nil {
+			return err
+		}
 	}
 	for _, c := range c.Completions {
-		if c.Handler == nil || c.Argument == "" || (c.Prompt == "") == (c.ResourceTemplate == "") {
+		if c == nil || c.Handler == nil || c.Argument == "" || (c.Prompt == "") == (c.ResourceTemplate == "") {
 			return fmt.Errorf("%v: needs a handler, an argument, and either a prompt or a resource template", c)
 		}
-		if seen["completion:"+c.key()] || s.completions[c.key()] != nil {
-			return fmt.Errorf("%v is already registered", c)
+		if err := once(c.key()); err != nil {
+			return err
 		}
-		seen["completion:"+c.key()] = true
-	}
-	for _, p := range c.Prompts {
-		key := p.Name + "@" + p.Version
-		if seen["prompt:"+key] || findVersion(s.prompts[p.Name], func(o *Prompt) string { return o.Version }, p.Version) {
-			return fmt.Errorf("prompt %q%s is already registered", p.Name, versionSuffix(p.Version))
-		}
-		seen["prompt:"+key] = true
-	}
-
-	for _, t := range c.Tools {
-		s.tools[t.Name] = insertVersion(s.tools[t.Name], t, func(o *Tool) string { return o.Version })
-		s.registerTool(s.tools[t.Name][0])
-	}
-	for _, r := range c.Resources {
-		s.resources[r.URI] = r
-		s.mcp.AddResource(&mcp.Resource{
-			URI: r.URI, Name: r.Name, Title: r.Title, Description: r.Description,
-			MIMEType: r.MIMEType, Meta: r.Meta,
-		}, s.readResource)
-	}
-	for _, b := range bound {
-		s.templates[b.t.URITemplate] = b
-		s.mcp.AddResourceTemplate(&mcp.ResourceTemplate{
-			URITemplate: b.t.URITemplate, Name: b.t.Name, Title: b.t.Title,
-			Description: b.t.Description, MIMEType: b.t.MIMEType, Meta: b.t.Meta,
-		}, s.readResource)
-	}
-	for _, p := range c.Prompts {
-		s.prompts[p.Name] = insertVersion(s.prompts[p.Name], p, func(o *Prompt) string { return o.Version })
-		s.registerPrompt(s.prompts[p.Name][0])
-	}
-	for _, c := range c.Completions {
-		s.completions[c.key()] = c
 	}
 	return nil
 }
@@ -216,28 +290,6 @@ func versionSuffix(v string) string {
 	return " version " + v
 }
 
-func findVersion[T any](list []T, version func(T) string, v string) bool {
-	for _, o := range list {
-		if version(o) == v {
-			return true
-		}
-	}
-	return false
-}
-
-// pickVersion returns the component of the requested version, or the
-// highest when version is "" (list is sorted highest first). There is no
-// fallback: an unknown version finds nothing.
-func pickVersion[T any](list []T, version string, v func(T) string) T {
-	var zero T
-	for _, c := range list {
-		if version == "" || v(c) == version {
-			return c
-		}
-	}
-	return zero
-}
-
 // requestedVersion reads the component version a client asked for in the
 // request's _meta: {"mcpgen": {"version": "1.0"}}.
 func requestedVersion(meta map[string]any) string {
@@ -246,112 +298,10 @@ func requestedVersion(meta map[string]any) string {
 	return v
 }
 
-// insertVersion adds c to list, keeping it sorted highest version first.
-func insertVersion[T any](list []T, c T, version func(T) string) []T {
-	list = append(list, c)
-	sort.SliceStable(list, func(i, j int) bool { return CompareVersions(version(list[i]), version(list[j])) > 0 })
-	return list
-}
-
-// registerTool exposes t, the highest version of its name, through go-sdk.
-func (s *Server) registerTool(t *Tool) {
-	var out any
-	if len(t.OutputSchema) > 0 {
-		out = t.OutputSchema
-	}
-	meta := t.Meta
-	if len(t.Tags) > 0 || t.Version != "" {
-		meta = componentMeta(t.Meta, t.Tags, t.Version)
-	}
-	s.mcp.AddTool(&mcp.Tool{
-		Name: t.Name, Title: t.Title, Description: t.Description, Annotations: t.Annotations,
-		InputSchema: t.InputSchema, OutputSchema: out, Meta: meta,
-	}, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		r := &Request{Method: MethodCallTool, Name: req.Params.Name, Arguments: req.Params.Arguments, req: req,
-			Version: requestedVersion(req.Params.GetMeta())}
-		res, pending, state, err := s.answer(ctx, r, req.Params.RequestState, req.Params.InputResponses)
-		if pending != nil {
-			return &CallToolResult{InputRequests: pending, RequestState: state}, err
-		}
-		if err != nil {
-			return nil, err
-		}
-		ctr, ok := res.(*CallToolResult)
-		if !ok || ctr == nil {
-			return nil, fmt.Errorf("tool %q: middleware returned %T, want *CallToolResult", r.Name, res)
-		}
-		return ctr, nil
-	})
-}
-
-func (s *Server) registerPrompt(p *Prompt) {
-	args := make([]*mcp.PromptArgument, len(p.Arguments))
-	for i, a := range p.Arguments {
-		args[i] = &mcp.PromptArgument{Name: a.Name, Title: a.Title, Description: a.Description, Required: a.Required}
-	}
-	meta := p.Meta
-	if len(p.Tags) > 0 || p.Version != "" {
-		meta = componentMeta(p.Meta, p.Tags, p.Version)
-	}
-	s.mcp.AddPrompt(&mcp.Prompt{Name: p.Name, Title: p.Title, Description: p.Description, Arguments: args, Meta: meta},
-		func(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-			r := &Request{Method: MethodGetPrompt, Name: req.Params.Name, PromptArguments: req.Params.Arguments, req: req,
-				Version: requestedVersion(req.Params.GetMeta())}
-			res, pending, state, err := s.answer(ctx, r, req.Params.RequestState, req.Params.InputResponses)
-			if pending != nil {
-				return &GetPromptResult{InputRequests: pending, RequestState: state}, err
-			}
-			if err != nil {
-				return nil, err
-			}
-			gpr, ok := res.(*GetPromptResult)
-			if !ok || gpr == nil {
-				return nil, fmt.Errorf("prompt %q: middleware returned %T, want *GetPromptResult", r.Name, res)
-			}
-			return gpr, nil
-		})
-}
-
-// componentMeta returns meta with the component's tags and version under
-// "mcpgen", as FastMCP lists them under "fastmcp".
-func componentMeta(meta map[string]any, tags []string, version string) map[string]any {
-	out := make(map[string]any, len(meta)+1)
-	for k, v := range meta {
-		out[k] = v
-	}
-	m := map[string]any{}
-	if len(tags) > 0 {
-		m["tags"] = tags
-	}
-	if version != "" {
-		m["version"] = version
-	}
-	out["mcpgen"] = m
-	return out
-}
-
-func (s *Server) readResource(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
-	r := &Request{Method: MethodReadResource, Name: req.Params.URI, req: req}
-	res, pending, state, err := s.answer(ctx, r, req.Params.RequestState, req.Params.InputResponses)
-	if pending != nil {
-		return &ReadResourceResult{InputRequests: pending, RequestState: state}, err
-	}
-	if err != nil {
-		if errors.Is(err, ErrResourceNotFound) {
-			return nil, mcp.ResourceNotFoundError(req.Params.URI)
-		}
-		return nil, err
-	}
-	rrr, ok := res.(*ReadResourceResult)
-	if !ok || rrr == nil {
-		return nil, fmt.Errorf("resource %q: middleware returned %T, want *ReadResourceResult", r.Name, res)
-	}
-	return rrr, nil
-}
-
-// serve resolves the request's component and runs the middleware chain.
-func (s *Server) serve(ctx context.Context, r *Request) (mcp.Result, error) {
+// handler returns the middleware chain, building it on first use.
+func (s *Server) handler() Handler {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.chain == nil {
 		h := Handler(s.invoke)
 		for i := len(s.mw) - 1; i >= 0; i-- {
@@ -359,70 +309,50 @@ func (s *Server) serve(ctx context.Context, r *Request) (mcp.Result, error) {
 		}
 		s.chain = h
 	}
-	chain := s.chain
+	return s.chain
+}
+
+// serve resolves the request's component in its view and runs the
+// middleware chain. What the view cannot list it cannot resolve.
+func (s *Server) serve(ctx context.Context, r *Request) (mcp.Result, error) {
+	if r.root == nil {
+		r.root = s
+	}
+	r.srv = s
+	if r.view == nil {
+		snap := s.snapshot(ctx)
+		r.view = &view{snap: snap, rules: s.sessionRules(ctx, r)}
+	}
+	v := r.view
 	switch r.Method {
 	case MethodCallTool:
-		r.Tool = pickVersion(s.tools[r.Name], r.Version, func(t *Tool) string { return t.Version })
+		if r.Tool = v.tool(r.Name, r.Version); r.Tool == nil {
+			return nil, InvalidParams("unknown tool %q%s", r.Name, versionSuffix(r.Version))
+		}
 	case MethodGetPrompt:
-		r.Prompt = pickVersion(s.prompts[r.Name], r.Version, func(p *Prompt) string { return p.Version })
+		if r.Prompt = v.prompt(r.Name, r.Version); r.Prompt == nil {
+			return nil, InvalidParams("unknown prompt %q%s", r.Name, versionSuffix(r.Version))
+		}
 	case MethodReadResource:
-		r.Resource = s.resources[r.Name]
-		if r.Resource == nil {
-			r.Template, r.vars = s.matchTemplate(r.Name)
+		if r.Resource = v.resource(r.Name, r.Version); r.Resource == nil {
+			r.Template, r.vars = v.matchTemplate(r.Name, r.Version)
 		}
-	}
-	s.mu.Unlock()
-	r.srv = s
-	if r.Tool == nil && r.Prompt == nil && r.Resource == nil && r.Template == nil {
-		switch r.Method {
-		case MethodReadResource:
+		if r.Resource == nil && r.Template == nil {
 			return nil, mcp.ResourceNotFoundError(r.Name)
-		case MethodCallTool:
-			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown tool %q%s", r.Name, versionSuffix(r.Version))}
-		default:
-			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown prompt %q%s", r.Name, versionSuffix(r.Version))}
 		}
 	}
-	return chain(withRequest(ctx, r), r)
-}
-
-// matchTemplate finds the template matching uri, preferring the one with
-// the longest literal prefix, and returns its variables in template order.
-func (s *Server) matchTemplate(uri string) (*ResourceTemplate, []string) {
-	var best *boundTemplate
-	var bestVals uritemplate.Values
-	for _, b := range s.templates {
-		vals := b.tmpl.Match(uri)
-		if vals == nil {
-			continue
-		}
-		if best == nil || literalPrefix(b.t.URITemplate) > literalPrefix(best.t.URITemplate) ||
-			literalPrefix(b.t.URITemplate) == literalPrefix(best.t.URITemplate) && b.t.URITemplate < best.t.URITemplate {
-			best, bestVals = b, vals
-		}
-	}
-	if best == nil {
-		return nil, nil
-	}
-	vars := make([]string, len(best.names))
-	for i, n := range best.names {
-		vars[i] = bestVals.Get(n).String()
-	}
-	return best.t, vars
-}
-
-func literalPrefix(tmpl string) int {
-	for i := 0; i < len(tmpl); i++ {
-		if tmpl[i] == '{' {
-			return i
-		}
-	}
-	return len(tmpl)
+	return s.handler()(withRequest(ctx, r), r)
 }
 
 // invoke is the innermost handler: it calls the component's handler,
 // containing panics and enforcing the tool's timeout.
 func (s *Server) invoke(ctx context.Context, r *Request) (res mcp.Result, err error) {
+	switch r.Method {
+	case MethodListTools, MethodListResources, MethodListResourceTemplates, MethodListPrompts:
+		return s.listPage(r)
+	case MethodComplete:
+		return s.complete(ctx, r)
+	}
 	switch {
 	case r.Tool != nil:
 		return s.callTool(ctx, r.Tool, r.Arguments)
@@ -453,7 +383,7 @@ func (s *Server) contain(err *error, kind, name string) {
 }
 
 func (s *Server) callTool(ctx context.Context, t *Tool, args json.RawMessage) (*CallToolResult, error) {
-	if t.Timeout <= 0 {
+	if t.Timeout <= 0 || t.via != nil { // a mounted server enforces its own timeouts
 		return s.runTool(ctx, t, args)
 	}
 	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
@@ -508,12 +438,21 @@ func (s *Server) runTool(ctx context.Context, t *Tool, args json.RawMessage) (re
 // client disconnects or ctx is done.
 // A malformed line gets a JSON-RPC error and the session goes on (see
 // ServeIO).
-func (s *Server) ServeStdio(ctx context.Context) error {
+//
+// It starts the server's lifespans first (Start) and stops them when the
+// session ends (Close).
+func (s *Server) ServeStdio(ctx context.Context) (err error) {
+	if err := s.Start(ctx); err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, s.Close(context.Background())) }()
 	return s.ServeIO(ctx, os.Stdin, os.Stdout)
 }
 
 // Handler returns the streamable HTTP handler: stateful unless
-// Options.Stateless, with DNS-rebinding protection on.
+// Options.Stateless, with DNS-rebinding protection on. A program that
+// serves it itself should call Start before and Close after, so that
+// lifespans run (ListenAndServe does both).
 func (s *Server) Handler() http.Handler {
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, &mcp.StreamableHTTPOptions{
 		Stateless:      s.opts.Stateless,
@@ -526,4 +465,42 @@ func (s *Server) Handler() http.Handler {
 		return &fastHandler{s: s, next: guarded}
 	}
 	return guarded
+}
+
+// Serve runs req through the server as though a client had sent it:
+// resolution in the caller's view, middleware and handler. Inside a
+// request (ctx from a handler or middleware), req takes the caller's
+// session, transport details and client, so it sees what the caller may
+// see; outside one it sees the server-wide view. Set req.Method and the
+// fields that method reads (Name, Arguments, PromptArguments, Cursor,
+// Complete, Version). Transforms use it to reach other components
+// (transform.ResourcesAsTools).
+func (s *Server) Serve(ctx context.Context, req *Request) (mcp.Result, error) {
+	if req == nil {
+		return nil, errors.New("runtime: Serve of a nil request")
+	}
+	r := &Request{
+		Method: req.Method, Name: req.Name, Version: req.Version, Arguments: req.Arguments,
+		PromptArguments: req.PromptArguments, Cursor: req.Cursor, Complete: req.Complete, Meta: req.Meta,
+		in: &inputState{}, values: &requestValues{},
+	}
+	if parent := RequestFrom(ctx); parent != nil {
+		r.SessionID, r.Header, r.ProtocolVersion = parent.SessionID, parent.Header, parent.ProtocolVersion
+		r.ClientInfo, r.ClientCapabilities = parent.ClientInfo, parent.ClientCapabilities
+		r.req, r.sess, r.root, r.values = parent.req, parent.sess, parent.root, parent.values
+		if r.root != s {
+			r.root, r.sess, r.SessionID = s, nil, "" // another server's sessions are not this one's
+		}
+	}
+	if !catalogueMethods[r.Method] {
+		return nil, fmt.Errorf("runtime: Serve of method %q (want one the catalogue answers)", r.Method)
+	}
+	res, pending, _, err := s.answer(ctx, r, "", nil)
+	if pending != nil && err == nil {
+		err = inputUnavailable(r, pending)
+	}
+	if errors.Is(err, ErrResourceNotFound) {
+		err = mcp.ResourceNotFoundError(r.Name)
+	}
+	return res, err
 }

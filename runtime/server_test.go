@@ -82,18 +82,28 @@ func TestServerToolsVersionsAndFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Add(&Components{Tools: []*Tool{tool("greet", "1.9", text("dup"))}}); err == nil || !strings.Contains(err.Error(), `tool "greet" version 1.9 is already registered`) {
-		t.Errorf("duplicate: err = %v", err)
+	// A second provider with the same name and version is shadowed: the
+	// first added wins.
+	if err := s.Add(&Components{Tools: []*Tool{tool("greet", "1.9", text("dup"))}}); err != nil {
+		t.Errorf("shadowed duplicate: err = %v", err)
+	}
+	// One provider listing a name and version twice is an error.
+	if err := s.Add(&Components{Tools: []*Tool{tool("twice", "", text("a")), tool("twice", "", text("b"))}}); err == nil || !strings.Contains(err.Error(), `tool:twice@ is listed twice`) {
+		t.Errorf("duplicate within a provider: err = %v", err)
 	}
 	var order []string
 	s.Use(func(next Handler) Handler {
 		return func(ctx context.Context, r *Request) (mcp.Result, error) {
-			order = append(order, "outer:"+r.Name)
+			if r.Method == MethodCallTool {
+				order = append(order, "outer:"+r.Name)
+			}
 			return next(ctx, r)
 		}
 	}, func(next Handler) Handler {
 		return func(ctx context.Context, r *Request) (mcp.Result, error) {
-			order = append(order, "inner:"+r.Tool.Version)
+			if r.Method == MethodCallTool {
+				order = append(order, "inner:"+r.Tool.Version)
+			}
 			return next(ctx, r)
 		}
 	})

@@ -7,20 +7,17 @@ import (
 )
 
 // Resource subscriptions. go-sdk keeps the subscriptions of each session;
-// the server accepts a subscription to any resource it can read (a static
+// the server accepts a subscription to any resource the session can read (a static
 // URI or one matching a template) and refuses others as not found.
 
 func (s *Server) subscribe(ctx context.Context, req *mcp.SubscribeRequest) error {
 	uri := req.Params.URI
-	s.mu.Lock()
-	known := s.resources[uri] != nil
-	if !known {
-		t, _ := s.matchTemplate(uri)
-		known = t != nil
-	}
-	s.mu.Unlock()
-	if !known {
-		return mcp.ResourceNotFoundError(uri)
+	r := s.fromSDK("resources/subscribe", req)
+	v := view{snap: s.snapshot(ctx), rules: s.sessionRules(ctx, r)}
+	if v.resource(uri, "") == nil {
+		if t, _ := v.matchTemplate(uri, ""); t == nil {
+			return mcp.ResourceNotFoundError(uri)
+		}
 	}
 	return nil
 }
@@ -38,8 +35,8 @@ func (s *Server) ResourceUpdated(ctx context.Context, uri string) error {
 // does nothing.
 func NotifyResourceUpdated(ctx context.Context, uri string) error {
 	r := RequestFrom(ctx)
-	if r == nil || r.srv == nil {
+	if r == nil || r.root == nil {
 		return nil
 	}
-	return r.srv.ResourceUpdated(ctx, uri)
+	return r.root.ResourceUpdated(ctx, uri)
 }

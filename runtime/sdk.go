@@ -1,0 +1,341 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// The go-sdk path: a receiving middleware on go-sdk's server answers the
+// catalogue's methods from the catalogue, before go-sdk's own (empty)
+// registry would. go-sdk keeps initialize, sessions, transports,
+// subscriptions, logging levels and server-to-client requests.
+
+// catalogueMethods are the methods the runtime answers itself.
+var catalogueMethods = map[string]bool{
+	MethodListTools: true, MethodCallTool: true,
+	MethodListResources: true, MethodListResourceTemplates: true, MethodReadResource: true,
+	MethodListPrompts: true, MethodGetPrompt: true,
+	MethodComplete: true,
+}
+
+func (s *Server) receive(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (res mcp.Result, err error) {
+		if !catalogueMethods[method] {
+			return next(ctx, method, req)
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.Error("request panicked", "method", method, "panic", v, "stack", string(debug.Stack()))
+				msg := fmt.Sprintf("internal error: %v", v)
+				if s.opts.MaskErrors {
+					msg = "internal error"
+				}
+				res, err = nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: msg}
+			}
+		}()
+		return s.answerSDK(ctx, method, req)
+	}
+}
+
+// fromSDK builds the transport-neutral request of a go-sdk request.
+func (s *Server) fromSDK(method string, req mcp.Request) *Request {
+	r := &Request{Method: method, req: req, in: &inputState{}, values: &requestValues{}}
+	r.Meta = paramsMeta(req.GetParams())
+	r.Version = requestedVersion(r.Meta)
+	if extra := req.GetExtra(); extra != nil {
+		r.Header = extra.Header
+	}
+	ss, _ := req.GetSession().(*mcp.ServerSession)
+	if ss != nil {
+		if ip := ss.InitializeParams(); ip != nil {
+			r.ProtocolVersion, r.ClientInfo, r.ClientCapabilities = ip.ProtocolVersion, ip.ClientInfo, ip.Capabilities
+		}
+	}
+	if v, ok := r.Meta[mcp.MetaKeyProtocolVersion].(string); ok {
+		r.ProtocolVersion = v
+		r.ClientInfo, r.ClientCapabilities = metaClient(r.Meta)
+	}
+	switch {
+	case ss != nil && !(s.opts.Stateless && r.Header != nil):
+		r.sess = s.sessionOf(ss)
+		r.SessionID = r.sess.id
+	case s.opts.SessionKey != nil:
+		r.SessionID = s.opts.SessionKey(r)
+	}
+	return r
+}
+
+// paramsMeta returns the _meta of params, which go-sdk passes as a typed
+// nil pointer when the request had none.
+func paramsMeta(params mcp.Params) map[string]any {
+	switch p := params.(type) {
+	case *mcp.ListToolsParams:
+		if p != nil {
+			return p.Meta
+		}
+	case *mcp.ListResourcesParams:
+		if p != nil {
+			return p.Meta
+		}
+	case *mcp.ListResourceTemplatesParams:
+		if p != nil {
+			return p.Meta
+		}
+	case *mcp.ListPromptsParams:
+		if p != nil {
+			return p.Meta
+		}
+	case *mcp.CallToolParamsRaw:
+		if p != nil {
+			return p.Meta
+		}
+	case *mcp.ReadResourceParams:
+		if p != nil {
+			return p.Meta
+		}
+	case *mcp.GetPromptParams:
+		if p != nil {
+			return p.Meta
+		}
+	case *mcp.CompleteParams:
+		if p != nil {
+			return p.Meta
+		}
+	case *mcp.SubscribeParams:
+		if p != nil {
+			return p.Meta
+		}
+	}
+	return nil
+}
+
+// metaClient decodes the client info and capabilities of a 2026-07-28
+// request's _meta.
+func metaClient(meta map[string]any) (*Implementation, *ClientCapabilities) {
+	var info *Implementation
+	var caps *ClientCapabilities
+	if v, ok := meta[mcp.MetaKeyClientInfo]; ok {
+		if js, err := json.Marshal(v); err == nil {
+			json.Unmarshal(js, &info)
+		}
+	}
+	if v, ok := meta[mcp.MetaKeyClientCapabilities]; ok {
+		if js, err := json.Marshal(v); err == nil {
+			json.Unmarshal(js, &caps)
+		}
+	}
+	return info, caps
+}
+
+func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+	r := s.fromSDK(method, req)
+	var state string
+	var responses mcp.InputResponseMap
+	switch p := req.GetParams().(type) {
+	case *mcp.ListToolsParams:
+		if p != nil {
+			r.Cursor = p.Cursor
+		}
+	case *mcp.ListResourcesParams:
+		if p != nil {
+			r.Cursor = p.Cursor
+		}
+	case *mcp.ListResourceTemplatesParams:
+		if p != nil {
+			r.Cursor = p.Cursor
+		}
+	case *mcp.ListPromptsParams:
+		if p != nil {
+			r.Cursor = p.Cursor
+		}
+	case *mcp.CallToolParamsRaw:
+		if p == nil {
+			return nil, InvalidParams("tools/call needs params")
+		}
+		r.Name, r.Arguments, state, responses = p.Name, p.Arguments, p.RequestState, p.InputResponses
+	case *mcp.ReadResourceParams:
+		if p == nil {
+			return nil, InvalidParams("resources/read needs params")
+		}
+		r.Name, state, responses = p.URI, p.RequestState, p.InputResponses
+	case *mcp.GetPromptParams:
+		if p == nil {
+			return nil, InvalidParams("prompts/get needs params")
+		}
+		r.Name, r.PromptArguments, state, responses = p.Name, p.Arguments, p.RequestState, p.InputResponses
+	case *mcp.CompleteParams:
+		r.Complete = p
+	}
+	res, pending, newState, err := s.answer(ctx, r, state, responses)
+	typed := supportsMultiRoundTrip(r.Session())
+	switch method {
+	case MethodCallTool:
+		if pending != nil {
+			return resultWithType(&CallToolResult{InputRequests: pending, RequestState: newState}, typed, true), err
+		}
+		if err != nil {
+			return nil, err
+		}
+		ctr, ok := res.(*CallToolResult)
+		if !ok || ctr == nil {
+			return nil, fmt.Errorf("tool %q: middleware returned %T, want *CallToolResult", r.Name, res)
+		}
+		if ctr.Content == nil {
+			cp := *ctr
+			cp.Content = []Content{} // as go-sdk: never "content": null
+			ctr = &cp
+		}
+		return resultWithType(ctr, typed, false), nil
+	case MethodGetPrompt:
+		if pending != nil {
+			return resultWithType(&GetPromptResult{InputRequests: pending, RequestState: newState}, typed, true), err
+		}
+		if err != nil {
+			return nil, err
+		}
+		gpr, ok := res.(*GetPromptResult)
+		if !ok || gpr == nil {
+			return nil, fmt.Errorf("prompt %q: middleware returned %T, want *GetPromptResult", r.Name, res)
+		}
+		return resultWithType(gpr, typed, false), nil
+	case MethodReadResource:
+		if pending != nil {
+			return resultWithType(&ReadResourceResult{InputRequests: pending, RequestState: newState}, typed, true), err
+		}
+		if errors.Is(err, ErrResourceNotFound) {
+			return nil, mcp.ResourceNotFoundError(r.Name)
+		}
+		if err != nil {
+			return nil, err
+		}
+		rrr, ok := res.(*ReadResourceResult)
+		if !ok || rrr == nil || rrr.Contents == nil {
+			return nil, fmt.Errorf("resource %q: middleware returned %T without contents, want *ReadResourceResult", r.Name, res)
+		}
+		mime := ""
+		switch {
+		case r.Resource != nil:
+			mime = r.Resource.MIMEType
+		case r.Template != nil:
+			mime = r.Template.MIMEType
+		}
+		for _, c := range rrr.Contents {
+			if c == nil {
+				continue
+			}
+			if c.URI == "" {
+				c.URI = r.Name
+			}
+			if c.MIMEType == "" {
+				c.MIMEType = mime
+			}
+		}
+		if rrr.CacheScope == "" {
+			rrr.CacheScope = "public"
+		}
+		return resultWithType(rrr, typed, false), nil
+	}
+	return res, err
+}
+
+// resultWithType gives a call, read or get result the resultType a
+// 2026-07-28 client expects, which go-sdk sets only on results of its own
+// registry. Older clients get the result unchanged.
+func resultWithType(res mcp.Result, typed, input bool) mcp.Result {
+	if !typed {
+		return res
+	}
+	rt := "complete"
+	if input {
+		rt = "input_required"
+	}
+	switch r := res.(type) {
+	case *CallToolResult:
+		return &typedCallTool{r, rt}
+	case *GetPromptResult:
+		return &typedGetPrompt{r, rt}
+	case *ReadResourceResult:
+		return &typedReadResource{r, rt}
+	}
+	return res
+}
+
+type typedCallTool struct {
+	*CallToolResult
+	rt string
+}
+
+func (t *typedCallTool) MarshalJSON() ([]byte, error) { return withResultType(t.CallToolResult, t.rt) }
+
+type typedGetPrompt struct {
+	*GetPromptResult
+	rt string
+}
+
+func (t *typedGetPrompt) MarshalJSON() ([]byte, error) {
+	return withResultType(t.GetPromptResult, t.rt)
+}
+
+type typedReadResource struct {
+	*ReadResourceResult
+	rt string
+}
+
+func (t *typedReadResource) MarshalJSON() ([]byte, error) {
+	return withResultType(t.ReadResourceResult, t.rt)
+}
+
+// withResultType marshals v (whose own resultType is unset, so omitted)
+// and adds "resultType".
+func withResultType(v any, rt string) ([]byte, error) {
+	js, err := json.Marshal(v)
+	if err != nil || len(js) < 2 || js[len(js)-1] != '}' {
+		return js, err
+	}
+	out := append(js[:len(js)-1:len(js)-1], []byte(nil)...)
+	if len(js) > 2 {
+		out = append(out, ',')
+	}
+	out = append(out, `"resultType":"`...)
+	out = append(out, rt...)
+	return append(out, `"}`...), nil
+}
+
+// listPage is the innermost handler of the list methods: one page of the
+// request's view.
+func (s *Server) listPage(r *Request) (mcp.Result, error) {
+	lists := r.view.lists()
+	size := s.opts.PageSize
+	switch r.Method {
+	case MethodListTools:
+		items, next, err := page(lists[kTools].([]*mcp.Tool), r.Cursor, size)
+		if err != nil {
+			return nil, err
+		}
+		return &mcp.ListToolsResult{Tools: items, NextCursor: next, Cacheable: mcp.Cacheable{CacheScope: "public"}}, nil
+	case MethodListResources:
+		items, next, err := page(lists[kResources].([]*mcp.Resource), r.Cursor, size)
+		if err != nil {
+			return nil, err
+		}
+		return &mcp.ListResourcesResult{Resources: items, NextCursor: next, Cacheable: mcp.Cacheable{CacheScope: "public"}}, nil
+	case MethodListResourceTemplates:
+		items, next, err := page(lists[kTemplates].([]*mcp.ResourceTemplate), r.Cursor, size)
+		if err != nil {
+			return nil, err
+		}
+		return &mcp.ListResourceTemplatesResult{ResourceTemplates: items, NextCursor: next, Cacheable: mcp.Cacheable{CacheScope: "public"}}, nil
+	default:
+		items, next, err := page(lists[kPrompts].([]*mcp.Prompt), r.Cursor, size)
+		if err != nil {
+			return nil, err
+		}
+		return &mcp.ListPromptsResult{Prompts: items, NextCursor: next, Cacheable: mcp.Cacheable{CacheScope: "public"}}, nil
+	}
+}
