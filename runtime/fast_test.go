@@ -63,9 +63,23 @@ func fastTestServer(t testing.TB, noFast bool) *Server {
 		tool("protocol_error", "", protocolErr), tool("plain_error", "", plainErr), tool("boom", "", boom),
 		slowTool, tool("ask", "", ask), tool("meta", "", meta),
 		tool("versioned", "1.0", text("v1")), tool("versioned", "2.0", text("v2")),
+		tool("hidden", "", text("hidden")),
 	}}); err != nil {
 		t.Fatal(err)
 	}
+	// Transforms and visibility are in play on both paths: a renamed copy
+	// of a tool, and a tool disabled server-wide.
+	s.AddTransform(TransformFunc(func(_ context.Context, in *Components) (*Components, error) {
+		out := ApplyRules(in, Rule{Match: Match{Names: []string{"hidden"}}})
+		for _, tl := range in.Tools {
+			if tl.Name == "structured" {
+				cp := *tl
+				cp.Name = "ns_structured"
+				out.Tools = append(out.Tools, &cp)
+			}
+		}
+		return out, nil
+	}))
 	return s
 }
 
@@ -102,6 +116,9 @@ func fastCases() []fastCase {
 		legacy("result meta", `{"name":"meta","arguments":{}}`, true),
 		legacy("highest version", `{"name":"versioned","arguments":{}}`, true),
 		legacy("unknown tool", `{"name":"nope","arguments":{}}`, false),
+		legacy("transformed tool", `{"name":"ns_structured","arguments":{}}`, true),
+		legacy("disabled tool", `{"name":"hidden","arguments":{}}`, false),
+		modern("modern disabled tool", "hidden", `{"name":"hidden",`+modernMeta+`}`, false),
 		legacy("arguments not an object", `{"name":"echo","arguments":[1]}`, false),
 		legacy("extra params field", `{"name":"echo","arguments":{},"task":{}}`, false),
 		legacy("progress token", `{"name":"echo","arguments":{},"_meta":{"progressToken":"p"}}`, false),
