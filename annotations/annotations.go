@@ -40,6 +40,34 @@ type Directive struct {
 // Kinds lists the directive kinds mcpgen understands.
 var Kinds = []string{"complete", "prompt", "resource", "tool"}
 
+// NearMiss reports whether a comment line that does not start with Prefix
+// is a directive written slightly wrong, and so would be ignored: a space
+// after the slashes or around the colon, or upper case ("// mcp:tool",
+// "//MCP:tool", "// mcp : prompt"). It returns the line as the directive
+// should be written.
+func NearMiss(line string) (string, bool) {
+	if strings.HasPrefix(line, Prefix) || !strings.HasPrefix(line, "//") {
+		return "", false
+	}
+	s := strings.TrimLeft(line[2:], " \t")
+	if len(s) < 3 || !strings.EqualFold(s[:3], "mcp") {
+		return "", false
+	}
+	s = strings.TrimLeft(s[3:], " \t")
+	if !strings.HasPrefix(s, ":") {
+		return "", false
+	}
+	s = strings.TrimLeft(s[1:], " \t")
+	kind, rest := s, ""
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		kind, rest = s[:i], s[i:]
+	}
+	if !contains(Kinds, strings.ToLower(kind)) {
+		return "", false
+	}
+	return Prefix + strings.ToLower(kind) + rest, true
+}
+
 // ParseDirective parses a comment line that starts with Prefix. Column
 // offsets in errors and args are relative to the start of line.
 func ParseDirective(line string) (*Directive, error) {

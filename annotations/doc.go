@@ -16,7 +16,9 @@
 //
 // A directive anywhere else (on a type or variable, inside a function, or
 // above a blank line that separates it from the func) is an error rather
-// than silently ignored.
+// than silently ignored, and so is a near-miss of the prefix that would
+// not be read as one: "// mcp:tool" (a space after the slashes),
+// "//MCP:tool" (upper case).
 //
 // The rest of the doc comment is the component's description, which is
 // required: clients show it to the model. Arguments are key=value or bare

@@ -284,8 +284,16 @@ func isGenerated(f *ast.File) bool {
 }
 
 // strayDirectives reports mcp directives that are not in the doc comment
-// of a function, where they would otherwise be silently ignored.
+// of a function, and near-misses of the directive prefix ("// mcp:tool"),
+// which would otherwise be silently ignored.
 func (p *loader) strayDirectives(f *ast.File) {
+	for _, g := range f.Comments {
+		for _, c := range g.List {
+			if want, ok := annotations.NearMiss(c.Text); ok {
+				p.errorf(p.position(c.Slash), "%q would be ignored: a directive is written %q (no space after //, lower case)", c.Text, want)
+			}
+		}
+	}
 	attached := map[*ast.CommentGroup]string{}
 	for _, decl := range f.Decls {
 		switch d := decl.(type) {
