@@ -542,11 +542,11 @@ func TestRuleSemantics(t *testing.T) {
 		{nil, "a,b,c"},
 		{[]Rule{{Match: Match{Tags: []string{"x"}}}}, "c"},
 		{[]Rule{{Match: Match{Tags: []string{"x"}, Names: []string{"b"}}}}, "a,c"}, // ANDed
-		{[]Rule{{Match: Match{Tags: []string{"nope", "y"}}}}, "b,c"},              // any tag
+		{[]Rule{{Match: Match{Tags: []string{"nope", "y"}}}}, "b,c"},               // any tag
 		{[]Rule{{Match: Match{All: true}}, {Enable: true, Match: Match{Keys: []string{"tool:c@2.0"}}}}, "c"},
-		{[]Rule{{Match: Match{Keys: []string{"tool:c@"}}}}, "a,b,c"},        // keys are exact
+		{[]Rule{{Match: Match{Keys: []string{"tool:c@"}}}}, "a,b,c"},       // keys are exact
 		{[]Rule{{Match: Match{Version: &VersionSpec{Gte: "1.0"}}}}, "a,b"}, // unversioned never matches a version
-		{[]Rule{{Match: Match{}}}, "a,b,c"},                                 // an empty match selects nothing
+		{[]Rule{{Match: Match{}}}, "a,b,c"},                                // an empty match selects nothing
 		{[]Rule{{Match: Match{All: true, Kinds: []Kind{KindPrompt}}}}, "a,b,c"},
 	} {
 		out := ApplyRules(c, tc.rules...)

@@ -90,7 +90,7 @@ func (h *fastHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req := h.s.fastRequest(r, call)
 	ctx := r.Context()
-	req.view = &view{snap: h.s.snapshot(ctx), rules: h.s.sessionRules(ctx, req)}
+	req.setView(h.s.snapshot(ctx), h.s.sessionRules(ctx, req))
 	if req.view.tool(call.name, "") == nil {
 		h.next.ServeHTTP(w, r) // go-sdk answers with the unknown-tool error
 		return
@@ -101,8 +101,9 @@ func (h *fastHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // fastRequest builds the transport-neutral request of a fast-path call.
 func (s *Server) fastRequest(r *http.Request, call *fastCall) *Request {
-	req := &Request{Method: MethodCallTool, Name: call.name, Arguments: call.args, Header: r.Header,
-		ProtocolVersion: r.Header.Get("Mcp-Protocol-Version"), in: &inputState{}, values: &requestValues{}}
+	req := newRequest(MethodCallTool)
+	req.Name, req.Arguments, req.Header = call.name, call.args, r.Header
+	req.ProtocolVersion = r.Header.Get("Mcp-Protocol-Version")
 	if call.modern {
 		req.ClientInfo = call.client
 		req.Meta = map[string]any{} // parsed only as far as the fast path needs

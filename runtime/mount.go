@@ -117,13 +117,19 @@ func (s *Server) child(ctx context.Context, method, name string) (*Request, erro
 	if parent == nil {
 		return nil, fmt.Errorf("a component of a mounted server was called outside a request")
 	}
-	r := *parent
-	r.Method, r.Name = method, name
-	r.Tool, r.Resource, r.Template, r.Prompt, r.vars = nil, nil, nil, nil, nil
+	r := newRequest(method)
+	r.Name, r.Meta = name, parent.Meta
+	r.SessionID, r.Header, r.ProtocolVersion = parent.SessionID, parent.Header, parent.ProtocolVersion
+	r.ClientInfo, r.ClientCapabilities = parent.ClientInfo, parent.ClientCapabilities
+	r.req, r.root, r.sess = parent.req, parent.root, parent.sess
+	r.in, r.values = parent.in, parent.values // shared: input and request state are the call's
 	r.srv = s
-	r.view = &view{snap: s.snapshot(ctx), rules: []Rule{{Enable: true, Match: Match{All: true}}}}
-	return &r, nil
+	r.setView(s.snapshot(ctx), allEnabled)
+	return r, nil
 }
+
+// allEnabled is the rule of a mounted server's view: the parent decided.
+var allEnabled = []Rule{{Enable: true, Match: Match{All: true}}}
 
 func (s *Server) mountedTool(name, version string) ToolHandler {
 	return func(ctx context.Context, args json.RawMessage) (*CallToolResult, error) {

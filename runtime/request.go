@@ -77,6 +77,28 @@ type Request struct {
 	sess   *session
 	view   *view
 	values *requestValues
+	// own holds what in, values and view point to for a request made here
+	// (one allocation per request); copies made by mounted servers share
+	// the original's.
+	own struct {
+		in     inputState
+		values requestValues
+		view   view
+	}
+}
+
+// newRequest returns a request for method with its own input and value
+// state.
+func newRequest(method string) *Request {
+	r := &Request{Method: method}
+	r.in, r.values = &r.own.in, &r.own.values
+	return r
+}
+
+// setView sets the request's view to snap with rules.
+func (r *Request) setView(snap *snapshot, rules []Rule) {
+	r.own.view = view{snap: snap, rules: rules}
+	r.view = &r.own.view
 }
 
 // Session returns the go-sdk session the request arrived on, or nil (the

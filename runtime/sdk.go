@@ -45,7 +45,8 @@ func (s *Server) receive(next mcp.MethodHandler) mcp.MethodHandler {
 
 // fromSDK builds the transport-neutral request of a go-sdk request.
 func (s *Server) fromSDK(method string, req mcp.Request) *Request {
-	r := &Request{Method: method, req: req, in: &inputState{}, values: &requestValues{}}
+	r := newRequest(method)
+	r.req = req
 	r.Meta = paramsMeta(req.GetParams())
 	r.Version = requestedVersion(r.Meta)
 	if extra := req.GetExtra(); extra != nil {

@@ -321,7 +321,7 @@ func (s *Server) serve(ctx context.Context, r *Request) (mcp.Result, error) {
 	r.srv = s
 	if r.view == nil {
 		snap := s.snapshot(ctx)
-		r.view = &view{snap: snap, rules: s.sessionRules(ctx, r)}
+		r.setView(snap, s.sessionRules(ctx, r))
 	}
 	v := r.view
 	switch r.Method {
@@ -479,11 +479,9 @@ func (s *Server) Serve(ctx context.Context, req *Request) (mcp.Result, error) {
 	if req == nil {
 		return nil, errors.New("runtime: Serve of a nil request")
 	}
-	r := &Request{
-		Method: req.Method, Name: req.Name, Version: req.Version, Arguments: req.Arguments,
-		PromptArguments: req.PromptArguments, Cursor: req.Cursor, Complete: req.Complete, Meta: req.Meta,
-		in: &inputState{}, values: &requestValues{},
-	}
+	r := newRequest(req.Method)
+	r.Name, r.Version, r.Arguments, r.PromptArguments = req.Name, req.Version, req.Arguments, req.PromptArguments
+	r.Cursor, r.Complete, r.Meta = req.Cursor, req.Complete, req.Meta
 	if parent := RequestFrom(ctx); parent != nil {
 		r.SessionID, r.Header, r.ProtocolVersion = parent.SessionID, parent.Header, parent.ProtocolVersion
 		r.ClientInfo, r.ClientCapabilities = parent.ClientInfo, parent.ClientCapabilities
