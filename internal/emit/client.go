@@ -187,6 +187,7 @@ func (c *clientGen) declare(t *model.Type) {
 	}
 	under := *t
 	under.Name, under.PkgPath = "", ""
+	defer c.enumConsts(t)
 	if t.Kind == model.Struct {
 		fields := make([]jen.Code, 0, len(t.Fields))
 		for _, f := range t.Fields {
@@ -206,6 +207,23 @@ func (c *clientGen) declare(t *model.Type) {
 		return
 	}
 	c.f.Type().Id(t.Name).Add(c.goType(&under))
+}
+
+// enumConsts declares the client's copies of the constants of an enum type,
+// with the server package's names.
+func (c *clientGen) enumConsts(t *model.Type) {
+	if len(t.EnumNames) == 0 {
+		return
+	}
+	var defs []jen.Code
+	for i, name := range t.EnumNames {
+		if name == "Client" || name == "New" {
+			continue // taken by the client itself; the doc lists the value
+		}
+		defs = append(defs, jen.Id(name).Id(t.Name).Op("=").Add(goLiteral(t, t.Enum[i])))
+	}
+	c.f.Commentf("The values of %s.", t.Name)
+	c.f.Const().Defs(defs...)
 }
 
 // method declares a method of Client with a doc comment.

@@ -247,6 +247,9 @@ type Type struct {
 	// Enum lists the allowed values of a named type, found as the package's
 	// constants of that type, as JSON literals in declaration order.
 	Enum []string
+	// EnumNames are the names of those constants, one per value of Enum
+	// (the first declared, when several share a value).
+	EnumNames []string
 	// TextMarshaler is true when Kind == Marshaler and the type marshals via
 	// MarshalText (a JSON string) rather than MarshalJSON.
 	TextMarshaler bool

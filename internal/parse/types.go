@@ -88,7 +88,7 @@ func (p *loader) named(n *types.Named, pos model.Pos) *model.Type {
 	named.Name, named.PkgPath, named.Doc, named.Pos = obj.Name(), path, p.typeDoc[obj], p.position(obj.Pos())
 	switch named.Kind {
 	case model.String, model.Int, model.Uint, model.Float, model.Bool:
-		named.Enum = p.enumValues(n)
+		named.Enum, named.EnumNames = p.enumValues(n)
 	}
 	return p.remember(n, &named)
 }
@@ -99,11 +99,12 @@ func (p *loader) remember(n *types.Named, t *model.Type) *model.Type {
 }
 
 // enumValues returns the JSON literals of the constants of type n declared
-// in its package, in declaration order.
-func (p *loader) enumValues(n *types.Named) []string {
+// in its package, in declaration order, and the name of the first constant
+// of each.
+func (p *loader) enumValues(n *types.Named) (lits, names []string) {
 	pkg := n.Obj().Pkg()
 	if pkg == nil {
-		return nil
+		return nil, nil
 	}
 	var consts []*types.Const
 	for _, name := range pkg.Scope().Names() {
@@ -112,16 +113,16 @@ func (p *loader) enumValues(n *types.Named) []string {
 		}
 	}
 	sort.SliceStable(consts, func(i, j int) bool { return consts[i].Pos() < consts[j].Pos() })
-	var out []string
 	seen := map[string]bool{}
 	for _, c := range consts {
 		lit := constLiteral(c.Val())
 		if lit != "" && !seen[lit] {
 			seen[lit] = true
-			out = append(out, lit)
+			lits = append(lits, lit)
+			names = append(names, c.Name())
 		}
 	}
-	return out
+	return lits, names
 }
 
 func constLiteral(v constant.Value) string {

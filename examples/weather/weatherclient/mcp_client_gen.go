@@ -229,6 +229,13 @@ type Report struct {
 // The server accepts "celsius", "fahrenheit", "kelvin".
 type Scale string
 
+// The values of Scale.
+const (
+	Celsius    Scale = "celsius"
+	Fahrenheit Scale = "fahrenheit"
+	Kelvin     Scale = "kelvin"
+)
+
 // Temperature is a temperature on a given scale.
 type Temperature struct {
 	Value float64 `json:"value"`
@@ -245,6 +252,12 @@ type TripArgs struct {
 //
 // The server accepts "metric", "imperial".
 type Units string
+
+// The values of Units.
+const (
+	Metric   Units = "metric"
+	Imperial Units = "imperial"
+)
 
 // mcpWriteCompareArgs appends the JSON encoding of *v to b, as encoding/json would.
 func mcpWriteCompareArgs(b []byte, v *CompareArgs) ([]byte, error) {

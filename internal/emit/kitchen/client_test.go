@@ -122,3 +122,22 @@ func TestTypedClientToolError(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// The typed client declares the enum constants of the server package, with
+// the same names and values.
+func TestTypedClientEnumConstants(t *testing.T) {
+	if kitchenclient.Low != kitchenclient.Level(kitchen.Low) || kitchenclient.High != kitchenclient.Level(kitchen.High) {
+		t.Errorf("Level constants: %q %q", kitchenclient.Low, kitchenclient.High)
+	}
+	if kitchenclient.P1 != 1 || kitchenclient.P3 != kitchenclient.Priority(kitchen.P3) {
+		t.Errorf("Priority constants: %d %d", kitchenclient.P1, kitchenclient.P3)
+	}
+	c := typedClient(t)
+	v := kitchen.RandomEverything(rand.New(rand.NewPCG(1, 2)))
+	in := via[kitchenclient.Everything](t, &v)
+	in.Level, in.Priorities = kitchenclient.High, []kitchenclient.Priority{kitchenclient.P2, kitchenclient.P3}
+	out, err := c.Mirror(context.Background(), in)
+	if err != nil || out.Level != kitchenclient.High || !reflect.DeepEqual(out.Priorities, in.Priorities) {
+		t.Errorf("mirror = %v %v, %v", out.Level, out.Priorities, err)
+	}
+}

@@ -279,6 +279,12 @@ type Label string
 // The server accepts "low", "high".
 type Level string
 
+// The values of Level.
+const (
+	Low  Level = "low"
+	High Level = "high"
+)
+
 // Point is a position on a plane.
 type Point struct {
 	X float64 `json:"x"`
@@ -289,6 +295,13 @@ type Point struct {
 //
 // The server accepts 1, 2, 3.
 type Priority int
+
+// The values of Priority.
+const (
+	P1 Priority = 1
+	P2 Priority = 2
+	P3 Priority = 3
+)
 
 // ReviewArgs are the arguments of the review prompt.
 type ReviewArgs struct {
