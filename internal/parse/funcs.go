@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mcpgen/mcpgen/annotations"
@@ -74,6 +75,12 @@ func (p *loader) funcDecl(m *model.Package, fd *ast.FuncDecl) {
 		p.errorf(p.position(fd.Name.Pos()), "%s %q has no description: add a doc comment to %s", kind, name, fd.Name.Name)
 	}
 	fn := &model.Func{Name: fd.Name.Name, Pos: p.position(fd.Name.Pos())}
+	p.subject = kind + " " + strconv.Quote(name)
+	if kind == "resource" {
+		p.subject = kind + " " + strconv.Quote(opts.URI)
+	}
+	defer func() { p.subject = "" }()
+	before := len(p.errs)
 	switch kind {
 	case "tool":
 		t := &model.Tool{Name: name, Version: opts.Version, Title: opts.Title, Description: desc, Tags: opts.Tags,
@@ -95,6 +102,9 @@ func (p *loader) funcDecl(m *model.Package, fd *ast.FuncDecl) {
 			p.resourceResult(fn, r)
 		}
 		m.Resources = append(m.Resources, r)
+		if len(p.errs) > before {
+			p.failed[r] = true
+		}
 	case "prompt":
 		pr := &model.Prompt{Name: name, Version: opts.Version, Title: opts.Title, Description: desc, Tags: opts.Tags, Func: fn, Pos: at(0)}
 		if p.signature(fd, sig, fn, "prompt", name, 1) {
@@ -103,6 +113,9 @@ func (p *loader) funcDecl(m *model.Package, fd *ast.FuncDecl) {
 			p.promptResult(fn, pr)
 		}
 		m.Prompts = append(m.Prompts, pr)
+		if len(p.errs) > before {
+			p.failed[pr] = true
+		}
 	}
 }
 
@@ -158,11 +171,11 @@ func (p *loader) checkCompletions(m *model.Package) {
 		seen[key] = c.Pos
 		kind, target, member := "prompt", c.Prompt, "argument"
 		var names []string
-		found := false
+		found, failed := false, false
 		if c.Prompt != "" {
 			for _, pr := range m.Prompts {
 				if pr.Name == c.Prompt {
-					found, names = true, nil
+					found, names, failed = true, nil, p.failed[pr]
 					for _, a := range pr.Args {
 						names = append(names, a.Name)
 					}
@@ -172,7 +185,7 @@ func (p *loader) checkCompletions(m *model.Package) {
 			kind, target, member = "resource template", c.Resource, "variable"
 			for _, r := range m.Resources {
 				if r.Template && r.URI == c.Resource {
-					found, names = true, nil
+					found, names, failed = true, nil, p.failed[r]
 					for _, v := range r.Vars {
 						names = append(names, v.Name)
 					}
@@ -183,7 +196,7 @@ func (p *loader) checkCompletions(m *model.Package) {
 			p.errorf(c.TargetPos, "//mcp:complete: no %s %q in package %s", kind, target, m.Name)
 			continue
 		}
-		if !slices.Contains(names, c.Arg) {
+		if !slices.Contains(names, c.Arg) && !failed {
 			p.errorf(c.ArgPos, "//mcp:complete: %s %q has no %s %q (it has: %s)", kind, target, member, c.Arg, strings.Join(names, ", "))
 		}
 	}
@@ -367,7 +380,7 @@ func (p *loader) toolResult(fn *model.Func, t *model.Tool) {
 		return
 	}
 	r.Kind = model.ResultStructured
-	r.Type = p.convert(rt, fn.Pos)
+	r.Type = p.convertAs("result", rt, fn.Pos)
 }
 
 // mimeAdvice says where the MIME type of a tool's output comes from
@@ -409,7 +422,7 @@ func (p *loader) resourceResult(fn *model.Func, res *model.Resource) {
 		}
 	default:
 		r.Kind = model.ResultStructured
-		r.Type = p.convert(rt, fn.Pos)
+		r.Type = p.convertAs("result", rt, fn.Pos)
 		if res.MIME == "" {
 			res.MIME = "application/json"
 		}
@@ -516,7 +529,7 @@ func (p *loader) resourceTemplate(r *model.Resource, uriPos model.Pos) {
 			continue
 		}
 		v := p.sigParam(fn, i)
-		prm.Type = p.convert(v.Type(), prm.Pos)
+		prm.Type = p.convertAs("parameter "+prm.Name, v.Type(), prm.Pos)
 		if prm.Type != nil {
 			switch prm.Type.Kind {
 			case model.String, model.Bool, model.Int, model.Uint, model.Float:

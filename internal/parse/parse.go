@@ -77,7 +77,7 @@ func Load(dir string, patterns ...string) ([]*model.Package, error) {
 		return nil, fmt.Errorf("no packages match %s", strings.Join(patterns, " "))
 	}
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].PkgPath < pkgs[j].PkgPath })
-	p := &loader{dir: absDir, fset: fset, namedTypes: map[*types.Named]*model.Type{}}
+	p := &loader{dir: absDir, fset: fset, namedTypes: map[*types.Named]*model.Type{}, failed: map[any]bool{}}
 	var out []*model.Package
 	for _, pkg := range pkgs {
 		if errs := blockingErrors(pkg); len(errs) > 0 {
@@ -162,6 +162,34 @@ type loader struct {
 	fieldAST  map[*types.Var]*ast.Field
 	typeDoc   map[*types.TypeName]string
 	resolving map[*types.Named]bool
+	// The component being parsed (`tool "forecast"`) and the values whose
+	// types are being converted ("field Args.City", "result"; innermost
+	// last), named in type errors.
+	subject string
+	fields  []string
+	// Components whose declaration had errors: follow-on errors about
+	// them (a completion of a prompt whose arguments failed) are left out.
+	failed map[any]bool
+}
+
+// where says which component and value a type error is in, as a prefix
+// of its message: `tool "use": field Args.Updates: `.
+func (p *loader) where() string {
+	s := ""
+	if p.subject != "" {
+		s = p.subject + ": "
+	}
+	if n := len(p.fields); n > 0 {
+		s += p.fields[n-1] + ": "
+	}
+	return s
+}
+
+// convertAs is convert for the value what ("result", "parameter id").
+func (p *loader) convertAs(what string, t types.Type, pos model.Pos) *model.Type {
+	p.fields = append(p.fields, what)
+	defer func() { p.fields = p.fields[:len(p.fields)-1] }()
+	return p.convert(t, pos)
 }
 
 func (p *loader) position(pos token.Pos) model.Pos {

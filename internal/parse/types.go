@@ -64,11 +64,11 @@ func (p *loader) named(n *types.Named, pos model.Pos) *model.Type {
 		return p.remember(n, &model.Type{Kind: model.RawJSON, Name: "RawMessage", PkgPath: "encoding/json"})
 	}
 	if n.TypeArgs().Len() > 0 {
-		p.errorf(pos, "unsupported type %s: generic types are not supported", types.TypeString(n, p.qualifier))
+		p.errorf(pos, "%sunsupported type %s: generic types are not supported", p.where(), types.TypeString(n, p.qualifier))
 		return nil
 	}
 	if p.resolving[n] {
-		p.errorf(pos, "recursive type %s is not supported: schemas are emitted without $ref", obj.Name())
+		p.errorf(pos, "%srecursive type %s is not supported: schemas are emitted without $ref", p.where(), obj.Name())
 		return nil
 	}
 	ptr := types.NewPointer(n)
@@ -189,7 +189,7 @@ func (p *loader) structural(t, orig types.Type, pos model.Pos) *model.Type {
 		switch k.Kind {
 		case model.String, model.Int, model.Uint:
 		default:
-			p.errorf(pos, "unsupported type %s: map keys must be strings or integers", types.TypeString(orig, p.qualifier))
+			p.errorf(pos, "%sunsupported type %s: map keys must be strings or integers", p.where(), types.TypeString(orig, p.qualifier))
 			return nil
 		}
 		if e := p.convert(t.Elem(), pos); e != nil {
@@ -203,7 +203,7 @@ func (p *loader) structural(t, orig types.Type, pos model.Pos) *model.Type {
 	case *types.Struct:
 		return p.structType(t, orig, pos)
 	}
-	p.errorf(pos, "unsupported type %s", types.TypeString(orig, p.qualifier))
+	p.errorf(pos, "%sunsupported type %s", p.where(), types.TypeString(orig, p.qualifier))
 	return nil
 }
 
@@ -222,7 +222,11 @@ type fieldCand struct {
 
 func (p *loader) structType(st *types.Struct, orig types.Type, pos model.Pos) *model.Type {
 	mt := &model.Type{Kind: model.Struct}
-	cands, ok := p.collectFields(st, "", 0, pos)
+	owner := "struct"
+	if _, named := types.Unalias(orig).(*types.Named); named {
+		owner = types.TypeString(orig, p.qualifier)
+	}
+	cands, ok := p.collectFields(st, owner, "", 0, pos)
 	if !ok {
 		return nil
 	}
@@ -265,7 +269,7 @@ func (p *loader) structType(st *types.Struct, orig types.Type, pos model.Pos) *m
 	return mt
 }
 
-func (p *loader) collectFields(st *types.Struct, prefix string, depth int, usePos model.Pos) ([]fieldCand, bool) {
+func (p *loader) collectFields(st *types.Struct, owner, prefix string, depth int, usePos model.Pos) ([]fieldCand, bool) {
 	var out []fieldCand
 	ok := true
 	for i := 0; i < st.NumFields(); i++ {
@@ -302,7 +306,7 @@ func (p *loader) collectFields(st *types.Struct, prefix string, depth int, usePo
 				if n, isNamed := et.(*types.Named); isNamed {
 					p.resolving[n] = true
 				}
-				sub, subOK := p.collectFields(s, prefix+v.Name()+".", depth+1, fpos)
+				sub, subOK := p.collectFields(s, owner, prefix+v.Name()+".", depth+1, fpos)
 				if n, isNamed := et.(*types.Named); isNamed {
 					delete(p.resolving, n)
 				}
@@ -321,8 +325,11 @@ func (p *loader) collectFields(st *types.Struct, prefix string, depth int, usePo
 		if hasMCP && strings.TrimSpace(mcpTag) == "-" {
 			continue
 		}
+		// The field is named in the errors about its type and tag.
+		p.fields = append(p.fields, "field "+owner+"."+prefix+v.Name())
 		ft := p.convert(v.Type(), fpos)
 		if ft == nil {
+			p.fields = p.fields[:len(p.fields)-1]
 			ok = false
 			continue
 		}
@@ -360,6 +367,7 @@ func (p *loader) collectFields(st *types.Struct, prefix string, depth int, usePo
 				ok = false
 			}
 		}
+		p.fields = p.fields[:len(p.fields)-1]
 		f.Required = ft.Kind != model.Pointer && !f.OmitEmpty && !f.OmitZero && f.Constraints.Default == ""
 		if forced(mcpTag) {
 			f.Required = true
@@ -393,7 +401,7 @@ func (p *loader) constraints(f *model.Field, tag string, tagPos model.Pos) bool 
 	items, err := annotations.ParseTag(tag)
 	if err != nil {
 		e := err.(*annotations.Error)
-		p.errorf(at(e.Col), "field %s: %s", f.GoName, e.Msg)
+		p.errorf(at(e.Col), "%s%s", p.where(), e.Msg)
 		return false
 	}
 	base := f.Type
@@ -402,7 +410,7 @@ func (p *loader) constraints(f *model.Field, tag string, tagPos model.Pos) bool 
 	}
 	ok := true
 	fail := func(a annotations.Arg, format string, args ...any) {
-		p.errorf(at(a.KeyCol), "field %s: %s", f.GoName, fmt.Sprintf(format, args...))
+		p.errorf(at(a.KeyCol), "%s%s", p.where(), fmt.Sprintf(format, args...))
 		ok = false
 	}
 	c := &f.Constraints
@@ -531,7 +539,7 @@ func (p *loader) constraints(f *model.Field, tag string, tagPos model.Pos) bool 
 		}
 	}
 	if c.Min != nil && c.Max != nil && *c.Min > *c.Max {
-		p.errorf(tagPos, "field %s: min %s is greater than max %s", f.GoName, c.MinLit, c.MaxLit)
+		p.errorf(tagPos, "%smin %s is greater than max %s", p.where(), c.MinLit, c.MaxLit)
 		ok = false
 	}
 	return ok
