@@ -283,7 +283,7 @@ var TagKeys = []string{"default", "deprecated", "desc", "enum", "examples", "exc
 	"max", "maxItems", "maxLength", "min", "minItems", "minLength", "pattern", "required", "title"}
 
 // ParseTag splits an `mcp:"..."` tag value into its items. Values holding a
-// comma are single-quoted, with ” for a literal quote. A tag of exactly
+// comma are single-quoted, with a literal quote written twice. A tag of exactly
 // "-" yields one item with Key "-". Offsets are relative to the tag value.
 func ParseTag(tag string) ([]Arg, error) {
 	if strings.TrimSpace(tag) == "-" {

@@ -93,11 +93,12 @@
 // Fields of argument and result structs follow encoding/json (json tags,
 // omitempty, omitzero, string, embedded structs). The mcp tag adds schema
 // and validation, as comma-separated items; a value holding a comma is
-// single-quoted, with ” for a quote:
+// single-quoted, and a quote inside it is written twice (the last line):
 //
 //	City  string `json:"city" mcp:"minLength=1,desc='City name, e.g. Paris'"`
 //	Days  int    `json:"days,omitempty" mcp:"min=1,max=14,default=3"`
 //	Units Units  `json:"units,omitempty" mcp:"enum=metric|imperial"`
+//	Alias string `json:"alias,omitempty" mcp:"desc='The city''s nickname, if any'"`
 //
 // Keys:
 //

@@ -145,23 +145,30 @@ func main() {
 }
 `
 
+// buildServer writes src as package dir of a temp module, runs mcpgen
+// generate on it and builds it, returning the module and the binary.
+func buildServer(t *testing.T, dir, src string) (string, string) {
+	t.Helper()
+	mod := tempModule(t, "example.com/app")
+	if err := os.MkdirAll(filepath.Join(mod, dir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(mod, dir, "main.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runIn(t, mod, []string{"GOFLAGS=-mod=mod", "GOPROXY=off"}, mcpgenBinary(t), "generate", "./"+dir); code != 0 {
+		t.Fatalf("generate: exit %d %s", code, errOut)
+	}
+	bin := filepath.Join(mod, dir+"-server")
+	goRun(t, mod, "build", "-o", bin, "./"+dir)
+	return mod, bin
+}
+
 // generate-client against an mcpgen server with every result shape: the
 // client compiles, vets, and decodes each result (a map stays a map).
 func TestGenerateClientResultShapes(t *testing.T) {
 	t.Parallel()
-	mod := tempModule(t, "example.com/app")
-	srv := filepath.Join(mod, "shapes")
-	if err := os.MkdirAll(srv, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(srv, "main.go"), []byte(shapesServer), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, errOut, code := runIn(t, mod, []string{"GOFLAGS=-mod=mod", "GOPROXY=off"}, mcpgenBinary(t), "generate", "./shapes"); code != 0 {
-		t.Fatalf("generate: exit %d %s", code, errOut)
-	}
-	bin := filepath.Join(mod, "shapes-server")
-	goRun(t, mod, "build", "-o", bin, "./shapes")
+	mod, bin := buildServer(t, "shapes", shapesServer)
 	if _, errOut, code := run(t, mod, "generate-client", "-o", "shapesclient", "--", bin); code != 0 {
 		t.Fatalf("generate-client: exit %d %s", code, errOut)
 	}
@@ -185,5 +192,57 @@ func TestGenerateClientResultShapes(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+const versionsServer = `// Command greeter has a tool at two versions.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/mcpgen/mcpgen/runtime"
+)
+
+// GreetV1 greets, the old way.
+//
+//mcp:tool name=greet version=1.0
+func GreetV1(ctx context.Context) (string, error) { return "v1 asked for " + runtime.RequestFrom(ctx).Version, nil }
+
+// GreetV2 greets.
+//
+//mcp:tool name=greet version=2.0
+func GreetV2(ctx context.Context) (string, error) { return "v2 asked for " + runtime.RequestFrom(ctx).Version, nil }
+
+// Plain has no version.
+//
+//mcp:tool
+func Plain(ctx context.Context) (string, error) { return "plain asked for " + runtime.RequestFrom(ctx).Version, nil }
+
+func main() {
+	s := runtime.NewServer(&runtime.Implementation{Name: "greeter", Version: "1"}, nil)
+	if err := s.Add(Components()); err != nil {
+		log.Fatal(err)
+	}
+	if err := s.Run(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+}
+`
+
+// A generated CLI calls a versioned tool at the version it was generated
+// for, in _meta, and an unversioned one without.
+func TestGenerateCLISendsVersion(t *testing.T) {
+	t.Parallel()
+	_, server := buildServer(t, "greeter", versionsServer)
+	bin := buildCLI(t, "greeter", "--", server)
+	out, errOut, code := runCLI(t, bin, "greet")
+	if code != 0 || strings.TrimSpace(out) != "v2 asked for 2.0" {
+		t.Errorf("greet: %d %q %s", code, out, errOut)
+	}
+	out, errOut, code = runCLI(t, bin, "plain")
+	if code != 0 || strings.TrimSpace(out) != "plain asked for" {
+		t.Errorf("plain: %d %q %s", code, out, errOut)
 	}
 }

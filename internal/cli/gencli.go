@@ -36,7 +36,7 @@ func CLISpec(tools []*mcp.Tool, server *mcp.Implementation, o CLIOptions) *emit.
 		for _, r := range in.Required {
 			req[r] = true
 		}
-		ct := emit.CLITool{Name: t.Name, Description: t.Description}
+		ct := emit.CLITool{Name: t.Name, Version: listedVersion(t.Meta), Description: t.Description}
 		for _, name := range in.names() {
 			p := in.Properties[name]
 			fl := emit.CLIFlag{Arg: name, Required: req[name], Default: p.Default, Description: oneLine(p.Description)}
@@ -53,6 +53,14 @@ func CLISpec(tools []*mcp.Tool, server *mcp.Implementation, o CLIOptions) *emit.
 		spec.Tools = append(spec.Tools, ct)
 	}
 	return spec
+}
+
+// listedVersion returns the version an mcpgen server lists a component at,
+// in its _meta ({"mcpgen": {"version": "2.0"}}), or "".
+func listedVersion(meta map[string]any) string {
+	m, _ := meta["mcpgen"].(map[string]any)
+	v, _ := m["version"].(string)
+	return v
 }
 
 // flagKind chooses a flag type for a schema: scalars and lists of scalars

@@ -22,6 +22,7 @@ type CLISpec struct {
 // CLITool is one tool, a subcommand of the CLI.
 type CLITool struct {
 	Name        string
+	Version     string // the version listed, sent with each call ("" for none)
 	Description string
 	Flags       []CLIFlag
 }
@@ -149,15 +150,19 @@ func CLIFile(spec *CLISpec) ([]byte, error) {
 		jen.Qual("fmt", "Fprintf").Call(jen.Qual("os", "Stderr"), jen.Lit("progress %g %s\n"), jen.Id("p").Dot("Progress"), jen.Id("p").Dot("Message")),
 	)
 
-	f.Comment("call calls a tool and prints its result: structured content as JSON, text")
-	f.Comment("as text, binary content as a note; --json prints the whole result.")
-	f.Func().Id("call").Params(jen.Id("cmd").Op("*").Qual(cobraPkg, "Command"), jen.Id("tool").String(), jen.Id("args").Map(jen.String()).Any()).Error().Block(
+	f.Comment("call calls a tool (at version, when the server versions it) and prints its")
+	f.Comment("result: structured content as JSON, text as text, binary content as a")
+	f.Comment("note; --json prints the whole result.")
+	f.Func().Id("call").Params(jen.Id("cmd").Op("*").Qual(cobraPkg, "Command"), jen.List(jen.Id("tool"), jen.Id("version")).String(), jen.Id("args").Map(jen.String()).Any()).Error().Block(
 		jen.Id("ctx").Op(":=").Id("cmd").Dot("Context").Call(),
 		jen.List(jen.Id("cs"), jen.Err()).Op(":=").Id("connect").Call(jen.Id("ctx")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 		jen.Defer().Id("cs").Dot("Close").Call(),
+		jen.Id("meta").Op(":=").Qual(clientPkg, "ProgressMeta").Call(jen.Id("tool")),
+		jen.If(jen.Id("version").Op("!=").Lit("")).Block(
+			jen.Id("meta").Index(jen.Lit("mcpgen")).Op("=").Map(jen.String()).Any().Values(jen.Dict{jen.Lit("version"): jen.Id("version")})),
 		jen.List(jen.Id("res"), jen.Err()).Op(":=").Id("cs").Dot("CallTool").Call(jen.Id("ctx"), jen.Op("&").Qual(mcpPkg, "CallToolParams").Values(jen.Dict{
-			jen.Id("Name"): jen.Id("tool"), jen.Id("Arguments"): jen.Id("args"), jen.Id("Meta"): jen.Qual(clientPkg, "ProgressMeta").Call(jen.Id("tool"))})),
+			jen.Id("Name"): jen.Id("tool"), jen.Id("Arguments"): jen.Id("args"), jen.Id("Meta"): jen.Id("meta")})),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 		jen.Id("out").Op(":=").Id("cmd").Dot("OutOrStdout").Call(),
 		jen.If(jen.Id("jsonOutput")).Block(
@@ -289,7 +294,7 @@ func cliTool(f *jen.File, t CLITool) {
 		collect = append(collect, jen.If(jen.Id("c").Dot("Flags").Call().Dot("Changed").Call(jen.Lit(name))).Block(set...))
 	}
 	body := append([]jen.Code{jen.Id("args").Op(":=").Map(jen.String()).Any().Values()}, collect...)
-	body = append(body, jen.Return(jen.Id("call").Call(jen.Id("c"), jen.Lit(t.Name), jen.Id("args"))))
+	body = append(body, jen.Return(jen.Id("call").Call(jen.Id("c"), jen.Lit(t.Name), jen.Lit(t.Version), jen.Id("args"))))
 	short := firstSentence(t.Description)
 	stmts := append(decls,
 		jen.Id("c").Op(":=").Op("&").Qual(cobraPkg, "Command").Values(jen.Dict{
