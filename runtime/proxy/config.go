@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/transform"
 )
 
 // Config is an mcp.json-style configuration of several upstream servers:
@@ -88,8 +89,9 @@ func LoadConfig(path string) (*Config, error) {
 }
 
 // Multi is a provider serving several upstream servers, each namespaced
-// by its name in the configuration (tool "echo" of server "everything" is
-// "everything_echo"). It implements runtime.Watcher and
+// by its name in the configuration with transform.Namespace (tool "echo"
+// of server "everything" is "everything_echo", resource "demo://x" is
+// "demo://everything/x"). It implements runtime.Watcher and
 // runtime.LifespanProvider. A server whose listing fails is logged and
 // left out; Components fails only when every server fails.
 type Multi struct {
@@ -126,7 +128,7 @@ func NewConfig(cfg *Config, opts *Options) (*Multi, error) {
 		if err != nil {
 			return nil, fmt.Errorf("proxy: server %q: %w", name, err)
 		}
-		m.servers = append(m.servers, &member{name: name, proxy: px, p: runtime.WithTransforms(px, namespace(name))})
+		m.servers = append(m.servers, &member{name: name, proxy: px, p: runtime.WithTransforms(px, transform.Namespace(name))})
 	}
 	return m, nil
 }

@@ -24,11 +24,12 @@
 // (and, for a stdio target, a process per request). Serve the front over
 // stateful HTTP or stdio to avoid that cost.
 //
-// Each upstream session declares to the upstream the capabilities its
-// front client declared (sampling, elicitation, roots), so the upstream
-// only asks what the front can answer; the catalogue session declares all
-// three, so that servers that list some tools only to capable clients list
-// them all. Upstream sessions offer protocol version 2025-11-25 by default
+// Each pooled upstream session declares to the upstream the capabilities
+// its front client declared (sampling, elicitation, roots), so the
+// upstream only asks what the front can answer. The catalogue session
+// declares all three, so that servers that list some tools only to capable
+// clients list them all, and so do per-request sessions (whose front
+// cannot be asked anything), so that the proxy's error says why. Upstream sessions offer protocol version 2025-11-25 by default
 // (Options.ProtocolVersion), under which server-to-client requests travel
 // as JSON-RPC requests the proxy can relay while the call is in flight.
 //
