@@ -613,7 +613,14 @@ func (u *upstream) close() error {
 		return nil
 	}
 	err := u.cs.Close()
-	if errors.Is(err, mcp.ErrConnectionClosed) {
+	var exit *exec.ExitError
+	switch {
+	case errors.Is(err, mcp.ErrConnectionClosed):
+		return nil
+	case errors.As(err, &exit):
+		// A stdio server that does not exit when its input closes is
+		// terminated (go-sdk's CommandTransport): that is how it ends.
+		u.p.log.Debug("proxy: upstream command ended", "target", u.p.target.String(), "status", err)
 		return nil
 	}
 	return err
@@ -730,6 +737,11 @@ func (u *upstream) rootsMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		if method != "roots/list" {
 			return next(ctx, method, req)
+		}
+		if u.kind == kindCatalogue {
+			// Servers ask for roots right after initializing; the catalogue
+			// session has none.
+			return &mcp.ListRootsResult{Roots: []*mcp.Root{}}, nil
 		}
 		c, err := u.relayTarget(ctx, method)
 		if err != nil {
