@@ -37,7 +37,9 @@
 //
 //   - progress: a front call's progress token is sent upstream with the
 //     call, and the upstream's notifications/progress for it are sent to
-//     the front session with the same token;
+//     the front session with the same token (go-sdk delivers notifications
+//     asynchronously, so such a call waits until no progress has arrived
+//     for 10 ms, at most 200 ms, before answering);
 //   - logging: the upstream session's level is set to debug, and its
 //     notifications/message are sent to the front session, which applies
 //     the level the front client chose;
@@ -52,8 +54,9 @@
 //
 // Connecting (including the initialize handshake) is bounded by
 // Options.ConnectTimeout (10 seconds by default): an unreachable upstream
-// is an error, never a hang. A failing listing makes Components fail (the
-// runtime logs and skips the provider). An upstream METHOD_NOT_FOUND for a
+// is an error, never a hang; a listing is bounded by three times that. A
+// failing listing makes Components fail: runtime.Server.Mount then fails
+// (it lists at once), and a later relisting logs and skips the provider. An upstream METHOD_NOT_FOUND for a
 // list, or a list the upstream did not declare, is an empty list. Upstream
 // tool errors stay isError results, and upstream JSON-RPC errors stay
 // errors with their code and message.
