@@ -604,3 +604,49 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return http.DefaultTransport.RoundTrip(r)
 }
+
+// A closed session's state is deleted with it, and its close hooks run.
+func TestSessionCloseDeletesState(t *testing.T) {
+	s := NewServer(&Implementation{Name: "t", Version: "1"}, nil)
+	closed := make(chan string, 1)
+	must(t, s.Add(&Components{Tools: []*Tool{tool("keep", "", func(ctx context.Context, _ json.RawMessage) (*CallToolResult, error) {
+		if err := SetState(ctx, "k", "v"); err != nil {
+			return nil, err
+		}
+		id := SessionID(ctx)
+		if err := OnSessionClose(ctx, func() { closed <- id }); err != nil {
+			return nil, err
+		}
+		return TextResult(id), nil
+	})}}))
+	ct, st := mcp.NewInMemoryTransports()
+	ctx := context.Background()
+	ss, err := s.MCP().Connect(ctx, st, nil)
+	must(t, err)
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "c", Version: "1"}, nil).Connect(ctx, ct, nil)
+	must(t, err)
+	id := resultText(call(t, cs, "keep", nil))
+	if _, ok, _ := s.store.Get(ctx, stateKey(id, "k")); !ok {
+		t.Fatal("state not stored")
+	}
+	cs.Close()
+	ss.Close()
+	select {
+	case got := <-closed:
+		if got != id {
+			t.Errorf("hook ran for %q, want %q", got, id)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("close hook did not run")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, ok, _ := s.store.Get(ctx, stateKey(id, "k")); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("state of a closed session kept")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

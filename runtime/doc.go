@@ -2,4 +2,10 @@
 // Protocol. It is what generated code imports: component descriptors, result
 // helpers, the Server (built on github.com/modelcontextprotocol/go-sdk) with
 // its middleware chain, and request-context helpers for progress and logging.
+//
+// The Server owns its catalogue: providers (generated packages, mounted
+// servers, Dynamic, package proxy) pass through transforms (package
+// transform) into an immutable snapshot that answers every list, call,
+// read, get and completion, seen by each request through its session's
+// visibility rules. Session state lives in a StateStore (package state).
 package runtime

@@ -51,7 +51,7 @@ func (s *Server) AddLifespan(fns ...LifespanFunc) error {
 		s.lifespans = append(s.lifespans, lifespan{fn: fn, name: fmt.Sprintf("lifespan %d", len(s.lifespans)+1)})
 		s.mu.Unlock()
 		if s.life.running() {
-			if err := s.startLate(lifespan{fn: fn}); err != nil {
+			if err := s.startLate(fn); err != nil {
 				return err
 			}
 		}
@@ -99,10 +99,8 @@ func (s *Server) Start(ctx context.Context) error {
 }
 
 // startLate starts a lifespan added while the server runs.
-func (s *Server) startLate(l interface {
-	Lifespan(context.Context) (func(context.Context) error, error)
-}) error {
-	stop, err := l.Lifespan(context.Background())
+func (s *Server) startLate(start LifespanFunc) error {
+	stop, err := start(context.Background())
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func (s *Server) Components(ctx context.Context) (*Components, error) {
 			cp := *r
 			uri, version := r.URI, r.Version
 			cp.Handler = func(ctx context.Context, _ string) (*ReadResourceResult, error) {
-				return s.mountedRead(ctx, uri, version, false)
+				return s.mountedRead(ctx, uri, version)
 			}
 			c.Resources = append(c.Resources, &cp)
 		}
@@ -153,7 +153,7 @@ func (s *Server) mountedTool(name, version string) ToolHandler {
 	}
 }
 
-func (s *Server) mountedRead(ctx context.Context, uri, version string, _ bool) (*ReadResourceResult, error) {
+func (s *Server) mountedRead(ctx context.Context, uri, version string) (*ReadResourceResult, error) {
 	r, err := s.child(ctx, MethodReadResource, uri)
 	if err != nil {
 		return nil, err

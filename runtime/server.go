@@ -192,7 +192,7 @@ func (s *Server) Mount(p Provider, transforms ...Transform) error {
 	}
 	s.mu.Unlock()
 	if hasLife && s.life.running() {
-		if err := s.startLate(lp); err != nil {
+		if err := s.startLate(lp.Lifespan); err != nil {
 			return err
 		}
 	}

@@ -16,7 +16,9 @@ import (
 func weatherComponents() *runtime.Components {
 	tool := func(name string, tags ...string) *runtime.Tool {
 		return &runtime.Tool{Name: name, Tags: tags, InputSchema: json.RawMessage(`{"type":"object"}`),
-			Handler: func(context.Context, json.RawMessage) (*runtime.CallToolResult, error) { return runtime.TextResult(name), nil }}
+			Handler: func(context.Context, json.RawMessage) (*runtime.CallToolResult, error) {
+				return runtime.TextResult(name), nil
+			}}
 	}
 	return &runtime.Components{Tools: []*runtime.Tool{tool("forecast"), tool("alerts", "beta"), tool("reset_cache", "admin")}}
 }
