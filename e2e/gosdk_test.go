@@ -151,8 +151,12 @@ func TestGoSDKClient(t *testing.T) {
 				t.Errorf("notes://2: %+v, %v", rr, err)
 			}
 			_, err = cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: "notes://9"})
-			if !errors.As(err, &rpcErr) || rpcErr.Code != mcp.CodeResourceNotFound || rpcErr.Message != "Resource not found" {
-				t.Errorf("notes://9: err = %v, want resource not found", err)
+			notFound := int64(-32002) // up to 2025-11-25; see TestResourceErrors
+			if cs.InitializeResult().ProtocolVersion >= "2026-07-28" {
+				notFound = jsonrpc.CodeInvalidParams
+			}
+			if !errors.As(err, &rpcErr) || rpcErr.Code != notFound || rpcErr.Message != "note 9: resource not found" {
+				t.Errorf("notes://9: err = %v, want resource not found (%d)", err, notFound)
 			}
 			_, err = cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: "notes://abc"})
 			if !errors.As(err, &rpcErr) || rpcErr.Code != jsonrpc.CodeInvalidParams {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -140,10 +139,10 @@ func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call
 		}
 	}
 	if err != nil {
-		var code int64
-		b, code = appendError(b, err)
+		je := h.s.wireError(req, err)
+		b = appendError(b, je)
 		if call.modern {
-			status = errorStatus(code)
+			status = errorStatus(je.Code)
 		}
 	}
 	b = append(b, '}')
@@ -302,20 +301,20 @@ func verbatimJSON(raw []byte) bool {
 	return true
 }
 
-// appendError appends ,"error":{...} for err and returns its code: the
-// error's JSON-RPC code when it has one, and otherwise 0, as go-sdk writes
-// plain handler errors.
-func appendError(b []byte, err error) ([]byte, int64) {
-	code, msg := int64(0), err.Error()
-	var je *jsonrpc.Error
-	if errors.As(err, &je) {
-		code, msg = je.Code, je.Message
-	}
+// appendError appends ,"error":{...} for je, as go-sdk writes it.
+func appendError(b []byte, je *jsonrpc.Error) []byte {
 	b = append(b, `,"error":{"code":`...)
-	b = codec.AppendInt(b, code)
+	b = codec.AppendInt(b, je.Code)
 	b = append(b, `,"message":`...)
-	b = codec.AppendString(b, msg)
-	return append(b, '}'), code
+	b = codec.AppendString(b, je.Message)
+	if len(je.Data) > 0 {
+		var data bytes.Buffer
+		if json.Compact(&data, je.Data) == nil {
+			b = append(b, `,"data":`...)
+			b = append(b, data.Bytes()...)
+		}
+	}
+	return append(b, '}')
 }
 
 // parseToolsCall parses a single JSON-RPC tools/call request, reporting

@@ -20,7 +20,15 @@ import (
 // kind of outcome. noFast serves everything through go-sdk.
 func fastTestServer(t testing.TB, noFast bool) *Server {
 	t.Helper()
-	s := NewServer(&Implementation{Name: "fast", Version: "1.0.0"}, &Options{Stateless: true, JSONResponse: true, NoFastPath: noFast})
+	return fastTestServerOpts(t, &Options{NoFastPath: noFast})
+}
+
+// fastTestServerOpts is fastTestServer with more options; it makes them
+// stateless with JSON responses.
+func fastTestServerOpts(t testing.TB, opts *Options) *Server {
+	t.Helper()
+	opts.Stateless, opts.JSONResponse = true, true
+	s := NewServer(&Implementation{Name: "fast", Version: "1.0.0"}, opts)
 	structured := func(context.Context, json.RawMessage) (*CallToolResult, error) {
 		return StructuredResult([]byte(`{"n":1,"s":"<x>"}`)), nil
 	}
@@ -209,6 +217,32 @@ func TestFastPathMatchesGoSDK(t *testing.T) {
 				t.Errorf("responses differ\nfast:   %d %s %s\ngo-sdk: %d %s %s", got.status, got.contentType, got.raw, want.status, want.contentType, want.raw)
 			}
 		})
+	}
+}
+
+// A plain error from a handler is an internal error (-32603), not code 0,
+// with its text, or with MaskErrors a message naming only the tool; on the
+// fast path and on go-sdk's alike.
+func TestInternalErrors(t *testing.T) {
+	for _, mask := range []bool{false, true} {
+		want := "plain failure"
+		if mask {
+			want = `tool "plain_error" failed`
+		}
+		for _, noFast := range []bool{false, true} {
+			srv := httptest.NewServer(fastTestServerOpts(t, &Options{MaskErrors: mask, NoFastPath: noFast}).Handler())
+			for _, c := range []fastCase{
+				legacy("plain error", `{"name":"plain_error","arguments":{}}`, true),
+				modern("modern plain error", "plain_error", `{"name":"plain_error",`+modernMeta+`}`, true),
+			} {
+				got := post(t, srv.URL, c)
+				e, _ := got.body.(map[string]any)["error"].(map[string]any)
+				if e["code"] != float64(-32603) || e["message"] != want {
+					t.Errorf("mask=%v noFast=%v %s: %s, want -32603 %q", mask, noFast, c.name, got.raw, want)
+				}
+			}
+			srv.Close()
+		}
 	}
 }
 

@@ -160,7 +160,7 @@ func (s *Server) mountedRead(ctx context.Context, uri, version string) (*ReadRes
 	}
 	r.Version = version
 	if r.Resource = r.view.resource(uri, version); r.Resource == nil {
-		return nil, mcp.ResourceNotFoundError(uri)
+		return nil, ErrResourceNotFound
 	}
 	return s.runRead(ctx, r)
 }
@@ -173,11 +173,11 @@ func (s *Server) mountedTemplateRead(ctx context.Context, tmpl, version, uri str
 	r.Version = version
 	b := r.view.template(tmpl, version)
 	if b == nil {
-		return nil, mcp.ResourceNotFoundError(uri)
+		return nil, ErrResourceNotFound
 	}
 	vals := b.tmpl.Match(uri)
 	if vals == nil {
-		return nil, mcp.ResourceNotFoundError(uri)
+		return nil, ErrResourceNotFound
 	}
 	r.Template = b.t
 	r.vars = make([]string, len(b.names))

@@ -99,7 +99,17 @@ func InvalidParams(format string, args ...any) error {
 	return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrResourceNotFound is returned (wrapped) by resource handlers when the
-// resource does not exist; the server answers with the MCP "resource not
-// found" error (code -32602 since SEP-2164, with the URI in its data).
+// ErrResourceNotFound is returned, wrapped, by a resource handler when the
+// resource does not exist:
+//
+//	return nil, fmt.Errorf("note %d: %w", id, runtime.ErrResourceNotFound)
+//
+// The client receives the "resource not found" error of its protocol
+// version: code -32002 up to 2025-11-25, -32602 (Invalid Params) from
+// 2026-07-28 on (SEP-2164), with the handler's message ("note 7: resource
+// not found") and the requested URI as data.uri. A URI that no resource or
+// template matches gets the same error with the message "Resource not
+// found". Any other error from a resource handler is an internal error,
+// -32603, with the error's text as its message unless Options.MaskErrors
+// is set.
 var ErrResourceNotFound = errors.New("resource not found")

@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"runtime/debug"
 
@@ -55,7 +54,7 @@ func (s *Server) fromSDK(method string, req mcp.Request) *Request {
 	ss, _ := req.GetSession().(*mcp.ServerSession)
 	if ss != nil {
 		if ip := ss.InitializeParams(); ip != nil {
-			r.ProtocolVersion, r.ClientInfo, r.ClientCapabilities = ip.ProtocolVersion, ip.ClientInfo, ip.Capabilities
+			r.ProtocolVersion, r.ClientInfo, r.ClientCapabilities = negotiatedVersion(ip.ProtocolVersion), ip.ClientInfo, ip.Capabilities
 		}
 	}
 	if v, ok := r.Meta[mcp.MetaKeyProtocolVersion].(string); ok {
@@ -70,6 +69,17 @@ func (s *Server) fromSDK(method string, req mcp.Request) *Request {
 		r.SessionID = s.opts.SessionKey(r)
 	}
 	return r
+}
+
+// negotiatedVersion is the protocol version go-sdk agrees to when a client
+// initializes a session asking for v: v itself if go-sdk supports it and it
+// predates 2026-07-28 (whose clients do not initialize), and 2025-11-25
+// otherwise.
+func negotiatedVersion(v string) string {
+	if legacyVersions[v] {
+		return v
+	}
+	return "2025-11-25"
 }
 
 // paramsMeta returns the _meta of params, which go-sdk passes as a typed
@@ -134,8 +144,15 @@ func metaClient(meta map[string]any) (*Implementation, *ClientCapabilities) {
 	return info, caps
 }
 
-func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+// answerSDK answers a catalogue method for go-sdk, with the JSON-RPC error
+// a client should receive (wireError) when it fails.
+func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) (res mcp.Result, err error) {
 	r := s.fromSDK(method, req)
+	defer func() {
+		if err != nil {
+			res, err = nil, s.wireError(r, err)
+		}
+	}()
 	var state string
 	var responses mcp.InputResponseMap
 	switch p := req.GetParams().(type) {
@@ -208,9 +225,6 @@ func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) 
 	case MethodReadResource:
 		if pending != nil {
 			return resultWithType(&ReadResourceResult{InputRequests: pending, RequestState: newState}, typed, true), err
-		}
-		if errors.Is(err, ErrResourceNotFound) {
-			return nil, mcp.ResourceNotFoundError(r.Name)
 		}
 		if err != nil {
 			return nil, err

@@ -44,8 +44,13 @@ type Options struct {
 	// SessionTimeout closes HTTP sessions idle for this long. Zero keeps
 	// them until the client ends them.
 	SessionTimeout time.Duration
-	// MaskErrors replaces the text of panics in results with a generic
-	// message; the details are still logged.
+	// MaskErrors keeps the text of unexpected failures from clients: a
+	// panic, and an error that is not a JSON-RPC error (an internal error,
+	// -32603) from a resource, prompt or completion handler or from
+	// middleware, is sent as a message that only names the component
+	// (`resource "notes://7" failed`); the details are logged. Tool error
+	// results, "resource not found" messages and JSON-RPC errors such as
+	// InvalidParams are sent as they are.
 	MaskErrors bool
 	// NoFastPath serves every request through go-sdk. By default a
 	// stateless server with JSON responses answers well-formed tools/call
@@ -338,7 +343,7 @@ func (s *Server) serve(ctx context.Context, r *Request) (mcp.Result, error) {
 			r.Template, r.vars = v.matchTemplate(r.Name, r.Version)
 		}
 		if r.Resource == nil && r.Template == nil {
-			return nil, mcp.ResourceNotFoundError(r.Name)
+			return nil, ErrResourceNotFound
 		}
 	}
 	return s.handler()(withRequest(ctx, r), r)
@@ -474,7 +479,9 @@ func (s *Server) Handler() http.Handler {
 // see; outside one it sees the server-wide view. Set req.Method and the
 // fields that method reads (Name, Arguments, PromptArguments, Cursor,
 // Complete, Version). Transforms use it to reach other components
-// (transform.ResourcesAsTools).
+// (transform.ResourcesAsTools). Errors come back as the handlers and
+// middleware returned them, not as JSON-RPC errors: a read of a resource
+// the view does not have wraps ErrResourceNotFound.
 func (s *Server) Serve(ctx context.Context, req *Request) (mcp.Result, error) {
 	if req == nil {
 		return nil, errors.New("runtime: Serve of a nil request")
@@ -496,9 +503,6 @@ func (s *Server) Serve(ctx context.Context, req *Request) (mcp.Result, error) {
 	res, pending, _, err := s.answer(ctx, r, "", nil)
 	if pending != nil && err == nil {
 		err = inputUnavailable(r, pending)
-	}
-	if errors.Is(err, ErrResourceNotFound) {
-		err = mcp.ResourceNotFoundError(r.Name)
 	}
 	return res, err
 }

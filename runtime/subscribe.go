@@ -16,7 +16,7 @@ func (s *Server) subscribe(ctx context.Context, req *mcp.SubscribeRequest) error
 	v := view{snap: s.snapshot(ctx), rules: s.sessionRules(ctx, r)}
 	if v.resource(uri, "") == nil {
 		if t, _ := v.matchTemplate(uri, ""); t == nil {
-			return mcp.ResourceNotFoundError(uri)
+			return resourceNotFound(r.ProtocolVersion, uri, nil)
 		}
 	}
 	return nil

@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mcpgen/mcpgen/runtime"
@@ -70,6 +72,9 @@ func Sleep(ctx context.Context) (string, error) {
 //
 //mcp:resource uri=notes://{id} mime=text/plain
 func Note(ctx context.Context, id int) (string, error) {
+	if id == 13 { // an error that is not "not found": an internal error
+		return "", errors.New("note 13: the disk is on fire")
+	}
 	if id < 1 || id > 3 {
 		return "", fmt.Errorf("note %d: %w", id, runtime.ErrResourceNotFound)
 	}
@@ -126,13 +131,26 @@ func CompleteID(ctx context.Context, prefix string) ([]string, error) {
 	return out, nil
 }
 
+// main serves the components. The argument -mask-errors sets
+// Options.MaskErrors; the others are runtime.Server.RunArgs's.
 func main() {
-	s := runtime.NewServer(&runtime.Implementation{Name: "testserver", Version: "0.0.1"}, nil)
+	var opts runtime.Options
+	var args []string
+	for _, a := range os.Args[1:] {
+		if a == "-mask-errors" {
+			opts.MaskErrors = true
+			continue
+		}
+		args = append(args, a)
+	}
+	s := runtime.NewServer(&runtime.Implementation{Name: "testserver", Version: "0.0.1"}, &opts)
 	if err := s.Add(Components()); err != nil {
 		fmt.Fprintln(os.Stderr, "testserver:", err)
 		os.Exit(1)
 	}
-	if err := s.Run(context.Background()); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := s.RunArgs(ctx, args); err != nil {
 		fmt.Fprintln(os.Stderr, "testserver:", err)
 		os.Exit(1)
 	}
