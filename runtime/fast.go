@@ -65,6 +65,7 @@ type fastCall struct {
 	modern bool // a 2026-07-28 request
 	meta   bool // the _meta triple of a 2026-07-28 request was present
 	client *Implementation
+	caps   []byte // the raw client capabilities of a 2026-07-28 request
 }
 
 func (h *fastHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -105,6 +106,7 @@ func (s *Server) fastRequest(r *http.Request, call *fastCall) *Request {
 	req.ProtocolVersion = r.Header.Get("Mcp-Protocol-Version")
 	if call.modern {
 		req.ClientInfo = call.client
+		req.ClientCapabilities = fastCapabilities(call.caps)
 		req.Meta = map[string]any{} // parsed only as far as the fast path needs
 	}
 	if s.opts.SessionKey != nil {
@@ -163,6 +165,18 @@ func errorStatus(code int64) int {
 		return http.StatusBadRequest
 	}
 	return http.StatusOK
+}
+
+// fastCapabilities decodes the client capabilities of a fast-path call;
+// the common "{}" costs no decoding.
+func fastCapabilities(raw []byte) *mcp.ClientCapabilities {
+	if len(bytes.TrimSpace(raw)) == 0 || string(raw) == "{}" {
+		return &mcp.ClientCapabilities{}
+	}
+	if caps := decodeCapabilities(raw); caps != nil {
+		return caps
+	}
+	return &mcp.ClientCapabilities{}
 }
 
 // appendResult appends ,"result":{...}. 2026-07-28 results name the server
@@ -433,7 +447,10 @@ func parseMeta(d *codec.Decoder, call *fastCall) bool {
 			}
 			info = true
 		case mcp.MetaKeyClientCapabilities:
-			if d.Peek() != codec.Object || d.Skip() != nil {
+			if d.Peek() != codec.Object {
+				return false
+			}
+			if call.caps, err = d.ReadRaw(); err != nil {
 				return false
 			}
 			caps = true

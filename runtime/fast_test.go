@@ -137,7 +137,8 @@ func fastCases() []fastCase {
 		modern("modern plain error", "plain_error", `{"name":"plain_error",`+modernMeta+`}`, true),
 		modern("modern timeout", "slow", `{"name":"slow",`+modernMeta+`}`, true),
 		legacy("legacy input required", `{"name":"ask","arguments":{}}`, true),
-		modern("modern input required", "ask", `{"name":"ask",`+modernMeta+`}`, true),
+		modern("modern input refused without the capability", "ask", `{"name":"ask",`+modernMeta+`}`, true),
+		modern("modern input required", "ask", `{"name":"ask",`+strings.Replace(modernMeta, `"clientCapabilities":{}`, `"clientCapabilities":{"elicitation":{}}`, 1)+`}`, true),
 		modern("modern result meta", "meta", `{"name":"meta",`+modernMeta+`}`, true),
 		modern("modern without _meta", "echo", `{"name":"echo"}`, false),
 		modern("modern wrong Mcp-Name", "other", `{"name":"echo",`+modernMeta+`}`, false),
@@ -212,6 +213,16 @@ func TestFastPathMatchesGoSDK(t *testing.T) {
 			want := post(t, ssrv.URL, c)
 			if took != c.fast {
 				t.Errorf("fast path answered: %v, want %v", took, c.fast)
+			}
+			// Request states are signed with each server's own key.
+			for _, a := range []*httpAnswer{&got, &want} {
+				obj, _ := a.body.(map[string]any)
+				if res, ok := obj["result"].(map[string]any); ok && res["requestState"] != nil {
+					if res["requestState"] == "" {
+						t.Errorf("empty requestState: %s", a.raw)
+					}
+					res["requestState"] = "<signed>"
+				}
 			}
 			if got.status != want.status || got.contentType != want.contentType || !reflect.DeepEqual(got.body, want.body) {
 				t.Errorf("responses differ\nfast:   %d %s %s\ngo-sdk: %d %s %s", got.status, got.contentType, got.raw, want.status, want.contentType, want.raw)

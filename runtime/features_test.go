@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -63,26 +62,6 @@ func TestCompletionsTrimAndReport(t *testing.T) {
 	}
 	if err := s.Add(&Components{Completions: []*Completion{{Argument: "a"}}}); err == nil {
 		t.Error("completion without handler or target accepted")
-	}
-}
-
-func TestRequestStateRoundTrip(t *testing.T) {
-	in := mcp.InputResponseMap{"confirm": &mcp.ElicitResult{Action: "accept", Content: map[string]any{"ok": true}}}
-	s, err := encodeState(in)
-	if err != nil || s == "" {
-		t.Fatal(s, err)
-	}
-	out, err := decodeState(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := json.Marshal(in)
-	b, _ := json.Marshal(out)
-	if string(a) != string(b) {
-		t.Errorf("state round trip: %s != %s", a, b)
-	}
-	if _, err := decodeState("!!not base64"); err == nil {
-		t.Error("bad state accepted")
 	}
 }
 

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,11 +50,116 @@ type (
 // Roots return while the client has not yet supplied the input.
 var ErrInputRequired = errors.New("input required")
 
+// ErrMissingCapability is matched (errors.Is) by the error Elicit, Sample
+// and Roots return when the client did not declare the capability the
+// request needs (elicitation, its url mode, sampling or roots): the
+// request is never sent. A handler may do without the input, or ask for
+// other input instead; if it fails with nothing else to ask (returns the
+// error, or a tool error result), the client gets the protocol's
+// MissingRequiredClientCapabilities error (-32021, with the capabilities
+// in its data; HTTP 400 on streamable HTTP) rather than the handler's
+// result.
+var ErrMissingCapability = errors.New("missing client capability")
+
 // inputState is the per-call record of input requests and responses.
 type inputState struct {
 	mu        sync.Mutex
 	responses mcp.InputResponseMap
 	pending   mcp.InputRequestMap
+	used      map[string]bool         // keys whose responses the handler read
+	refused   *mcp.ClientCapabilities // capabilities asked for but not declared
+}
+
+// missingCapability is the error a handler gets for an input request the
+// client cannot take.
+type missingCapability struct{ msg string }
+
+func (e *missingCapability) Error() string        { return e.msg }
+func (e *missingCapability) Is(target error) bool { return target == ErrMissingCapability }
+
+// required returns the client capability an input request needs, as a
+// capabilities value holding only it, and whether caps has it.
+func required(req mcp.InputRequest, caps *mcp.ClientCapabilities) (*mcp.ClientCapabilities, string, bool) {
+	need := &mcp.ClientCapabilities{}
+	switch p := req.(type) {
+	case *mcp.ElicitParams:
+		if p.Mode == "url" {
+			need.Elicitation = &mcp.ElicitationCapabilities{URL: &mcp.URLElicitationCapabilities{}}
+			return need, "elicitation (url mode)", caps != nil && caps.Elicitation != nil && caps.Elicitation.URL != nil
+		}
+		need.Elicitation = &mcp.ElicitationCapabilities{}
+		return need, "elicitation", caps != nil && caps.Elicitation != nil
+	case *mcp.CreateMessageParams, *mcp.CreateMessageWithToolsParams:
+		need.Sampling = &mcp.SamplingCapabilities{}
+		return need, "sampling", caps != nil && caps.Sampling != nil
+	case *mcp.ListRootsParams:
+		need.RootsV2 = &mcp.RootCapabilities{}
+		return need, "roots", caps != nil && (caps.RootsV2 != nil || caps.Roots.ListChanged)
+	}
+	return nil, "", true
+}
+
+// capabilitiesKnown reports whether the request says what its client can
+// do: a 2026-07-28 request always does (no capabilities in its _meta means
+// none), an older one when its session was initialized with them.
+func (r *Request) capabilitiesKnown() bool {
+	return r.ClientCapabilities != nil || r.ProtocolVersion >= statelessVersion
+}
+
+// merge adds the capabilities of b to a.
+func merge(a, b *mcp.ClientCapabilities) {
+	if b.Elicitation != nil {
+		if a.Elicitation == nil {
+			a.Elicitation = &mcp.ElicitationCapabilities{}
+		}
+		if b.Elicitation.URL != nil {
+			a.Elicitation.URL = b.Elicitation.URL
+		}
+	}
+	if b.Sampling != nil {
+		a.Sampling = b.Sampling
+	}
+	if b.RootsV2 != nil {
+		a.RootsV2 = b.RootsV2
+	}
+}
+
+// refusal returns the protocol error for the capabilities the handler
+// asked for and the client did not declare, or nil.
+func (r *Request) refusal() error {
+	st := r.input()
+	if st == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.refused == nil {
+		return nil
+	}
+	// RootsV2 is how go-sdk marshals roots in capabilities it sends, not
+	// in its data: spell the JSON out.
+	data := map[string]any{}
+	if st.refused.Elicitation != nil {
+		e := map[string]any{}
+		if st.refused.Elicitation.URL != nil {
+			e["url"] = map[string]any{}
+		}
+		data["elicitation"] = e
+	}
+	if st.refused.Sampling != nil {
+		data["sampling"] = map[string]any{}
+	}
+	if st.refused.RootsV2 != nil {
+		data["roots"] = map[string]any{}
+	}
+	names := make([]string, 0, len(data))
+	for k := range data {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	js, _ := json.Marshal(map[string]any{"requiredCapabilities": data})
+	return &jsonrpc.Error{Code: mcp.CodeMissingRequiredClientCapabilities, Data: js, Message: fmt.Sprintf(
+		"%s %q needs the client capabilities %s, which the client did not declare", r.Method, r.Name, strings.Join(names, ", "))}
 }
 
 func (r *Request) input() *inputState {
@@ -74,7 +178,20 @@ func (r *Request) lookup(key string, req mcp.InputRequest) (mcp.InputResponse, e
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if resp, ok := st.responses[key]; ok && resp != nil {
+		if st.used == nil {
+			st.used = map[string]bool{}
+		}
+		st.used[key] = true
 		return resp, nil
+	}
+	if r.capabilitiesKnown() {
+		if need, name, ok := required(req, r.ClientCapabilities); !ok {
+			if st.refused == nil {
+				st.refused = &mcp.ClientCapabilities{}
+			}
+			merge(st.refused, need)
+			return nil, &missingCapability{fmt.Sprintf("input %q: the client did not declare the %s capability", key, name)}
+		}
 	}
 	if st.pending == nil {
 		st.pending = mcp.InputRequestMap{}
@@ -170,22 +287,27 @@ func (s *Server) answer(ctx context.Context, r *Request, state string, responses
 	if r.values == nil {
 		r.values = &requestValues{}
 	}
-	r.in.responses, err = decodeState(state)
+	r.in.responses, err = s.states.decode(r, state)
 	if err != nil {
 		return nil, nil, "", InvalidParams("invalid requestState: %v", err)
 	}
 	for k, v := range responses {
-		r.in.responses[k] = v
+		if v != nil {
+			r.in.responses[k] = v
+		}
 	}
 	ss := r.Session()
 	for round := 0; ; round++ {
 		res, err = s.serve(ctx, r)
 		pending = r.pendingInput()
 		if pending == nil {
+			if refused := r.refusal(); refused != nil && failed(res, err) {
+				return nil, nil, "", refused
+			}
 			return res, nil, "", err
 		}
 		if supportsMultiRoundTrip(ss) {
-			newState, err = encodeState(r.in.responses)
+			newState, err = s.states.encode(r, r.usedResponses())
 			return nil, pending, newState, err
 		}
 		if s.opts.Stateless && r.overHTTP() {
@@ -205,6 +327,28 @@ func (s *Server) answer(ctx context.Context, r *Request, state string, responses
 		r.in.pending = nil
 		r.in.mu.Unlock()
 	}
+}
+
+// failed reports whether a handler failed: an error, or a tool error
+// result.
+func failed(res mcp.Result, err error) bool {
+	if err != nil {
+		return true
+	}
+	ctr, ok := res.(*CallToolResult)
+	return ok && ctr != nil && ctr.IsError
+}
+
+// usedResponses returns the responses the handler read, which the next
+// round's state carries; answers to keys it never asked for are dropped.
+func (r *Request) usedResponses() mcp.InputResponseMap {
+	r.in.mu.Lock()
+	defer r.in.mu.Unlock()
+	out := mcp.InputResponseMap{}
+	for k := range r.in.used {
+		out[k] = r.in.responses[k]
+	}
+	return out
 }
 
 // inputUnavailable is the error for input requested from a pre-2026-07-28
@@ -273,34 +417,4 @@ func fulfil(ctx context.Context, ss *mcp.ServerSession, pending mcp.InputRequest
 		out[k] = resp
 	}
 	return out, nil
-}
-
-// encodeState packs the answers gathered so far into the opaque request
-// state the client echoes on its next round. The answers are the client's
-// own, so the state needs no secrecy; a client that alters it only changes
-// its own answers.
-func encodeState(m mcp.InputResponseMap) (string, error) {
-	if len(m) == 0 {
-		return "", nil
-	}
-	js, err := json.Marshal(m)
-	if err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(js), nil
-}
-
-func decodeState(s string) (mcp.InputResponseMap, error) {
-	m := mcp.InputResponseMap{}
-	if s == "" {
-		return m, nil
-	}
-	js, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(js, &m); err != nil {
-		return nil, err
-	}
-	return m, nil
 }

@@ -23,9 +23,6 @@ const (
 	MethodComplete              = "completion/complete"
 )
 
-// ClientCapabilities is what a client said it can do.
-type ClientCapabilities = mcp.ClientCapabilities
-
 // Request is one request as middleware sees it, the same on every
 // transport (stdio, stateful and stateless HTTP, the fast path).
 type Request struct {
@@ -61,7 +58,7 @@ type Request struct {
 	// ClientInfo and ClientCapabilities are what the client said at
 	// initialization, or in a 2026-07-28 request's _meta; either may be nil.
 	ClientInfo         *Implementation
-	ClientCapabilities *ClientCapabilities
+	ClientCapabilities *mcp.ClientCapabilities
 
 	// The resolved component of a call, read or get: exactly one is set.
 	Tool     *Tool
@@ -211,6 +208,31 @@ func SessionID(ctx context.Context) string {
 		return r.SessionID
 	}
 	return ""
+}
+
+// ProtocolVersion returns the MCP protocol version of the current request
+// (see Request.ProtocolVersion), or "" outside a request.
+func ProtocolVersion(ctx context.Context) string {
+	if r := RequestFrom(ctx); r != nil {
+		return r.ProtocolVersion
+	}
+	return ""
+}
+
+// ClientCapabilities returns what the client of the current request said
+// it can do: per request in protocol 2026-07-28 (an empty value when its
+// _meta declares nothing), from the session's initialization before. It
+// returns nil outside a request, or when an older client's capabilities
+// are unknown (stateless HTTP has no initialization to remember).
+func ClientCapabilities(ctx context.Context) *mcp.ClientCapabilities {
+	r := RequestFrom(ctx)
+	if r == nil {
+		return nil
+	}
+	if r.ClientCapabilities == nil && r.ProtocolVersion >= statelessVersion {
+		return &mcp.ClientCapabilities{}
+	}
+	return r.ClientCapabilities
 }
 
 // ClientInfo returns the name and version the client gave, or nil.

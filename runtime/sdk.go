@@ -128,9 +128,9 @@ func paramsMeta(params mcp.Params) map[string]any {
 
 // metaClient decodes the client info and capabilities of a 2026-07-28
 // request's _meta.
-func metaClient(meta map[string]any) (*Implementation, *ClientCapabilities) {
+func metaClient(meta map[string]any) (*Implementation, *mcp.ClientCapabilities) {
 	var info *Implementation
-	var caps *ClientCapabilities
+	var caps *mcp.ClientCapabilities
 	if v, ok := meta[mcp.MetaKeyClientInfo]; ok {
 		if js, err := json.Marshal(v); err == nil {
 			json.Unmarshal(js, &info)
@@ -138,10 +138,27 @@ func metaClient(meta map[string]any) (*Implementation, *ClientCapabilities) {
 	}
 	if v, ok := meta[mcp.MetaKeyClientCapabilities]; ok {
 		if js, err := json.Marshal(v); err == nil {
-			json.Unmarshal(js, &caps)
+			caps = decodeCapabilities(js)
 		}
 	}
 	return info, caps
+}
+
+// decodeCapabilities decodes the client capabilities of a request's _meta,
+// nil if they are not an object. A declared "roots" sets RootsV2 (go-sdk's
+// field for it), as go-sdk does for the capabilities of initialize.
+func decodeCapabilities(js []byte) *mcp.ClientCapabilities {
+	var caps mcp.ClientCapabilities
+	if json.Unmarshal(js, &caps) != nil {
+		return nil
+	}
+	var roots struct {
+		Roots *mcp.RootCapabilities `json:"roots"`
+	}
+	if json.Unmarshal(js, &roots) == nil && roots.Roots != nil {
+		caps.RootsV2 = roots.Roots
+	}
+	return &caps
 }
 
 // answerSDK answers a catalogue method for go-sdk, with the JSON-RPC error

@@ -70,6 +70,16 @@ type Options struct {
 	// Extensions are declared in the server's capabilities
 	// (capabilities.extensions), by extension identifier.
 	Extensions map[string]any
+	// RequestStateKey signs the requestState of multi round-trip results
+	// (HMAC-SHA256; at least 32 bytes, or NewServer panics). Nil means the
+	// environment variable MCPGEN_REQUEST_STATE_KEY, and without it a
+	// random key per process: give replicas that share clients the same
+	// key.
+	RequestStateKey []byte
+	// RequestStateTTL is how long a requestState stays valid, the time the
+	// client has to come back with the input. Zero means
+	// DefaultRequestStateTTL (30 minutes).
+	RequestStateTTL time.Duration
 }
 
 // Server serves components over MCP. Create one with NewServer, add
@@ -83,8 +93,9 @@ type Server struct {
 	mcp  *mcp.Server
 	// send is go-sdk's sending method handler, for notifications to one
 	// session.
-	send  mcp.MethodHandler
-	store StateStore
+	send   mcp.MethodHandler
+	store  StateStore
+	states *stateSigner // signs multi round-trip request states
 
 	mu         sync.Mutex
 	sources    []*source
@@ -106,7 +117,8 @@ type Server struct {
 }
 
 // NewServer returns a server that identifies itself as impl. It panics if
-// opts.PageSize is negative.
+// opts.PageSize is negative or the request state key (Options or
+// environment) is shorter than 32 bytes.
 func NewServer(impl *Implementation, opts *Options) *Server {
 	s := &Server{impl: impl}
 	if opts != nil {
@@ -115,6 +127,7 @@ func NewServer(impl *Implementation, opts *Options) *Server {
 	if s.opts.PageSize < 0 {
 		panic(fmt.Sprintf("runtime.NewServer: Options.PageSize is %d; use 0 for unpaged lists or a positive page size", s.opts.PageSize))
 	}
+	s.states = newStateSigner(&s.opts)
 	s.log = s.opts.Logger
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
