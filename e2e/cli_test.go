@@ -238,3 +238,43 @@ func TestCLIAgainstOwnServers(t *testing.T) {
 		t.Errorf("inspect --json: exit %d %.300s", code, out)
 	}
 }
+
+// mcpgen inspect shows the protocol version it negotiated and the ones the
+// server supports over that transport, so that the same server over stdio
+// (2026-07-28) and stateful HTTP (2025-11-25: go-sdk serves 2026-07-28
+// only statelessly) is not a mystery.
+func TestInspectProtocolVersions(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := buildBinary(t, "./testserver")
+	all := "2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05"
+	legacy := "2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05"
+	for _, tc := range []struct {
+		name                  string
+		target                []string
+		negotiated, supported string
+	}{
+		{"stdio", []string{"--", bin}, "2026-07-28", all},
+		{"stateful HTTP", []string{startHTTP(t, bin)}, "2025-11-25", legacy},
+		{"stateless HTTP", []string{startHTTP(t, bin, "-stateless")}, "2026-07-28", all},
+		{"stateless HTTP, JSON responses", []string{startHTTP(t, bin, "-stateless", "-json-response")}, "2026-07-28", all},
+	} {
+		args := append([]string{"inspect"}, tc.target...)
+		out, errOut, code := run(t, dir, args...)
+		want := fmt.Sprintf("Protocol:      %s (negotiated)\nSupported:     %s (over this transport)\n", tc.negotiated, tc.supported)
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("%s: exit %d\n%s%s\nwant the lines\n%s", tc.name, code, out, errOut, want)
+		}
+		// --json goes before "--": after it, everything is the command.
+		args = append([]string{"inspect", "--json"}, tc.target...)
+		out, errOut, code = run(t, dir, args...)
+		var info struct {
+			ProtocolVersion   string   `json:"protocolVersion"`
+			SupportedVersions []string `json:"supportedVersions"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &info) != nil || info.ProtocolVersion != tc.negotiated ||
+			strings.Join(info.SupportedVersions, ", ") != tc.supported {
+			t.Errorf("%s: inspect --json: exit %d %.400s %s", tc.name, code, out, errOut)
+		}
+	}
+}

@@ -350,7 +350,7 @@ status is 1 when the tool returns an error result or the call fails.`,
 	var inf targetFlags
 	inspect := &cobra.Command{
 		Use:   "inspect [TARGET] [-- COMMAND ARGS...]",
-		Short: "Summarise a server: info, protocol, capabilities, counts",
+		Short: "Summarise a server: info, negotiated and supported protocol versions, capabilities, counts",
 		RunE: func(c *cobra.Command, args []string) error {
 			spec, rest, command, err := split(c, args, true)
 			if err != nil {

@@ -418,7 +418,8 @@ func Prompt(ctx context.Context, s *Session, name string, pairs []string, o Call
 	return nil
 }
 
-// Inspect prints a summary of the server: info, protocol version,
+// Inspect prints a summary of the server: info, the negotiated protocol
+// version and the versions the server supports over this transport,
 // capabilities and counts; with JSON, the full catalogue too.
 func Inspect(ctx context.Context, s *Session, jsonOut bool, w io.Writer) error {
 	init := s.InitializeResult()
@@ -426,16 +427,26 @@ func Inspect(ctx context.Context, s *Session, jsonOut bool, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	supported, reported := s.SupportedVersions()
 	if jsonOut {
-		return writeJSON(w, map[string]any{
+		out := map[string]any{
 			"serverInfo": init.ServerInfo, "protocolVersion": init.ProtocolVersion,
 			"capabilities": init.Capabilities, "instructions": init.Instructions, "catalogue": c,
-		})
+		}
+		if reported {
+			out["supportedVersions"] = supported
+		}
+		return writeJSON(w, out)
 	}
 	info := init.ServerInfo
 	fmt.Fprintf(w, "Server:        %s %s\n", info.Name, info.Version)
 	fmt.Fprintf(w, "Transport:     %s\n", s.Transport)
-	fmt.Fprintf(w, "Protocol:      %s\n", init.ProtocolVersion)
+	fmt.Fprintf(w, "Protocol:      %s (negotiated)\n", init.ProtocolVersion)
+	if reported {
+		fmt.Fprintf(w, "Supported:     %s (over this transport)\n", strings.Join(supported, ", "))
+	} else {
+		fmt.Fprintf(w, "Supported:     not reported (the server does not answer server/discover)\n")
+	}
 	var caps []string
 	cp := init.Capabilities
 	if cp.Tools != nil {

@@ -46,8 +46,14 @@ type Session struct {
 	*mcp.ClientSession
 	// Transport names what the session runs over, for people.
 	Transport string
+	versions  *versionSpy
 	cleanup   func()
 }
+
+// SupportedVersions returns the protocol versions the server said it
+// supports over this transport (in its server/discover answer), and
+// whether it said; the negotiated one is InitializeResult().ProtocolVersion.
+func (s *Session) SupportedVersions() ([]string, bool) { return s.versions.Supported() }
 
 // Close ends the session and removes anything built for it.
 func (s *Session) Close() error {
@@ -153,24 +159,26 @@ func isURL(s string) bool { return strings.HasPrefix(s, "http://") || strings.Ha
 // 2024-11-05 HTTP+SSE transport for servers that predate it. A URL whose
 // path ends in /sse names an SSE endpoint, so it is tried over SSE first.
 func connectURL(ctx context.Context, newClient func() *mcp.Client, url string, header http.Header) (*Session, error) {
+	spy := &versionSpy{}
 	httpClient := func() *http.Client {
 		// A fresh connection pool per attempt: nothing of a failed attempt
 		// is reused.
-		return &http.Client{Transport: client.WithHeader(http.DefaultTransport.(*http.Transport).Clone(), header)}
+		rt := client.WithHeader(http.DefaultTransport.(*http.Transport).Clone(), header)
+		return &http.Client{Transport: &spyRoundTripper{next: rt, spy: spy}}
 	}
 	streamable := func(u string) (*Session, error) {
 		cs, err := newClient().Connect(ctx, &mcp.StreamableClientTransport{Endpoint: u, HTTPClient: httpClient()}, nil)
 		if err != nil {
 			return nil, err
 		}
-		return &Session{ClientSession: cs, Transport: "streamable HTTP " + u}, nil
+		return &Session{ClientSession: cs, Transport: "streamable HTTP " + u, versions: spy}, nil
 	}
 	sse := func(u string) (*Session, error) {
 		cs, err := newClient().Connect(ctx, &mcp.SSEClientTransport{Endpoint: u, HTTPClient: httpClient()}, nil)
 		if err != nil {
 			return nil, err
 		}
-		return &Session{ClientSession: cs, Transport: "HTTP+SSE " + u}, nil
+		return &Session{ClientSession: cs, Transport: "HTTP+SSE " + u, versions: spy}, nil
 	}
 	if strings.HasSuffix(strings.TrimSuffix(url, "/"), "/sse") {
 		s, err := sse(url)
@@ -199,14 +207,15 @@ func connectCommand(ctx context.Context, client *mcp.Client, argv, env []string,
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = stderr
-	cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
+	spy := &versionSpy{}
+	cs, err := client.Connect(ctx, &spyTransport{Transport: &mcp.CommandTransport{Command: cmd}, spy: spy}, nil)
 	if err != nil {
 		if cleanup != nil {
 			cleanup()
 		}
 		return nil, fmt.Errorf("starting %s: %w", strings.Join(argv, " "), err)
 	}
-	return &Session{ClientSession: cs, Transport: "stdio: " + strings.Join(argv, " "), cleanup: cleanup}, nil
+	return &Session{ClientSession: cs, Transport: "stdio: " + strings.Join(argv, " "), versions: spy, cleanup: cleanup}, nil
 }
 
 // goPackageDir reports whether spec is a directory holding Go files.
