@@ -217,7 +217,7 @@ func TestGenerateCLIAgainstServerEverything(t *testing.T) {
 // and pointed at another server with --server.
 func TestGenerateCLIAgainstWeather(t *testing.T) {
 	t.Parallel()
-	weather := buildBinary(t, "../examples/weather")
+	weather := buildBinary(t, "../examples/weather/cmd/weather")
 	url := startHTTP(t, weather)
 	bin := buildCLI(t, "weather", "--server", url)
 	out, _, code := runCLI(t, bin, "convert_temperature", "--value", "100", "--from", "celsius", "--to", "fahrenheit")

@@ -15,7 +15,7 @@ import (
 // errors and keeps serving the lines that follow.
 func TestStdioBadLinesKeepServing(t *testing.T) {
 	t.Parallel()
-	bin := buildBinary(t, "../examples/weather")
+	bin := buildBinary(t, "../examples/weather/cmd/weather")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin)

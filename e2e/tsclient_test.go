@@ -53,7 +53,7 @@ func (r toolResult) text() string {
 // weather example over streamable HTTP and over stdio.
 func TestTypeScriptClient(t *testing.T) {
 	needTool(t, "ts/node_modules/@modelcontextprotocol/sdk/package.json", "npm ci --prefix e2e/ts")
-	bin := buildBinary(t, "../examples/weather")
+	bin := buildBinary(t, "../examples/weather/cmd/weather")
 
 	for _, tc := range []struct {
 		name string

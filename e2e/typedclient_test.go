@@ -16,7 +16,7 @@ import (
 // The generated typed client of examples/weather, against the weather
 // server over stdio and over HTTP.
 func TestTypedClient(t *testing.T) {
-	bin := buildBinary(t, "../examples/weather")
+	bin := buildBinary(t, "../examples/weather/cmd/weather")
 	for _, transport := range []string{"stdio", "http"} {
 		t.Run(transport, func(t *testing.T) {
 			t.Parallel()

@@ -64,7 +64,7 @@ call, read, prompt and inspect.`,
 cursor, gemini-cli or goose, keeping every existing entry in order. It saves
 the previous file as FILE.mcpgen.bak, refuses to replace a server of the same
 name unless --force, and with --dry-run prints the change instead.`,
-		Example: `  mcpgen install cursor weather -- go run ./examples/weather
+		Example: `  mcpgen install cursor weather -- go run ./examples/weather/cmd/weather
   mcpgen install claude-code weather --url http://127.0.0.1:8080/mcp
   mcpgen install goose weather --env API_KEY=secret -- /usr/local/bin/weather`,
 		RunE: func(c *cobra.Command, args []string) error {

@@ -1,4 +1,11 @@
-package main
+// Package weather is an example MCP server package built with mcpgen: tools
+// that forecast the weather, compare cities and convert temperatures, a
+// resource template describing each city, and a trip-planning prompt.
+//
+// The functions here are plain Go; mcp_gen.go, written by `go generate`,
+// registers them (Components). The command in ./cmd/weather serves them on
+// their own; examples/composed mounts them beside other servers.
+package weather
 
 //go:generate go run github.com/mcpgen/mcpgen/cmd/mcpgen
 
@@ -12,6 +19,10 @@ import (
 	"strings"
 	"time"
 )
+
+// Instructions tell a client what the weather server is for; pass them in
+// runtime.Options when serving Components.
+const Instructions = "Weather forecasts and climate data for major cities. Call forecast for a city's next days."
 
 // Units selects the unit system of temperatures and wind speeds.
 type Units string

@@ -129,16 +129,32 @@ func generatedOverlay(dir string, patterns []string) (map[string][]byte, error) 
 	}
 	overlay := map[string][]byte{}
 	for _, pkg := range pkgs {
+		// The package clause the hand-written files agree on: a package
+		// that was renamed since the last run (main to weather, say)
+		// still loads, and the new output takes the new name.
+		own := ""
+		var generated []string
 		for _, f := range append(pkg.GoFiles, pkg.IgnoredFiles...) {
 			src, err := os.ReadFile(f)
-			if err != nil || !bytes.HasPrefix(src, []byte(GeneratedHeader)) {
+			if err != nil {
 				continue
 			}
 			clause, err := goparser(f, src)
 			if err != nil {
 				continue
 			}
-			overlay[f] = []byte(GeneratedHeader + "\n\npackage " + clause + "\n")
+			switch {
+			case bytes.HasPrefix(src, []byte(GeneratedHeader)):
+				generated = append(generated, f)
+				if own == "" {
+					own = clause
+				}
+			case !strings.HasSuffix(f, "_test.go"):
+				own = clause
+			}
+		}
+		for _, f := range generated {
+			overlay[f] = []byte(GeneratedHeader + "\n\npackage " + own + "\n")
 		}
 	}
 	return overlay, nil
