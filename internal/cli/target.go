@@ -204,12 +204,12 @@ func connectURL(ctx context.Context, newClient func() *mcp.Client, url string, h
 	return nil, fmt.Errorf("connecting to %s: %v (and over HTTP+SSE at %s: %v)", url, err, sseURL, err2)
 }
 
-func connectCommand(ctx context.Context, client *mcp.Client, argv, env []string, stderr io.Writer, cleanup func()) (*Session, error) {
+func connectCommand(ctx context.Context, mc *mcp.Client, argv, env []string, stderr io.Writer, cleanup func()) (*Session, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = stderr
 	spy := &versionSpy{}
-	cs, err := client.Connect(ctx, &spyTransport{Transport: &mcp.CommandTransport{Command: cmd}, spy: spy}, nil)
+	cs, err := mc.Connect(ctx, &spyTransport{Transport: client.CommandTransport(cmd, 0), spy: spy}, nil)
 	if err != nil {
 		if cleanup != nil {
 			cleanup()

@@ -235,7 +235,9 @@ func GetPrompt(ctx context.Context, s *mcp.ClientSession, name, version string, 
 }
 
 // ConnectCommand starts argv as a stdio server and opens a session with
-// it. The server's stderr goes to this process's stderr.
+// it. The server's stderr goes to this process's stderr. Closing the
+// session ends the server and everything it started (see
+// CommandTransport).
 func ConnectCommand(ctx context.Context, argv []string, opts *Options) (*mcp.ClientSession, error) {
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("no server command")
@@ -245,7 +247,7 @@ func ConnectCommand(ctx context.Context, argv []string, opts *Options) (*mcp.Cli
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stderr = os.Stderr
-	cs, err := opts.newClient().Connect(ctx, &mcp.CommandTransport{Command: cmd}, opts.sessionOptions())
+	cs, err := opts.newClient().Connect(ctx, CommandTransport(cmd, 0), opts.sessionOptions())
 	if err != nil {
 		return nil, fmt.Errorf("starting %s: %w", strings.Join(argv, " "), err)
 	}

@@ -27,11 +27,16 @@
 // Each pooled upstream session declares to the upstream the capabilities
 // its front client declared (sampling, elicitation, roots), so the
 // upstream only asks what the front can answer. The catalogue session
-// declares all three, so that servers that list some tools only to capable
-// clients list them all, and so do per-request sessions (whose front
-// cannot be asked anything), so that the proxy's error says why. Upstream sessions offer protocol version 2025-11-25 by default
+// declares all three, so that servers that list some tools only to
+// capable clients list them all, and so do per-request sessions (whose
+// front cannot be asked anything), so that the proxy's error says why.
+// Upstream sessions offer protocol version 2025-11-25 by default
 // (Options.ProtocolVersion), under which server-to-client requests travel
 // as JSON-RPC requests the proxy can relay while the call is in flight.
+//
+// A command target runs in a process group of its own, ended with its
+// session (see client.CommandTransport): servers started through npx, uvx
+// or a shell do not outlive the proxy.
 //
 // # Relays
 //
@@ -56,8 +61,9 @@
 // Options.ConnectTimeout (10 seconds by default): an unreachable upstream
 // is an error, never a hang; a listing is bounded by three times that. A
 // failing listing makes Components fail: runtime.Server.Mount then fails
-// (it lists at once), and a later relisting logs and skips the provider. An upstream METHOD_NOT_FOUND for a
-// list, or a list the upstream did not declare, is an empty list. Upstream
+// (it lists at once), and a later relisting logs and skips the provider.
+// An upstream METHOD_NOT_FOUND for a list, or a list the upstream did not
+// declare, is an empty list. Upstream
 // tool errors stay isError results, and upstream JSON-RPC errors stay
 // errors with their code and message.
 package proxy
@@ -491,7 +497,7 @@ func (p *Proxy) connect(ctx context.Context, caps *mcp.ClientCapabilities, kind 
 		if cmd.Stderr == nil {
 			cmd.Stderr = os.Stderr
 		}
-		t = &mcp.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second}
+		t = client.CommandTransport(cmd, 2*time.Second)
 	}
 	timeout := p.opts.connectTimeout()
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
