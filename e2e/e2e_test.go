@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -99,9 +101,28 @@ var listenLine = regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/mcp`)
 // endpoint URL once the server says it is listening.
 func startHTTP(t *testing.T, bin string, extra ...string) string {
 	t.Helper()
+	return startHTTPArgs(t, bin, append([]string{"-http", "127.0.0.1:0"}, extra...)...)
+}
+
+// startHTTPArgs starts bin with args (which make it serve HTTP on
+// 127.0.0.1:0) and returns the endpoint URL once the server prints it and
+// accepts connections. At the end of the test the server gets SIGTERM, so
+// that it can end what it started (a proxy's upstream commands), and is
+// killed if it has not exited 10 seconds later.
+func startHTTPArgs(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	return startHTTPEnv(t, nil, bin, args...)
+}
+
+// startHTTPEnv is startHTTPArgs with the server's environment (nil for
+// this process's).
+func startHTTPEnv(t *testing.T, env []string, bin string, args ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	args := append([]string{"-http", "127.0.0.1:0"}, extra...)
 	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -114,6 +135,7 @@ func startHTTP(t *testing.T, bin string, extra ...string) string {
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
+		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
 			if m := listenLine.FindStringSubmatch(sc.Text()); m != nil {
 				select {
@@ -122,6 +144,7 @@ func startHTTP(t *testing.T, bin string, extra ...string) string {
 				}
 			}
 		}
+		io.Copy(io.Discard, stderr)
 	}()
 	select {
 	case addr := <-found:
@@ -131,8 +154,8 @@ func startHTTP(t *testing.T, bin string, extra ...string) string {
 		}
 		conn.Close()
 		return "http://" + addr + "/mcp"
-	case <-time.After(20 * time.Second):
-		t.Fatal("server did not report its listen address within 20s")
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s %v did not report its listen address within 30s", filepath.Base(bin), args)
 	}
 	return ""
 }

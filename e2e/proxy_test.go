@@ -276,47 +276,6 @@ func TestMCPGenRun(t *testing.T) {
 	})
 }
 
-// startHTTPArgs starts bin with args (which serve HTTP on 127.0.0.1:0) and
-// returns the endpoint URL once the server prints it.
-func startHTTPArgs(t *testing.T, bin string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, args...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		buf := make([]byte, 4096)
-		var all strings.Builder
-		for {
-			n, err := stderr.Read(buf)
-			all.Write(buf[:n])
-			if m := listenLine.FindString(all.String()); m != "" {
-				select {
-				case found <- m:
-				default:
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	select {
-	case url := <-found:
-		return url
-	case <-time.After(30 * time.Second):
-		t.Fatalf("%s %v did not print its URL", filepath.Base(bin), args)
-	}
-	return ""
-}
-
 // testWriter sends a process's stderr to the test log until the test
 // ends (a child may still write as it exits).
 type testWriter struct {
