@@ -34,6 +34,13 @@ type badMessage struct {
 // answers it in plain text, so mcpgen checks first and answers with a
 // JSON-RPC error instead.
 func checkMessage(b []byte) *badMessage {
+	if tooDeep(b) {
+		bad := &badMessage{code: codeInvalidRequest, msg: fmt.Sprintf("Invalid Request: JSON nested deeper than %d levels", maxDepth)}
+		if json.Valid(b) {
+			bad.id = idOf(b)
+		}
+		return bad
+	}
 	if !json.Valid(b) {
 		return &badMessage{code: codeParseError, msg: "Parse error: not valid JSON"}
 	}
@@ -60,6 +67,46 @@ func checkMessage(b []byte) *badMessage {
 		}
 	}
 	return nil
+}
+
+// maxDepth is the deepest nesting of arrays and objects a message may
+// have: go-sdk's limit, beyond which its stdio transport ends the session
+// and its HTTP handler answers in plain text. The stdio filter, the HTTP
+// guard and (behind the guard) the fast path and generated decoders share
+// it.
+const maxDepth = codec.MaxDepth
+
+// tooDeep reports whether b nests arrays and objects deeper than maxDepth,
+// counting as go-sdk does: every bracket outside a string, whether or not
+// the JSON is otherwise valid.
+func tooDeep(b []byte) bool {
+	depth, inString, escaped := 0, false, false
+	for _, c := range b {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			if depth++; depth > maxDepth {
+				return true
+			}
+		case '}', ']':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return false
 }
 
 // errorResponse returns a JSON-RPC error response; a nil id is null.

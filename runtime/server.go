@@ -80,7 +80,20 @@ type Options struct {
 	// client has to come back with the input. Zero means
 	// DefaultRequestStateTTL (30 minutes).
 	RequestStateTTL time.Duration
+
+	// Limits. Each has a default that holds against hostile clients; the
+	// README's "Limits" section lists them with their flags.
+
+	// MaxInFlight bounds the requests of one stdio session that are read
+	// but not yet answered; while that many are in flight, no further
+	// input is read. Zero means DefaultMaxInFlight.
+	MaxInFlight int
 }
+
+// Defaults of the limits in Options.
+const (
+	DefaultMaxInFlight = 64
+)
 
 // Server serves components over MCP. Create one with NewServer, add
 // providers with Add or Mount, install middleware with Use, then serve with

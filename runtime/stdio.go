@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -22,11 +23,12 @@ const maxLine = mcp.DefaultMaxLineLength
 
 // ioLimits are ServeIO's bounds; tests lower them.
 type ioLimits struct {
-	maxLine int           // longest line
-	drain   time.Duration // how long the end of input waits for requests in flight
+	maxLine     int           // longest line
+	drain       time.Duration // how long the end of input waits for requests in flight
+	maxInFlight int           // requests read but not answered, at most
 }
 
-var defaultIOLimits = ioLimits{maxLine: maxLine, drain: 30 * time.Second}
+var defaultIOLimits = ioLimits{maxLine: maxLine, drain: 30 * time.Second, maxInFlight: DefaultMaxInFlight}
 
 // ServeIO serves one session of newline-delimited JSON-RPC read from r and
 // written to w (stdio, a pipe, a socket) until r ends or ctx is done.
@@ -34,18 +36,30 @@ var defaultIOLimits = ioLimits{maxLine: maxLine, drain: 30 * time.Second}
 // go-sdk's stream transport ends the session at the first line it cannot
 // decode. ServeIO puts a line filter in front of it: a line that is not
 // JSON is answered with a -32700 parse error, and one that is JSON but not
-// a JSON-RPC message (or a batch where the negotiated protocol forbids
-// batches, or a line over 16 MiB) with -32600 invalid request; the session
+// a JSON-RPC message (nested deeper than go-sdk allows, a batch where the
+// negotiated protocol forbids batches, a request whose id is already in
+// flight, or a line over 16 MiB) with -32600 invalid request; the session
 // goes on with the next line. Well-formed lines pass through unchanged.
+//
+// At most Options.MaxInFlight requests are in flight at once: while that
+// many are unanswered, ServeIO reads no further input, so that a client
+// that writes faster than it reads cannot grow the server without bound.
 //
 // At the end of input, requests already read are answered before the
 // session closes (for up to 30 seconds), so that a client may write its
 // requests and close its end, as a shell pipe does.
 func (s *Server) ServeIO(ctx context.Context, r io.Reader, w io.Writer) error {
-	return s.serveIO(ctx, r, w, defaultIOLimits)
+	limits := defaultIOLimits
+	if s.opts.MaxInFlight > 0 {
+		limits.maxInFlight = s.opts.MaxInFlight
+	}
+	return s.serveIO(ctx, r, w, limits)
 }
 
 func (s *Server) serveIO(ctx context.Context, r io.Reader, w io.Writer, limits ioLimits) error {
+	if limits.maxInFlight <= 0 {
+		limits.maxInFlight = DefaultMaxInFlight
+	}
 	pending := newInflight()
 	out := &lockedWriter{w: w, pending: pending}
 	pr, pw := io.Pipe()
@@ -61,7 +75,7 @@ func (s *Server) serveIO(ctx context.Context, r io.Reader, w io.Writer, limits i
 }
 
 // lockedWriter serializes whole-message writes from go-sdk and the filter,
-// and notes the responses among them.
+// and notes what they answer and ask.
 type lockedWriter struct {
 	mu      sync.Mutex
 	w       io.Writer
@@ -69,11 +83,11 @@ type lockedWriter struct {
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
-	if id, ok := responseID(p); ok {
-		defer l.pending.done(id)
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// Before the write, so that a client that reuses an id as soon as it
+	// reads the response never finds it still in flight.
+	l.pending.wrote(p)
 	return l.w.Write(p)
 }
 
@@ -87,10 +101,6 @@ type lineFilter struct {
 	pass    *io.PipeWriter
 	pending *inflight
 	limits  ioLimits
-	// noBatches is set once the client asked, at initialization, for a
-	// protocol version without JSON-RPC batches (2025-06-18 and later).
-	noBatches bool
-	version   string
 }
 
 func (f *lineFilter) run() {
@@ -98,6 +108,7 @@ func (f *lineFilter) run() {
 		line, err := f.readLine()
 		if len(bytes.TrimSpace(line)) > 0 || errors.Is(err, errTooLong) {
 			if !f.handle(line, err) {
+				f.pass.CloseWithError(io.EOF)
 				return
 			}
 		}
@@ -147,94 +158,323 @@ func (f *lineFilter) handle(line []byte, readErr error) bool {
 		return f.answer(nil, codeInvalidRequest, fmt.Sprintf("Invalid Request: message longer than %d bytes", f.limits.maxLine))
 	}
 	line = bytes.TrimSpace(line)
-	if line[0] == '[' && f.noBatches && json.Valid(line) {
-		return f.answer(nil, codeInvalidRequest, "Invalid Request: JSON-RPC batches are not supported in protocol version "+f.version)
-	}
 	if bad := checkMessage(line); bad != nil {
 		return f.answer(bad.id, bad.code, bad.msg)
 	}
-	f.noteInitialize(line)
-	if id, ok := requestID(line); ok {
-		f.pending.add(id)
+	msgs, batch := messagesOf(line)
+	if batch {
+		if v, ok := f.pending.batchesRefused(); ok {
+			return f.answer(nil, codeInvalidRequest, "Invalid Request: "+v)
+		}
+	}
+	var calls []string
+	var inits map[string]string
+	for _, m := range msgs {
+		switch {
+		case m.method == "" && m.id != "":
+			f.pending.answered(m.id) // a response to the server's request
+		case m.method != "" && m.id != "":
+			if slices.Contains(calls, m.id) {
+				return f.answer(nil, codeInvalidRequest, "Invalid Request: the batch uses a request id twice")
+			}
+			calls = append(calls, m.id)
+			if m.method == "initialize" {
+				if inits == nil {
+					inits = map[string]string{}
+				}
+				inits[m.id] = m.version
+			}
+		}
+	}
+	if batch && len(calls) > f.limits.maxInFlight {
+		return f.answer(nil, codeInvalidRequest, fmt.Sprintf("Invalid Request: a batch of %d requests exceeds the limit of %d in flight", len(calls), f.limits.maxInFlight))
+	}
+	switch admitted := f.pending.admit(calls, inits, f.limits.maxInFlight); admitted {
+	case admitOK:
+	case admitDuplicate:
+		var id json.RawMessage
+		if !batch {
+			id = idOf(line)
+		}
+		return f.answer(id, codeInvalidRequest, "Invalid Request: a request with this id is already in flight")
+	case admitBusy:
+		var id json.RawMessage
+		if !batch {
+			id = idOf(line)
+		}
+		return f.answer(id, codeServerBusy, fmt.Sprintf("Server busy: %d requests in flight while the server waits for the client's answers; retry later", f.limits.maxInFlight))
+	case admitStopped:
+		return false
 	}
 	_, err := f.pass.Write(append(line, '\n'))
 	return err == nil
 }
 
-// noteInitialize records the protocol version an initialize request asks
-// for: from 2025-06-18 on, batches are refused (go-sdk would end the
-// session on one).
-func (f *lineFilter) noteInitialize(line []byte) {
-	if !bytes.Contains(line, []byte(`"initialize"`)) {
-		return
-	}
-	var req struct {
-		Method string `json:"method"`
-		Params struct {
-			ProtocolVersion string `json:"protocolVersion"`
-		} `json:"params"`
-	}
-	if json.Unmarshal(line, &req) != nil || req.Method != "initialize" {
-		return
-	}
-	switch v := req.Params.ProtocolVersion; v {
-	case "2024-11-05", "2025-03-26":
-		f.noBatches, f.version = false, v
-	default:
-		f.noBatches, f.version = true, v
-	}
-}
-
-// answer writes a JSON-RPC error response.
+// answer writes a JSON-RPC error response of the filter's own, which ends
+// nothing in flight.
 func (f *lineFilter) answer(id json.RawMessage, code int, msg string) bool {
-	_, err := f.out.Write(append(errorResponse(id, code, msg), '\n'))
+	f.out.mu.Lock()
+	defer f.out.mu.Unlock()
+	_, err := f.out.w.Write(append(errorResponse(id, code, msg), '\n'))
 	return err == nil
 }
 
-// inflight is the set of client requests (by raw id) go-sdk has read but
-// not answered.
+// message is what the filter needs of one JSON-RPC message: its id as
+// canonicalID keys it ("" for none), its method ("" for a response), and
+// the protocol version an initialize request asks for.
+type message struct {
+	id, method, version string
+}
+
+// messagesOf returns the messages of a line checkMessage accepted, and
+// whether it is a batch.
+func messagesOf(line []byte) ([]message, bool) {
+	if line[0] != '[' {
+		return []message{messageOf(line)}, false
+	}
+	var d codec.Decoder
+	d.Reset(line)
+	var msgs []message
+	if d.BeginArray() != nil {
+		return nil, true
+	}
+	for {
+		more, err := d.NextElem()
+		if err != nil || !more {
+			return msgs, true
+		}
+		raw, err := d.ReadRaw()
+		if err != nil {
+			return msgs, true
+		}
+		msgs = append(msgs, messageOf(raw))
+	}
+}
+
+// messageOf reads the id and method of one message.
+func messageOf(msg []byte) message {
+	var m message
+	var d codec.Decoder
+	d.Reset(msg)
+	if d.BeginObject() != nil {
+		return m
+	}
+	for {
+		key, ok, err := d.NextKey()
+		if err != nil || !ok {
+			return m
+		}
+		switch string(key) {
+		case "id":
+			raw, err := d.ReadRaw()
+			if err != nil {
+				return m
+			}
+			m.id, _ = canonicalID(raw)
+			continue
+		case "method":
+			if m.method, err = d.ReadString(); err != nil {
+				return m
+			}
+			continue
+		case "params":
+			raw, err := d.ReadRaw()
+			if err != nil {
+				return m
+			}
+			var p struct {
+				ProtocolVersion string `json:"protocolVersion"`
+			}
+			if json.Unmarshal(raw, &p) == nil {
+				m.version = p.ProtocolVersion
+			}
+			continue
+		}
+		if d.Skip() != nil {
+			return m
+		}
+	}
+}
+
+// codeServerBusy answers a request the server cannot take now.
+const codeServerBusy = -32000
+
+// inflight is what a stdio session has in flight: the client's requests
+// (by canonical id) go-sdk will answer, the server's requests the client
+// has not answered, and the state of initialization, which decides whether
+// batches are allowed.
 type inflight struct {
-	mu      sync.Mutex
-	ids     map[string]int
-	changed chan struct{} // closed and replaced at each answer
-	stopped chan struct{} // closed when the session ends
+	mu         sync.Mutex
+	ids        map[string]bool
+	serverReqs map[string]bool
+	inits      map[string]string // initialize requests not yet answered: the version each asks for
+	version    string          // negotiated by the initialize go-sdk accepted
+	changed    chan struct{}   // closed and replaced at each answer
+	stopped    chan struct{}   // closed when the session ends
+	isStopped  bool
 }
 
 func newInflight() *inflight {
-	return &inflight{ids: map[string]int{}, changed: make(chan struct{}), stopped: make(chan struct{})}
+	return &inflight{ids: map[string]bool{}, serverReqs: map[string]bool{}, inits: map[string]string{},
+		changed: make(chan struct{}), stopped: make(chan struct{})}
 }
 
-func (p *inflight) add(id string) {
+type admission int
+
+const (
+	admitOK admission = iota
+	admitDuplicate
+	admitBusy
+	admitStopped
+)
+
+// admit records calls (and among them initialize requests) as in flight.
+// A call whose id is already in flight is refused (go-sdk would drop it
+// unanswered). While max requests are in flight it waits, reading no
+// further input, unless the server is waiting for the client's answers,
+// which are behind this line: then the line is refused as busy.
+func (p *inflight) admit(calls []string, inits map[string]string, max int) admission {
+	if len(calls) == 0 {
+		return admitOK
+	}
 	p.mu.Lock()
-	p.ids[id]++
+	defer p.mu.Unlock()
+	for _, id := range calls {
+		if p.ids[id] {
+			return admitDuplicate
+		}
+	}
+	for len(p.ids) > 0 && len(p.ids)+len(calls) > max {
+		if len(p.serverReqs) > 0 {
+			return admitBusy
+		}
+		changed, stopped := p.changed, p.stopped
+		p.mu.Unlock()
+		select {
+		case <-changed:
+		case <-stopped:
+		}
+		p.mu.Lock()
+		if p.isStopped {
+			return admitStopped
+		}
+	}
+	for _, id := range calls {
+		p.ids[id] = true
+	}
+	for id, v := range inits {
+		p.inits[id] = v
+	}
+	return admitOK
+}
+
+// batchesRefused reports why a batch must be refused now, if it must:
+// go-sdk ends the session on a batch once it has negotiated 2025-06-18 or
+// later. The version is the one of the initialize go-sdk accepted; while
+// one is unanswered, a batch is safe only if the version it asks for
+// allows batches (go-sdk then negotiates that version, or refuses the
+// initialize).
+func (p *inflight) batchesRefused() (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.version >= batchlessVersion {
+		return "JSON-RPC batches are not supported in protocol version " + p.version, true
+	}
+	for _, v := range p.inits {
+		if !batchVersions[v] {
+			return "a batch cannot be sent before the initialize request is answered", true
+		}
+	}
+	return "", false
+}
+
+// batchlessVersion is the first protocol version without JSON-RPC
+// batches; batchVersions are the earlier ones go-sdk negotiates.
+const batchlessVersion = "2025-06-18"
+
+var batchVersions = map[string]bool{"2024-11-05": true, "2025-03-26": true}
+
+// answered notes the client's answer to a server request.
+func (p *inflight) answered(id string) {
+	p.mu.Lock()
+	delete(p.serverReqs, id)
 	p.mu.Unlock()
 }
 
-func (p *inflight) done(id string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ids[id] == 0 {
+// wrote notes a message go-sdk or the filter writes: a response (or a batch
+// of them) ends requests in flight, and a request from the server waits for
+// the client.
+func (p *inflight) wrote(msg []byte) {
+	if len(msg) > 0 && msg[0] == '[' {
+		var d codec.Decoder
+		d.Reset(msg)
+		if d.BeginArray() != nil {
+			return
+		}
+		for {
+			more, err := d.NextElem()
+			if err != nil || !more {
+				return
+			}
+			raw, err := d.ReadRaw()
+			if err != nil {
+				return
+			}
+			p.wrote(raw)
+		}
+	}
+	rawID, request, response := idAndKind(msg)
+	if rawID == nil {
 		return
 	}
-	if p.ids[id]--; p.ids[id] == 0 {
-		delete(p.ids, id)
+	id, ok := canonicalID(rawID)
+	if !ok {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if request {
+		p.serverReqs[id] = true
+		return
+	}
+	if !response || !p.ids[id] {
+		return
+	}
+	delete(p.ids, id)
+	if _, ok := p.inits[id]; ok {
+		delete(p.inits, id)
+		var r struct {
+			Result *struct {
+				ProtocolVersion string `json:"protocolVersion"`
+			} `json:"result"`
+		}
+		if json.Unmarshal(msg, &r) == nil && r.Result != nil {
+			p.version = r.Result.ProtocolVersion
+		}
 	}
 	close(p.changed)
 	p.changed = make(chan struct{})
 }
 
-func (p *inflight) stop() { close(p.stopped) }
+func (p *inflight) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.isStopped {
+		p.isStopped = true
+		close(p.stopped)
+	}
+}
 
-// wait returns when no request is in flight, the session has ended, or
-// timeout has passed.
+// wait returns when no request is in flight, the session has ended, the
+// server waits for answers that will not come, or timeout has passed.
 func (p *inflight) wait(timeout time.Duration) {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
 		p.mu.Lock()
-		n, changed := len(p.ids), p.changed
+		n, waiting, changed := len(p.ids), len(p.serverReqs), p.changed
 		p.mu.Unlock()
-		if n == 0 {
+		if n == 0 || waiting > 0 {
 			return
 		}
 		select {
@@ -247,17 +487,6 @@ func (p *inflight) wait(timeout time.Duration) {
 	}
 }
 
-// requestID returns the id of a request (a message with a method and an
-// id) as canonicalID keys it; batches are not tracked.
-func requestID(line []byte) (string, bool) {
-	if id, request, _ := idAndKind(line); request && id != nil {
-		return canonicalID(id)
-	}
-	return "", false
-}
-
-// responseID returns the id of a response go-sdk writes, as canonicalID
-// keys it. go-sdk writes "jsonrpc", "id", then "result" or "error", so
 // idAndKind reads only those first keys of a response, however large.
 func responseID(msg []byte) (string, bool) {
 	if id, _, response := idAndKind(msg); response && id != nil {

@@ -73,8 +73,10 @@ func (k Kind) String() string {
 }
 
 // MaxDepth bounds the nesting of arrays and objects the Decoder accepts, so
-// hostile input cannot exhaust the stack.
-const MaxDepth = 10000
+// hostile input cannot exhaust the stack. It is go-sdk's limit for a whole
+// JSON-RPC message, so that whatever reaches a generated decoder has passed
+// go-sdk's check too.
+const MaxDepth = 1000
 
 // Decoder reads one JSON document from a byte slice. The zero value is
 // ready for use after Reset. A Decoder does not retain data beyond the next
