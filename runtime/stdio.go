@@ -308,9 +308,9 @@ type inflight struct {
 	ids        map[string]bool
 	serverReqs map[string]bool
 	inits      map[string]string // initialize requests not yet answered: the version each asks for
-	version    string          // negotiated by the initialize go-sdk accepted
-	changed    chan struct{}   // closed and replaced at each answer
-	stopped    chan struct{}   // closed when the session ends
+	version    string            // negotiated by the initialize go-sdk accepted
+	changed    chan struct{}     // closed and replaced at each answer
+	stopped    chan struct{}     // closed when the session ends
 	isStopped  bool
 }
 
