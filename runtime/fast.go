@@ -69,10 +69,7 @@ type fastCall struct {
 }
 
 func (h *fastHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	version := r.Header.Get("Mcp-Protocol-Version")
-	modern := version == statelessVersion
-	if r.Method != http.MethodPost || !(modern || legacyVersions[version]) || !plainJSON(r.Header.Get("Content-Type")) ||
-		!acceptsBoth(r.Header.Values("Accept")) || rebinding(r) || r.ContentLength > maxFastBody {
+	if r.Method != http.MethodPost || r.ContentLength > maxFastBody {
 		h.next.ServeHTTP(w, r)
 		return
 	}
@@ -83,20 +80,33 @@ func (h *fastHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	if !h.serveBody(w, r, body) {
+		h.next.ServeHTTP(w, r)
+	}
+}
+
+// serveBody answers r, whose body has been read, if it is eligible, and
+// reports whether it did; if not, r is untouched for go-sdk.
+func (h *fastHandler) serveBody(w http.ResponseWriter, r *http.Request, body []byte) bool {
+	version := r.Header.Get("Mcp-Protocol-Version")
+	modern := version == statelessVersion
+	if r.Method != http.MethodPost || !(modern || legacyVersions[version]) || !plainJSON(r.Header.Get("Content-Type")) ||
+		!acceptsBoth(r.Header.Values("Accept")) || rebinding(r) || len(body) > maxFastBody {
+		return false
+	}
 	call, ok := parseToolsCall(body, modern)
 	if !ok || modern && (r.Header.Get("Mcp-Method") != MethodCallTool || r.Header.Get("Mcp-Name") != call.name) {
-		h.next.ServeHTTP(w, r)
-		return
+		return false
 	}
 	req := h.s.fastRequest(r, call)
 	ctx := r.Context()
 	req.setView(h.s.snapshot(ctx), h.s.sessionRules(ctx, req))
 	if req.view.tool(call.name, "") == nil {
-		h.next.ServeHTTP(w, r) // go-sdk answers with the unknown-tool error
-		return
+		return false // go-sdk answers with the unknown-tool error
 	}
 	h.served.Add(1)
 	h.serveCall(w, ctx, call, req)
+	return true
 }
 
 // fastRequest builds the transport-neutral request of a fast-path call.

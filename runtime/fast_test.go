@@ -197,11 +197,12 @@ func post(t *testing.T, url string, c fastCase) httpAnswer {
 func TestFastPathMatchesGoSDK(t *testing.T) {
 	fast := fastTestServer(t, false)
 	slow := fastTestServer(t, true)
-	fh, ok := fast.Handler().(*fastHandler)
-	if !ok {
+	g, ok := fast.Handler().(*httpGuard)
+	if !ok || g.fast == nil {
 		t.Fatalf("stateless JSON server has no fast path: %T", fast.Handler())
 	}
-	fsrv := httptest.NewServer(fh)
+	fh := g.fast
+	fsrv := httptest.NewServer(g)
 	defer fsrv.Close()
 	ssrv := httptest.NewServer(slow.Handler())
 	defer ssrv.Close()

@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -325,4 +328,253 @@ func TestStdioBackpressure(t *testing.T) {
 		seen[string(r.ID)] = true
 	}
 	ss.ping(1000)
+}
+
+// rawPost posts body to url with headers, giving up after timeout; it
+// returns the status, the Mcp-Session-Id and the body read so far.
+func rawPost(url, body string, timeout time.Duration, header map[string]string) (int, string, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		return 0, "", "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Mcp-Session-Id"), string(b), err
+}
+
+func initBody(version string) string {
+	return `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"` + version + `","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}`
+}
+
+// Attack: clients that call a tool waiting on its context and hang up
+// after 200 ms. On go-sdk's path the handlers went on running (1,600
+// handlers, 4,807 goroutines on stateless SSE); every mode and protocol
+// version now cancels them.
+func TestHTTPDisconnectCancelsHandler(t *testing.T) {
+	type mode struct {
+		name string
+		opts Options
+	}
+	modes := []mode{
+		{"stateful-sse", Options{}},
+		{"stateful-json", Options{JSONResponse: true}},
+		{"stateless-sse", Options{Stateless: true}},
+		{"stateless-json-gosdk", Options{Stateless: true, JSONResponse: true, NoFastPath: true}},
+		{"stateless-json-fast", Options{Stateless: true, JSONResponse: true}},
+	}
+	for _, m := range modes {
+		for _, version := range []string{"2025-03-26", "2025-11-25", statelessVersion} {
+			if version == statelessVersion && !m.opts.Stateless {
+				continue
+			}
+			t.Run(m.name+"/"+version, func(t *testing.T) {
+				var running, cancelled atomic.Int64
+				s := NewServer(&Implementation{Name: "t", Version: "1"}, &m.opts)
+				must(t, s.Add(&Components{Tools: []*Tool{tool("wait", "", func(ctx context.Context, _ json.RawMessage) (*CallToolResult, error) {
+					running.Add(1)
+					defer running.Add(-1)
+					select {
+					case <-ctx.Done():
+						cancelled.Add(1)
+					case <-time.After(20 * time.Second):
+					}
+					return TextResult("done"), nil
+				})}}))
+				srv := httptest.NewServer(s.Handler())
+				defer srv.Close()
+				header := map[string]string{"Mcp-Protocol-Version": version}
+				if !m.opts.Stateless {
+					code, sid, body, err := rawPost(srv.URL, initBody(version), 5*time.Second, nil)
+					if err != nil || code != 200 || sid == "" {
+						t.Fatalf("initialize: %d %q %v %s", code, sid, err, body)
+					}
+					header["Mcp-Session-Id"] = sid
+					rawPost(srv.URL, `{"jsonrpc":"2.0","method":"notifications/initialized"}`, 5*time.Second, header)
+				}
+				call := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"wait","arguments":{}}}`
+				if version == statelessVersion {
+					call = `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"wait","arguments":{},` + modernMeta + `}}`
+					header["Mcp-Method"], header["Mcp-Name"] = "tools/call", "wait"
+				}
+				const clients = 8
+				var wg sync.WaitGroup
+				for i := range clients {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						body := strings.Replace(call, `"id":2`, fmt.Sprintf(`"id":%d`, 10+i), 1)
+						if _, _, _, err := rawPost(srv.URL, body, 200*time.Millisecond, header); err == nil {
+							t.Errorf("call %d finished before its client hung up", i)
+						}
+					}()
+				}
+				wg.Wait()
+				waitFor(t, "every handler to be cancelled", func() bool { return cancelled.Load() == clients && running.Load() == 0 })
+			})
+		}
+	}
+}
+
+// Attack: deep JSON over HTTP. go-sdk answered in plain text, and the fast
+// path ran the tool (200); every path now answers 400 with a JSON-RPC
+// error.
+func TestHTTPDeepBodies(t *testing.T) {
+	for _, opts := range []Options{{}, {Stateless: true}, {Stateless: true, JSONResponse: true}, {Stateless: true, JSONResponse: true, NoFastPath: true}} {
+		s := NewServer(&Implementation{Name: "t", Version: "1"}, &opts)
+		must(t, s.Add(&Components{Tools: []*Tool{tool("echo", "", text("hi"))}}))
+		srv := httptest.NewServer(s.Handler())
+		header := map[string]string{"Mcp-Protocol-Version": "2025-11-25"}
+		for _, body := range []string{
+			`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"x":` + nested(998) + `}}}`,
+			`{"jsonrpc":"2.0","id":2,"method":"ping","params":{"x":` + nested(1000) + `}}`,
+		} {
+			code, _, got, err := rawPost(srv.URL, body, 5*time.Second, header)
+			want := `{"jsonrpc":"2.0","id":2,"error":{"code":-32600,"message":"Invalid Request: JSON nested deeper than 1000 levels"}}`
+			if err != nil || code != http.StatusBadRequest || got != want {
+				t.Errorf("%+v: %d %v %s", opts, code, err, got)
+			}
+		}
+		srv.Close()
+	}
+}
+
+// countingBody counts the bytes read from it.
+type countingBody struct {
+	r    io.Reader
+	read atomic.Int64
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.read.Add(int64(n))
+	return n, err
+}
+
+func (c *countingBody) Close() error { return nil }
+
+// Attack: 32 concurrent 16 MiB POSTs. The guard buffered each whole body
+// before go-sdk's 4 MiB limit applied (RSS 1.05 GB); now a Content-Length
+// over the limit is refused unread, and a body without one is read no
+// further than the limit.
+func TestHTTPBodyLimit(t *testing.T) {
+	s := NewServer(&Implementation{Name: "t", Version: "1"}, &Options{MaxBodyBytes: 1 << 20})
+	h := s.Handler()
+	big := `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"` + strings.Repeat("x", 16<<20) + `"}}`
+	for _, declared := range []bool{true, false} {
+		body := &countingBody{r: strings.NewReader(big)}
+		req := httptest.NewRequest(http.MethodPost, "/", nil)
+		req.Body = body
+		req.ContentLength = -1
+		if declared {
+			req.ContentLength = int64(len(big))
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), `"code":-32600`) || !strings.Contains(rec.Body.String(), "exceeds the limit") {
+			t.Errorf("declared=%v: %d %s", declared, rec.Code, rec.Body.String())
+		}
+		switch n := body.read.Load(); {
+		case declared && n != 0:
+			t.Errorf("read %d bytes of a body whose Content-Length is over the limit", n)
+		case !declared && n > 1<<20+64<<10:
+			t.Errorf("read %d bytes of a body over the 1 MiB limit", n)
+		}
+	}
+	// A body within the limit is served.
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	if code, _, body, err := rawPost(srv.URL, initBody("2025-11-25"), 5*time.Second, nil); err != nil || code != 200 {
+		t.Errorf("initialize: %d %v %s", code, err, body)
+	}
+}
+
+// Risk: Origin was not validated, though the specification says servers
+// MUST. Cross-origin requests are refused on every path, fast path
+// included, unless allowed.
+func TestHTTPOrigin(t *testing.T) {
+	for _, opts := range []Options{{}, {Stateless: true, JSONResponse: true}, {AllowedOrigins: []string{"https://app.example"}}, {AllowedOrigins: []string{"*"}}} {
+		s := NewServer(&Implementation{Name: "t", Version: "1"}, &opts)
+		must(t, s.Add(&Components{Tools: []*Tool{tool("echo", "", text("hi"))}}))
+		srv := httptest.NewServer(s.Handler())
+		host := strings.TrimPrefix(srv.URL, "http://")
+		call := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{}}}`
+		body := call
+		if !opts.Stateless {
+			body = initBody("2025-11-25")
+		}
+		for origin, allowed := range map[string]bool{
+			"":                     true,
+			"http://" + host:       true,
+			"https://evil.example": len(opts.AllowedOrigins) > 0 && opts.AllowedOrigins[0] == "*",
+			"https://app.example":  len(opts.AllowedOrigins) > 0,
+			"null":                 len(opts.AllowedOrigins) > 0 && opts.AllowedOrigins[0] == "*",
+		} {
+			header := map[string]string{"Mcp-Protocol-Version": "2025-11-25"}
+			if origin != "" {
+				header["Origin"] = origin
+			}
+			code, _, got, err := rawPost(srv.URL, body, 5*time.Second, header)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if allowed && code != 200 || !allowed && (code != http.StatusForbidden || !strings.Contains(got, `"code":-32600`)) {
+				t.Errorf("%+v origin %q: %d %s", opts.AllowedOrigins, origin, code, got)
+			}
+		}
+		srv.Close()
+	}
+}
+
+// Risk: sessions were unbounded (20,000 opened in 16 s, kept forever).
+// Beyond MaxSessions an initialize gets 503 with a JSON-RPC error; ending
+// a session makes room; idle sessions close after SessionTimeout.
+func TestHTTPSessionLimits(t *testing.T) {
+	s := NewServer(&Implementation{Name: "t", Version: "1"}, &Options{MaxSessions: 3, SessionTimeout: 300 * time.Millisecond})
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	var ids []string
+	for i := range 3 {
+		code, sid, body, err := rawPost(srv.URL, initBody("2025-11-25"), 5*time.Second, nil)
+		if err != nil || code != 200 || sid == "" {
+			t.Fatalf("session %d: %d %v %s", i, code, err, body)
+		}
+		ids = append(ids, sid)
+	}
+	code, _, body, err := rawPost(srv.URL, initBody("2025-11-25"), 5*time.Second, nil)
+	if err != nil || code != http.StatusServiceUnavailable || !strings.Contains(body, `"code":-32000`) || !strings.Contains(body, "3 sessions") {
+		t.Fatalf("fourth session: %d %v %s", code, err, body)
+	}
+	// A live session still works.
+	if code, _, body, _ := rawPost(srv.URL, `{"jsonrpc":"2.0","id":5,"method":"ping"}`, 5*time.Second, map[string]string{"Mcp-Session-Id": ids[0], "Mcp-Protocol-Version": "2025-11-25"}); code != 200 {
+		t.Fatalf("ping in a live session: %d %s", code, body)
+	}
+	// Idle sessions time out and make room.
+	waitFor(t, "idle sessions to close", func() bool { return s.liveSessions() == 0 })
+	if code, _, body, _ := rawPost(srv.URL, initBody("2025-11-25"), 5*time.Second, nil); code != 200 {
+		t.Fatalf("session after the others timed out: %d %s", code, body)
+	}
+}
+
+// The default session timeout is 30 minutes, and a negative one keeps
+// sessions.
+func TestSessionTimeoutDefault(t *testing.T) {
+	if got := orDefault(0, DefaultSessionTimeout); got != 30*time.Minute {
+		t.Errorf("default session timeout %v", got)
+	}
+	if got := orDefault(-1, DefaultSessionTimeout); got != 0 {
+		t.Errorf("negative session timeout %v, want none", got)
+	}
 }

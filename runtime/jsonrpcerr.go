@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -121,34 +119,6 @@ func errorResponse(id json.RawMessage, code int, msg string) []byte {
 	b = append(b, `,"message":`...)
 	b = codec.AppendString(b, msg)
 	return append(b, "}}"...)
-}
-
-// payloadGuard answers POST bodies that are not JSON-RPC with 400 and a
-// JSON-RPC error (the streamable HTTP transport allows an error response
-// with no id in the body), where go-sdk would answer in plain text.
-type payloadGuard struct {
-	next http.Handler
-}
-
-func (g *payloadGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.Body == nil {
-		g.next.ServeHTTP(w, r)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, int64(maxLine)+1))
-	if err != nil || len(body) > maxLine || len(bytes.TrimSpace(body)) == 0 {
-		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
-		g.next.ServeHTTP(w, r)
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if bad := checkMessage(body); bad != nil {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		w.Write(errorResponse(bad.id, bad.code, bad.msg))
-		return
-	}
-	g.next.ServeHTTP(w, r)
 }
 
 // idOf returns the id of a JSON object if it is a string or a number, for

@@ -28,6 +28,11 @@ func (s *Server) receive(next mcp.MethodHandler) mcp.MethodHandler {
 		if !catalogueMethods[method] {
 			return next(ctx, method, req)
 		}
+		if extra := req.GetExtra(); extra != nil {
+			var release func()
+			ctx, release = s.conns.bind(ctx, extra.Header) // cancelled when the client goes away
+			defer release()
+		}
 		defer func() {
 			if v := recover(); v != nil {
 				s.log.Error("request panicked", "method", method, "panic", v, "stack", string(debug.Stack()))

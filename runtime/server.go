@@ -41,8 +41,9 @@ type Options struct {
 	// JSONResponse answers streamable HTTP requests with application/json
 	// instead of an SSE stream.
 	JSONResponse bool
-	// SessionTimeout closes HTTP sessions idle for this long. Zero keeps
-	// them until the client ends them.
+	// SessionTimeout closes HTTP sessions idle for this long. Zero means
+	// DefaultSessionTimeout (30 minutes); a negative value keeps them until
+	// the client ends them.
 	SessionTimeout time.Duration
 	// MaskErrors keeps the text of unexpected failures from clients: a
 	// panic, and an error that is not a JSON-RPC error (an internal error,
@@ -88,11 +89,45 @@ type Options struct {
 	// but not yet answered; while that many are in flight, no further
 	// input is read. Zero means DefaultMaxInFlight.
 	MaxInFlight int
+	// MaxBodyBytes bounds an HTTP request body; a larger one gets 413.
+	// Zero means DefaultMaxBodyBytes (go-sdk's limit).
+	MaxBodyBytes int64
+	// MaxSessions bounds the live stateful HTTP sessions; an initialize
+	// beyond it gets 503 with a JSON-RPC error. Zero means
+	// DefaultMaxSessions; a negative value means no limit.
+	MaxSessions int
+	// AllowedOrigins are the browser origins (scheme://host[:port]) whose
+	// requests HTTP serves besides same-origin ones; "*" allows any. A
+	// request with any other Origin header gets 403, as the MCP
+	// specification requires. Requests without an Origin (not from a
+	// browser) are always served.
+	AllowedOrigins []string
+	// ReadTimeout bounds reading one HTTP request, headers and body
+	// (ListenAndServe). Zero means DefaultReadTimeout; negative, none.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds each write of an HTTP response: a JSON body, an
+	// SSE event. The time a handler takes between writes is not bounded by
+	// it. Zero means DefaultWriteTimeout; negative, none.
+	WriteTimeout time.Duration
+	// IdleTimeout closes keep-alive connections idle for this long
+	// (ListenAndServe). Zero means DefaultIdleTimeout; negative, none.
+	IdleTimeout time.Duration
+	// MaxConnections bounds the open HTTP connections (ListenAndServe);
+	// further ones wait to be accepted. Zero means DefaultMaxConnections;
+	// negative, no limit.
+	MaxConnections int
 }
 
 // Defaults of the limits in Options.
 const (
-	DefaultMaxInFlight = 64
+	DefaultMaxInFlight    = 64
+	DefaultMaxBodyBytes   = mcp.DefaultMaxRequestBodyBytes
+	DefaultMaxSessions    = 10000
+	DefaultSessionTimeout = 30 * time.Minute
+	DefaultReadTimeout    = 30 * time.Second
+	DefaultWriteTimeout   = 30 * time.Second
+	DefaultIdleTimeout    = 2 * time.Minute
+	DefaultMaxConnections = 1024
 )
 
 // Server serves components over MCP. Create one with NewServer, add
@@ -125,6 +160,7 @@ type Server struct {
 	rulesMu       sync.Mutex // serializes changes of session rules
 
 	sessions sync.Map // *mcp.ServerSession -> *session
+	conns    connections
 
 	life lifecycle
 }
@@ -481,21 +517,24 @@ func (s *Server) ServeStdio(ctx context.Context) (err error) {
 }
 
 // Handler returns the streamable HTTP handler: stateful unless
-// Options.Stateless, with DNS-rebinding protection on. A program that
+// Options.Stateless, with DNS-rebinding protection on, and the guard that
+// enforces the Options limits (Origin, body size, nesting, sessions, write
+// timeouts; see guard.go). A program that
 // serves it itself should call Start before and Close after, so that
 // lifespans run (ListenAndServe does both).
 func (s *Server) Handler() http.Handler {
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, &mcp.StreamableHTTPOptions{
-		Stateless:      s.opts.Stateless,
-		JSONResponse:   s.opts.JSONResponse,
-		Logger:         s.opts.Logger,
-		SessionTimeout: s.opts.SessionTimeout,
+		Stateless:           s.opts.Stateless,
+		JSONResponse:        s.opts.JSONResponse,
+		Logger:              s.opts.Logger,
+		SessionTimeout:      orDefault(s.opts.SessionTimeout, DefaultSessionTimeout),
+		MaxRequestBodyBytes: s.maxBody(),
 	})
-	guarded := &payloadGuard{next: h}
+	g := s.newGuard(h)
 	if s.opts.Stateless && s.opts.JSONResponse && !s.opts.NoFastPath {
-		return &fastHandler{s: s, next: guarded}
+		g.fast = &fastHandler{s: s, next: h}
 	}
-	return guarded
+	return g
 }
 
 // Serve runs req through the server as though a client had sent it:

@@ -1,0 +1,277 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// The HTTP guard stands in front of go-sdk's streamable HTTP handler and
+// the fast path. Before either sees a request it checks the Origin, bounds
+// and reads the body, refuses what is not a JSON-RPC message with 400 and
+// a JSON-RPC error (go-sdk answers in plain text, and some input go-sdk
+// would take the guard refuses: nesting deeper than go-sdk's limit), refuses
+// new sessions beyond Options.MaxSessions, bounds each write, and ties the
+// handlers of the request to its connection.
+
+// httpGuard is the handler Server.Handler returns.
+type httpGuard struct {
+	s    *Server
+	next http.Handler // go-sdk's handler
+	fast *fastHandler // nil without the fast path
+
+	maxBody      int64
+	writeTimeout time.Duration
+	origins      map[string]bool // allowed besides the request's own host
+	anyOrigin    bool
+	opening      atomic.Int64 // requests that may open a session, in progress
+}
+
+func (s *Server) newGuard(next http.Handler) *httpGuard {
+	g := &httpGuard{s: s, next: next, maxBody: s.maxBody(), writeTimeout: orDefault(s.opts.WriteTimeout, DefaultWriteTimeout), origins: map[string]bool{}}
+	for _, o := range s.opts.AllowedOrigins {
+		if o == "*" {
+			g.anyOrigin = true
+		}
+		g.origins[strings.ToLower(strings.TrimRight(o, "/"))] = true
+	}
+	return g
+}
+
+func (s *Server) maxBody() int64 {
+	if s.opts.MaxBodyBytes > 0 {
+		return s.opts.MaxBodyBytes
+	}
+	return DefaultMaxBodyBytes
+}
+
+// orDefault returns d for zero, zero for a negative value (no limit), and
+// v otherwise.
+func orDefault(v, d time.Duration) time.Duration {
+	switch {
+	case v == 0:
+		return d
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !g.originAllowed(r) {
+		writeRPCError(w, http.StatusForbidden, codeInvalidRequest, fmt.Sprintf("Forbidden: requests from origin %q are not allowed", r.Header.Get("Origin")))
+		return
+	}
+	rc := http.NewResponseController(w)
+	if g.writeTimeout > 0 {
+		// No deadline while the handler works; each write gets its own.
+		rc.SetWriteDeadline(time.Time{})
+		w = &deadlineWriter{ResponseWriter: w, rc: rc, timeout: g.writeTimeout}
+	}
+	if r.Method != http.MethodPost || r.Body == nil {
+		rc.SetReadDeadline(time.Time{}) // a GET stream lasts as long as it lasts
+		g.next.ServeHTTP(w, r)
+		return
+	}
+	if r.ContentLength > g.maxBody {
+		writeRPCError(w, http.StatusRequestEntityTooLarge, codeInvalidRequest, fmt.Sprintf("Invalid Request: body of %d bytes exceeds the limit of %d", r.ContentLength, g.maxBody))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.maxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeRPCError(w, http.StatusRequestEntityTooLarge, codeInvalidRequest, fmt.Sprintf("Invalid Request: body exceeds the limit of %d bytes", g.maxBody))
+			return
+		}
+		writeRPCError(w, http.StatusBadRequest, codeInvalidRequest, "Invalid Request: the body could not be read")
+		return
+	}
+	// The body is in: the rest of the exchange (an SSE stream, a slow tool)
+	// is bounded by the handler, not by the server's read timeout, which
+	// would otherwise cancel the request when it fires.
+	rc.SetReadDeadline(time.Time{})
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if len(bytes.TrimSpace(body)) > 0 {
+		if bad := checkMessage(body); bad != nil {
+			writeRPCError(w, http.StatusBadRequest, bad.code, bad.msg, bad.id)
+			return
+		}
+	}
+	if g.opensSession(r, body) {
+		defer g.opening.Add(-1)
+		if max := g.s.maxSessions(); max > 0 && g.s.liveSessions()+int(g.opening.Load()) > max {
+			writeRPCError(w, http.StatusServiceUnavailable, codeServerBusy, fmt.Sprintf("Server busy: %d sessions are open, the most this server keeps; retry later", max))
+			return
+		}
+	}
+	defer g.s.conns.track(r)()
+	if g.fast != nil && g.fast.serveBody(w, r, body) {
+		return
+	}
+	g.next.ServeHTTP(w, r)
+}
+
+// opensSession reports whether a POST may open a stateful session (an
+// initialize without a session id), counting it among those in progress.
+func (g *httpGuard) opensSession(r *http.Request, body []byte) bool {
+	if g.s.opts.Stateless || r.Header.Get("Mcp-Session-Id") != "" || !bytes.Contains(body, []byte(`"initialize"`)) {
+		return false
+	}
+	g.opening.Add(1)
+	return true
+}
+
+// originAllowed validates the Origin header, as the MCP specification
+// requires: a request without one (not from a browser) passes, as does one
+// from the origin it is addressed to or from an allowed origin.
+func (g *httpGuard) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || g.anyOrigin {
+		return true
+	}
+	if g.origins[strings.ToLower(strings.TrimRight(origin, "/"))] {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// writeRPCError answers with a JSON-RPC error and an HTTP status.
+func writeRPCError(w http.ResponseWriter, status, code int, msg string, id ...[]byte) {
+	var rid []byte
+	if len(id) > 0 {
+		rid = id[0]
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(errorResponse(rid, code, msg))
+}
+
+// deadlineWriter gives each write of a response its own deadline, so that
+// a client that stops reading cannot hold a handler forever, while an SSE
+// stream or a slow tool may take as long as it needs between writes.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (d *deadlineWriter) extend() { d.rc.SetWriteDeadline(time.Now().Add(d.timeout)) }
+
+func (d *deadlineWriter) WriteHeader(code int) {
+	d.extend()
+	d.ResponseWriter.WriteHeader(code)
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	d.extend()
+	return d.ResponseWriter.Write(p)
+}
+
+func (d *deadlineWriter) FlushError() error {
+	d.extend()
+	return d.rc.Flush()
+}
+
+func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
+
+// connections ties go-sdk's handlers to the HTTP requests that carried
+// them. go-sdk detaches a handler's context from the request before
+// protocol 2026-07-28, so a client that goes away leaves its handlers
+// running. Each request's handlers see its header map (RequestExtra.Header
+// is the request's own), which keys the request's context here; the
+// receiving middleware cancels a handler when that context ends. Without
+// an event store (the runtime configures none) a response whose request is
+// gone can never be delivered, so nothing is lost.
+type connections struct {
+	mu   sync.Mutex
+	byHd map[unsafe.Pointer]context.Context
+}
+
+// keyOf is the identity of a header map.
+func keyOf(h http.Header) unsafe.Pointer { return reflect.ValueOf(h).UnsafePointer() }
+
+// track records r's context until the returned function is called. A
+// request that ended early (the client went away) stays recorded a while,
+// for handlers that start after it ended.
+func (c *connections) track(r *http.Request) func() {
+	if r.Header == nil {
+		return func() {}
+	}
+	key, ctx := keyOf(r.Header), r.Context()
+	hd := r.Header
+	c.mu.Lock()
+	if c.byHd == nil {
+		c.byHd = map[unsafe.Pointer]context.Context{}
+	}
+	c.byHd[key] = ctx
+	c.mu.Unlock()
+	return func() {
+		forget := func() {
+			c.mu.Lock()
+			if c.byHd[key] == ctx {
+				delete(c.byHd, key)
+			}
+			c.mu.Unlock()
+			_ = hd // the map stays alive, so its address is not reused, while recorded
+		}
+		if ctx.Err() != nil {
+			time.AfterFunc(5*time.Second, forget)
+			return
+		}
+		forget()
+	}
+}
+
+// bind returns ctx cancelled also when the HTTP request that carried a
+// request with header h ends, and a function to release it.
+func (c *connections) bind(ctx context.Context, h http.Header) (context.Context, func()) {
+	if h == nil {
+		return ctx, func() {}
+	}
+	c.mu.Lock()
+	hctx := c.byHd[keyOf(h)]
+	c.mu.Unlock()
+	if hctx == nil {
+		return ctx, func() {}
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(hctx, func() { cancel(errClientGone) })
+	return ctx, func() { stop(); cancel(nil) }
+}
+
+var errClientGone = errors.New("the client's HTTP request ended")
+
+// maxSessions is the cap on live sessions; 0 means none.
+func (s *Server) maxSessions() int {
+	switch {
+	case s.opts.MaxSessions < 0:
+		return 0
+	case s.opts.MaxSessions == 0:
+		return DefaultMaxSessions
+	}
+	return s.opts.MaxSessions
+}
+
+// liveSessions counts go-sdk's open sessions.
+func (s *Server) liveSessions() int {
+	n := 0
+	for range s.mcp.Sessions() {
+		n++
+	}
+	return n
+}
