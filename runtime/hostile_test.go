@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -576,5 +577,145 @@ func TestSessionTimeoutDefault(t *testing.T) {
 	}
 	if got := orDefault(-1, DefaultSessionTimeout); got != 0 {
 		t.Errorf("negative session timeout %v, want none", got)
+	}
+}
+
+// Risk: a tool that ignores its context and never returns leaked a
+// goroutine per call after its timeout, uncounted. Such calls are counted
+// and, beyond MaxAbandonedCalls, the tool is refused until they return.
+func TestAbandonedCalls(t *testing.T) {
+	release := make(chan struct{})
+	stuck := tool("stuck", "", func(context.Context, json.RawMessage) (*CallToolResult, error) {
+		<-release // ignores its context
+		return TextResult("back"), nil
+	})
+	stuck.Timeout = 20 * time.Millisecond
+	s := NewServer(&Implementation{Name: "t", Version: "1"}, &Options{MaxAbandonedCalls: 3})
+	must(t, s.Add(&Components{Tools: []*Tool{stuck, tool("echo", "", text("hi"))}}))
+	cs := connect(t, s, nil)
+	for i := range 3 {
+		res := call(t, cs, "stuck", map[string]any{})
+		if !res.IsError || !strings.Contains(resultText(res), "timed out") {
+			t.Fatalf("call %d: %s", i, resultText(res))
+		}
+	}
+	if n, all := s.AbandonedCalls("stuck"), s.AbandonedCalls(""); n != 3 || all != 3 {
+		t.Fatalf("abandoned: %d of stuck, %d in all; want 3", n, all)
+	}
+	res := call(t, cs, "stuck", map[string]any{})
+	if !res.IsError || !strings.Contains(resultText(res), `tool "stuck" is unavailable: 3 of its calls are still running`) {
+		t.Fatalf("fourth call: %s", resultText(res))
+	}
+	if res := call(t, cs, "echo", map[string]any{}); res.IsError { // other tools are unaffected
+		t.Fatalf("echo: %s", resultText(res))
+	}
+	close(release)
+	waitFor(t, "the abandoned calls to return", func() bool { return s.AbandonedCalls("") == 0 })
+	if res := call(t, cs, "stuck", map[string]any{}); res.IsError || resultText(res) != "back" {
+		t.Fatalf("after the calls returned: %s", resultText(res))
+	}
+}
+
+// serveHTTP runs ListenAndServe on 127.0.0.1 and returns its address.
+func serveHTTP(t *testing.T, s *Server) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- s.ListenAndServe(ctx, "127.0.0.1:0", func(url string) {
+			addr <- strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/mcp")
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("ListenAndServe: %v", err)
+		}
+	})
+	select {
+	case a := <-addr:
+		return a
+	case err := <-done:
+		t.Fatalf("ListenAndServe: %v", err)
+	}
+	return ""
+}
+
+// Risk: ListenAndServe set only ReadHeaderTimeout, so a never-ending body
+// or idle connections held a goroutine and a descriptor each, without
+// bound. Bodies must arrive within ReadTimeout, idle connections close, and
+// at most MaxConnections are open; the server serves again once the
+// attackers' connections are gone.
+func TestListenAndServeLimits(t *testing.T) {
+	s := NewServer(&Implementation{Name: "t", Version: "1"}, &Options{
+		Stateless: true, JSONResponse: true, MaxConnections: 4,
+		ReadTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond,
+	})
+	must(t, s.Add(&Components{Tools: []*Tool{tool("echo", "", text("hi"))}}))
+	addr := serveHTTP(t, s)
+	url := "http://" + addr + "/mcp"
+	call := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{}}}`
+	header := map[string]string{"Mcp-Protocol-Version": "2025-11-25"}
+
+	// A chunked body that never ends is cut after the read timeout.
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "POST /mcp HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"jso\r\n", addr)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadAll(c); err != nil {
+		t.Fatalf("a stalled body held its connection open: %v", err)
+	}
+
+	// Connections beyond the cap wait; idle ones close and make room.
+	var idle []net.Conn
+	for range 4 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		idle = append(idle, c)
+	}
+	start := time.Now()
+	if code, _, body, err := rawPost(url, call, 5*time.Second, header); err != nil || code != 200 {
+		t.Fatalf("call while 4 idle connections are open: %d %v %s", code, err, body)
+	}
+	if waited := time.Since(start); waited < 200*time.Millisecond {
+		t.Errorf("call served after %v, with all 4 connections taken", waited)
+	}
+	for _, c := range idle {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadAll(c); err != nil {
+			t.Errorf("an idle connection stayed open: %v", err)
+		}
+	}
+}
+
+// Every limit has a flag and an environment variable; flags win over the
+// environment, which wins over Options.
+func TestRunArgsLimits(t *testing.T) {
+	t.Setenv("MCPGEN_MAX_SESSIONS", "7")
+	t.Setenv("MCPGEN_SESSION_TIMEOUT", "5m")
+	t.Setenv("MCPGEN_MAX_IN_FLIGHT", "3")
+	s := NewServer(&Implementation{Name: "t", Version: "1"}, &Options{MaxInFlight: 99, IdleTimeout: time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // serve and stop at once
+	err := s.RunArgs(ctx, []string{"-http", "127.0.0.1:0", "-max-in-flight", "11", "-allowed-origins", "https://a.example, https://b.example", "-max-body-bytes", "1000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := s.opts
+	if o.MaxSessions != 7 || o.SessionTimeout != 5*time.Minute || o.MaxInFlight != 11 || o.MaxBodyBytes != 1000 ||
+		o.IdleTimeout != time.Second || o.WriteTimeout != DefaultWriteTimeout || o.MaxConnections != DefaultMaxConnections ||
+		strings.Join(o.AllowedOrigins, " ") != "https://a.example https://b.example" {
+		t.Errorf("options after flags and environment: %+v", o)
+	}
+	t.Setenv("MCPGEN_MAX_SESSIONS", "many")
+	if err := NewServer(&Implementation{Name: "t", Version: "1"}, nil).RunArgs(ctx, []string{"-http", "127.0.0.1:0"}); err == nil || !strings.Contains(err.Error(), "MCPGEN_MAX_SESSIONS") {
+		t.Errorf("malformed environment: %v", err)
 	}
 }

@@ -5,12 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -29,14 +30,43 @@ func (s *Server) Run(ctx context.Context) error {
 //	-stateless       serve HTTP without sessions (env MCPGEN_STATELESS=1)
 //	-json-response   answer HTTP with application/json rather than SSE
 //
-// With no -http, it serves stdio. Flags override the environment. When
-// serving HTTP it prints the endpoint URL to stderr.
+// and the limits of Options, each also read from the environment:
+//
+//	-max-in-flight N         Options.MaxInFlight (MCPGEN_MAX_IN_FLIGHT)
+//	-max-abandoned N         Options.MaxAbandonedCalls (MCPGEN_MAX_ABANDONED)
+//	-max-body-bytes N        Options.MaxBodyBytes (MCPGEN_MAX_BODY_BYTES)
+//	-max-sessions N          Options.MaxSessions (MCPGEN_MAX_SESSIONS)
+//	-session-timeout D       Options.SessionTimeout (MCPGEN_SESSION_TIMEOUT)
+//	-allowed-origins LIST    Options.AllowedOrigins, comma-separated (MCPGEN_ALLOWED_ORIGINS)
+//	-read-timeout D          Options.ReadTimeout (MCPGEN_READ_TIMEOUT)
+//	-write-timeout D         Options.WriteTimeout (MCPGEN_WRITE_TIMEOUT)
+//	-idle-timeout D          Options.IdleTimeout (MCPGEN_IDLE_TIMEOUT)
+//	-max-connections N       Options.MaxConnections (MCPGEN_MAX_CONNECTIONS)
+//
+// With no -http, it serves stdio. Flags override the environment, which
+// overrides Options. When serving HTTP it prints the endpoint URL to
+// stderr.
 func (s *Server) RunArgs(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet(s.impl.Name, flag.ContinueOnError)
 	fs.SetOutput(os.Stderr)
 	addr := fs.String("http", os.Getenv("MCPGEN_HTTP"), "serve streamable HTTP on `address` (host:port) instead of stdio")
 	stateless := fs.Bool("stateless", envBool("MCPGEN_STATELESS"), "serve HTTP without sessions")
 	jsonResp := fs.Bool("json-response", envBool("MCPGEN_JSON_RESPONSE"), "answer HTTP requests with application/json instead of SSE")
+	env := &envLimits{}
+	o := &s.opts
+	env.int(fs, &o.MaxInFlight, DefaultMaxInFlight, "max-in-flight", "MCPGEN_MAX_IN_FLIGHT", "requests of a stdio session in flight at once")
+	env.int(fs, &o.MaxAbandonedCalls, DefaultMaxAbandonedCalls, "max-abandoned", "MCPGEN_MAX_ABANDONED", "calls of one tool still running after their timeout, beyond which the tool is refused")
+	env.int64(fs, &o.MaxBodyBytes, DefaultMaxBodyBytes, "max-body-bytes", "MCPGEN_MAX_BODY_BYTES", "largest HTTP request body")
+	env.int(fs, &o.MaxSessions, DefaultMaxSessions, "max-sessions", "MCPGEN_MAX_SESSIONS", "live HTTP sessions at once (negative: no limit)")
+	env.duration(fs, &o.SessionTimeout, DefaultSessionTimeout, "session-timeout", "MCPGEN_SESSION_TIMEOUT", "close HTTP sessions idle this long (negative: never)")
+	env.list(fs, &o.AllowedOrigins, "allowed-origins", "MCPGEN_ALLOWED_ORIGINS", "browser origins allowed besides same-origin, comma-separated (* for any)")
+	env.duration(fs, &o.ReadTimeout, DefaultReadTimeout, "read-timeout", "MCPGEN_READ_TIMEOUT", "time to read an HTTP request's headers and body")
+	env.duration(fs, &o.WriteTimeout, DefaultWriteTimeout, "write-timeout", "MCPGEN_WRITE_TIMEOUT", "time for each write of an HTTP response")
+	env.duration(fs, &o.IdleTimeout, DefaultIdleTimeout, "idle-timeout", "MCPGEN_IDLE_TIMEOUT", "close keep-alive connections idle this long")
+	env.int(fs, &o.MaxConnections, DefaultMaxConnections, "max-connections", "MCPGEN_MAX_CONNECTIONS", "open HTTP connections at once (negative: no limit)")
+	if env.err != nil {
+		return env.err
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage of %s: serves MCP over stdio, or over streamable HTTP with -http.\n", s.impl.Name)
 		fs.PrintDefaults()
@@ -58,6 +88,79 @@ func (s *Server) RunArgs(ctx context.Context, args []string) error {
 	return s.ListenAndServe(ctx, *addr, func(url string) {
 		fmt.Fprintf(os.Stderr, "%s: serving MCP on %s\n", s.impl.Name, url)
 	})
+}
+
+// envLimits registers the limit flags, each defaulting to its environment
+// variable, else the Options value, else the runtime's default; the first
+// malformed variable is err.
+type envLimits struct{ err error }
+
+func (e *envLimits) bad(name, v string, err error) {
+	if e.err == nil {
+		e.err = fmt.Errorf("environment variable %s=%q: %v", name, v, err)
+	}
+}
+
+func (e *envLimits) int(fs *flag.FlagSet, p *int, def int, flagName, envName, usage string) {
+	if *p == 0 {
+		*p = def
+	}
+	if v := os.Getenv(envName); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			e.bad(envName, v, err)
+		}
+		*p = n
+	}
+	fs.IntVar(p, flagName, *p, usage+" (env "+envName+")")
+}
+
+func (e *envLimits) int64(fs *flag.FlagSet, p *int64, def int64, flagName, envName, usage string) {
+	if *p == 0 {
+		*p = def
+	}
+	if v := os.Getenv(envName); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			e.bad(envName, v, err)
+		}
+		*p = n
+	}
+	fs.Int64Var(p, flagName, *p, usage+" (env "+envName+")")
+}
+
+func (e *envLimits) duration(fs *flag.FlagSet, p *time.Duration, def time.Duration, flagName, envName, usage string) {
+	if *p == 0 {
+		*p = def
+	}
+	if v := os.Getenv(envName); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			e.bad(envName, v, err)
+		}
+		*p = d
+	}
+	fs.DurationVar(p, flagName, *p, usage+" (env "+envName+")")
+}
+
+func (e *envLimits) list(fs *flag.FlagSet, p *[]string, flagName, envName, usage string) {
+	if v := os.Getenv(envName); v != "" {
+		*p = splitList(v)
+	}
+	fs.Func(flagName, usage+" (env "+envName+")", func(v string) error {
+		*p = splitList(v)
+		return nil
+	})
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func envBool(name string) bool {
@@ -83,7 +186,27 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(url
 	defer func() { err = errors.Join(err, s.Close(context.Background())) }()
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", s.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	// The handler bounds each write (Options.WriteTimeout); the server's
+	// WriteTimeout only resets the deadline before each request, so that a
+	// deadline left by one request never cuts the next.
+	readTimeout := orDefault(s.opts.ReadTimeout, DefaultReadTimeout)
+	headerTimeout := 10 * time.Second
+	if readTimeout > 0 && readTimeout < headerTimeout {
+		headerTimeout = readTimeout
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: headerTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      orDefault(s.opts.WriteTimeout, DefaultWriteTimeout),
+		IdleTimeout:       orDefault(s.opts.IdleTimeout, DefaultIdleTimeout),
+	}
+	if max := s.opts.MaxConnections; max >= 0 {
+		if max == 0 {
+			max = DefaultMaxConnections
+		}
+		ln = limitListener(ln, max)
+	}
 	if ready != nil {
 		ready("http://" + ln.Addr().String() + "/mcp")
 	}
@@ -103,4 +226,48 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(url
 		return err
 	}
 	return nil
+}
+
+// limitListener accepts at most max connections open at once; further ones
+// wait in the listen backlog until one closes.
+func limitListener(ln net.Listener, max int) net.Listener {
+	return &limitedListener{Listener: ln, slots: make(chan struct{}, max), closed: make(chan struct{})}
+}
+
+type limitedListener struct {
+	net.Listener
+	slots     chan struct{}
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+func (l *limitedListener) Accept() (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
+}
+
+func (l *limitedListener) Close() error {
+	l.closeOnce.Do(func() { close(l.closed) })
+	return l.Listener.Close()
+}
+
+type limitedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
 }

@@ -116,18 +116,24 @@ type Options struct {
 	// further ones wait to be accepted. Zero means DefaultMaxConnections;
 	// negative, no limit.
 	MaxConnections int
+	// MaxAbandonedCalls bounds, per tool, the calls still running after
+	// their timeout (handlers that ignore their context). Beyond it the
+	// tool's new calls get an error result until some return. Zero means
+	// DefaultMaxAbandonedCalls; negative, no limit.
+	MaxAbandonedCalls int
 }
 
 // Defaults of the limits in Options.
 const (
-	DefaultMaxInFlight    = 64
-	DefaultMaxBodyBytes   = mcp.DefaultMaxRequestBodyBytes
-	DefaultMaxSessions    = 10000
-	DefaultSessionTimeout = 30 * time.Minute
-	DefaultReadTimeout    = 30 * time.Second
-	DefaultWriteTimeout   = 30 * time.Second
-	DefaultIdleTimeout    = 2 * time.Minute
-	DefaultMaxConnections = 1024
+	DefaultMaxInFlight       = 64
+	DefaultMaxBodyBytes      = mcp.DefaultMaxRequestBodyBytes
+	DefaultMaxSessions       = 10000
+	DefaultSessionTimeout    = 30 * time.Minute
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	DefaultIdleTimeout       = 2 * time.Minute
+	DefaultMaxConnections    = 1024
+	DefaultMaxAbandonedCalls = 16
 )
 
 // Server serves components over MCP. Create one with NewServer, add
@@ -159,8 +165,9 @@ type Server struct {
 	rebuildQueued atomic.Bool
 	rulesMu       sync.Mutex // serializes changes of session rules
 
-	sessions sync.Map // *mcp.ServerSession -> *session
-	conns    connections
+	sessions  sync.Map // *mcp.ServerSession -> *session
+	conns     connections
+	abandoned abandonedCalls
 
 	life lifecycle
 }
@@ -453,6 +460,9 @@ func (s *Server) callTool(ctx context.Context, t *Tool, args json.RawMessage) (*
 	if t.Timeout <= 0 || t.via != nil { // a mounted server enforces its own timeouts
 		return s.runTool(ctx, t, args)
 	}
+	if refused := s.refuseAbandoned(t); refused != nil {
+		return refused, nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()
 	type outcome struct {
@@ -460,8 +470,15 @@ func (s *Server) callTool(ctx context.Context, t *Tool, args json.RawMessage) (*
 		err error
 	}
 	done := make(chan outcome, 1)
+	// state: 0 running, 1 returned, 2 abandoned (the call returned to the
+	// client without it); whoever moves it from 0 decides the counting.
+	var state atomic.Int32
 	go func() {
 		res, err := s.runTool(ctx, t, args)
+		if !state.CompareAndSwap(0, 1) {
+			s.abandoned.add(t.Name, -1)
+			s.log.Info("an abandoned tool call returned", "tool", t.Name)
+		}
 		done <- outcome{res, err}
 	}()
 	select {
@@ -471,6 +488,12 @@ func (s *Server) callTool(ctx context.Context, t *Tool, args json.RawMessage) (*
 		}
 		return o.res, o.err
 	case <-ctx.Done():
+		s.abandoned.add(t.Name, 1)
+		if !state.CompareAndSwap(0, 2) {
+			s.abandoned.add(t.Name, -1) // it returned just now
+		} else {
+			s.log.Warn("tool call abandoned: its handler ignores its context", "tool", t.Name, "timeout", t.Timeout, "abandoned", s.abandoned.counter(t.Name).Load())
+		}
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return timedOut(t), nil
 		}
