@@ -278,3 +278,30 @@ func TestInspectProtocolVersions(t *testing.T) {
 		}
 	}
 }
+
+// mcpgen call against a real server: a comma list for an array of
+// strings (as the generated CLI takes), the nearest tool name for an
+// unknown one, and missing required arguments named with the signature,
+// before anything is sent.
+func TestCLICallHelps(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := buildBinary(t, "./testserver")
+	out, errOut, code := run(t, dir, "call", "echo", "text=hi", "tags=home,garden", "--", bin)
+	var echoed struct {
+		Text string   `json:"text"`
+		Tags []string `json:"tags"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &echoed) != nil || echoed.Text != "hi" || strings.Join(echoed.Tags, "|") != "home|garden" {
+		t.Errorf("comma list: exit %d %q %q", code, out, errOut)
+	}
+	_, errOut, code = run(t, dir, "call", "ecoh", "text=hi", "--", bin)
+	if code != 1 || !strings.Contains(errOut, `the server has no tool "ecoh"; did you mean "echo"?`) {
+		t.Errorf("unknown tool: exit %d %q", code, errOut)
+	}
+	_, errOut, code = run(t, dir, "call", "echo", "repeat=2", "--", bin)
+	want := "Missing required arguments: text\n  echo(text: string, repeat?: integer = 1, tags?: []string) -> {text, tags}\n"
+	if code != 1 || errOut != want {
+		t.Errorf("missing arguments: exit %d\n%q\nwant\n%q", code, errOut, want)
+	}
+}

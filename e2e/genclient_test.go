@@ -220,11 +220,22 @@ func TestGenerateCLIAgainstWeather(t *testing.T) {
 	weather := buildBinary(t, "../examples/weather/cmd/weather")
 	url := startHTTP(t, weather)
 	bin := buildCLI(t, "weather", "--server", url)
-	out, _, code := runCLI(t, bin, "convert_temperature", "--value", "100", "--from", "celsius", "--to", "fahrenheit")
-	if code != 0 || !strings.Contains(out, `"value": 212`) {
-		t.Errorf("convert: %d %q", code, out)
+	// Subcommands are kebab-case, as flags are; the tool's own name works too.
+	out, _, code := runCLI(t, bin, "--help")
+	if code != 0 || !strings.Contains(out, "convert-temperature") || !strings.Contains(out, "compare-cities") || strings.Contains(out, "convert_temperature") {
+		t.Errorf("--help: %d %s", code, out)
 	}
-	out, _, code = runCLI(t, bin, "compare_cities", "--cities", "Reykjavik,Cairo", "--date", "2026-01-10")
+	for _, sub := range []string{"convert-temperature", "convert_temperature"} {
+		out, _, code := runCLI(t, bin, sub, "--value", "100", "--from", "celsius", "--to", "fahrenheit")
+		if code != 0 || !strings.Contains(out, `"value": 212`) {
+			t.Errorf("%s: %d %q", sub, code, out)
+		}
+	}
+	readme, err := os.ReadFile(filepath.Join(filepath.Dir(bin), "README.md"))
+	if err != nil || !strings.Contains(string(readme), "- `compare-cities` (tool `compare_cities`):") {
+		t.Errorf("README of the CLI: %v\n%s", err, readme)
+	}
+	out, _, code = runCLI(t, bin, "compare-cities", "--cities", "Reykjavik,Cairo", "--date", "2026-01-10")
 	if code != 0 || !strings.Contains(out, `"warmest": "Cairo"`) {
 		t.Errorf("compare (string list flag): %d %q", code, out)
 	}
@@ -238,16 +249,16 @@ func TestGenerateCLIAgainstWeather(t *testing.T) {
 	}
 	// Another server: the one at the other URL, given by flag.
 	other := startHTTP(t, weather)
-	out, _, code = runCLI(t, bin, "--server", other, "convert_temperature", "--value", "0", "--from", "kelvin", "--to", "celsius")
+	out, _, code = runCLI(t, bin, "--server", other, "convert-temperature", "--value", "0", "--from", "kelvin", "--to", "celsius")
 	if code != 0 || !strings.Contains(out, `"value": -273.15`) {
 		t.Errorf("--server: %d %q", code, out)
 	}
 	// ...by environment (a URL), and by --server-command (over stdio).
-	out, _, code = runIn(t, "", []string{"WEATHER_SERVER=" + other}, bin, "convert_temperature", "--value", "0", "--from", "kelvin", "--to", "celsius")
+	out, _, code = runIn(t, "", []string{"WEATHER_SERVER=" + other}, bin, "convert-temperature", "--value", "0", "--from", "kelvin", "--to", "celsius")
 	if code != 0 || !strings.Contains(out, `"value": -273.15`) {
 		t.Errorf("WEATHER_SERVER: %d %q", code, out)
 	}
-	out, _, code = runCLI(t, bin, "--server-command", weather, "convert_temperature", "--value", "32", "--from", "fahrenheit", "--to", "celsius")
+	out, _, code = runCLI(t, bin, "--server-command", weather, "convert-temperature", "--value", "32", "--from", "fahrenheit", "--to", "celsius")
 	if code != 0 || !strings.Contains(out, `"value": 0`) {
 		t.Errorf("--server-command: %d %q", code, out)
 	}

@@ -243,11 +243,14 @@ func addCallCommands() {
 		Use:   "call [TARGET] TOOL [key=value...] [-- COMMAND ARGS...]",
 		Short: "Call a tool",
 		Long: `call calls a tool with arguments given as key=value, coerced by the tool's
-input schema (numbers, booleans; arrays and objects as JSON), or as --args
-'{...}' or --args @file.json. Progress shows as a bar on a terminal and as
-lines otherwise; server logs go to stderr. Structured content is printed as
-JSON, text as text; images, audio and blobs are saved to files. The exit
-status is 1 when the tool returns an error result or the call fails.`,
+input schema (numbers; booleans as true/false or yes/no; arrays of scalars as
+comma lists, tags=home,garden, or JSON; objects as JSON), or as --args '{...}'
+or --args @file.json. Missing required arguments are reported with the tool's
+signature before anything is sent. Progress shows as a bar on
+a terminal and as lines otherwise; server logs go to stderr. Structured
+content is printed as JSON, text as text; images, audio and blobs are saved
+to files. The exit status is 1 when the tool returns an error result or the
+call fails.`,
 		Example: `  mcpgen call http://127.0.0.1:8080/mcp forecast city=Paris days=2
   mcpgen call ./examples/weather compare_cities --args '{"cities":["Paris","Tokyo"]}'
   mcpgen call echo message=hi -- npx -y @modelcontextprotocol/server-everything`,
@@ -268,22 +271,31 @@ status is 1 when the tool returns an error result or the call fails.`,
 				return err
 			}
 			defer s.Close()
-			var schema any
+			var found *mcp.Tool
+			var names []string
 			for t, err := range s.Tools(ctx, nil) {
 				if err != nil {
 					return fmt.Errorf("tools/list: %w", err)
 				}
 				if t.Name == tool {
-					schema = t.InputSchema
+					found = t
 					break
 				}
+				names = append(names, t.Name)
 			}
-			if schema == nil {
+			if found == nil {
+				if near := cli.Nearest(tool, names); near != "" {
+					return fmt.Errorf("the server has no tool %q; did you mean %q? (mcpgen list shows its tools)", tool, near)
+				}
 				return fmt.Errorf("the server has no tool %q (mcpgen list shows its tools)", tool)
 			}
-			callArgs, err := cli.ParseArgs(schema, pairs, rawArgs)
+			callArgs, err := cli.ParseArgs(found.InputSchema, pairs, rawArgs)
 			if err != nil {
 				return err
+			}
+			if missing := cli.MissingArgs(found.InputSchema, callArgs); len(missing) > 0 {
+				fmt.Fprintf(os.Stderr, "Missing required arguments: %s\n  %s\n", strings.Join(missing, ", "), cli.Signature(found))
+				return &exitError{code: 1}
 			}
 			err = cli.Call(ctx, s, tool, callArgs, "mcpgen-progress", cli.CallOptions{JSON: f.json, OutDir: outDir}, os.Stdout, os.Stderr)
 			progress.done()

@@ -63,8 +63,14 @@ call, read, prompt and inspect.`,
 		Long: `install adds a server to the config file of claude-desktop, claude-code,
 cursor, gemini-cli or goose, keeping every existing entry in order. It saves
 the previous file as FILE.mcpgen.bak, refuses to replace a server of the same
-name unless --force, and with --dry-run prints the change instead.`,
-		Example: `  mcpgen install cursor weather -- go run ./examples/weather/cmd/weather
+name unless --force, and with --dry-run prints the change instead.
+
+A client starts a stdio server in a directory of its own: give an absolute
+command (build a binary first). A command given as a relative path is made
+absolute; a command not on PATH and arguments that are relative paths get a
+warning.`,
+		Example: `  go build -o ~/bin/weather ./examples/weather/cmd/weather
+  mcpgen install cursor weather -- ~/bin/weather
   mcpgen install claude-code weather --url http://127.0.0.1:8080/mcp
   mcpgen install goose weather --env API_KEY=secret -- /usr/local/bin/weather`,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -88,6 +94,7 @@ name unless --force, and with --dry-run prints the change instead.`,
 			if len(req.Env) == 0 {
 				req.Env = nil
 			}
+			req.Warn = os.Stderr
 			_, err := cli.Install(req, os.Stdout)
 			return err
 		},

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // The command reports every problem as file:line:col: message on stderr,
@@ -59,5 +61,38 @@ func TestGenerateCLIRefusesPackageDirectory(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("generate-cli created %s: %v", out, err)
+	}
+}
+
+// install --help shows what the README advises: a stdio server installed
+// as an absolute command (clients start it in a directory of their own),
+// built first; never go run of a relative package.
+func TestInstallHelpFollowsREADME(t *testing.T) {
+	var install *cobra.Command
+	for _, c := range root.Commands() {
+		if c.Name() == "install" {
+			install = c
+		}
+	}
+	if install == nil {
+		t.Fatal("no install command")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"go build -o ~/bin/weather ./examples/weather/cmd/weather", "mcpgen install cursor weather -- ~/bin/weather"} {
+		if !strings.Contains(install.Example, want) || !strings.Contains(string(readme), want) {
+			t.Errorf("%q is not in both install's example and the README", want)
+		}
+	}
+	for _, line := range strings.Split(install.Example, "\n") {
+		_, command, ok := strings.Cut(line, " -- ")
+		if !strings.Contains(line, "mcpgen install") || !ok {
+			continue
+		}
+		if !strings.HasPrefix(command, "/") && !strings.HasPrefix(command, "~/") {
+			t.Errorf("install example with a command that is not absolute: %s", line)
+		}
 	}
 }

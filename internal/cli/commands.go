@@ -160,9 +160,10 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // ParseArgs builds a tools/call arguments object from key=value pairs,
-// coercing each value by the tool's input schema: numbers, booleans,
-// arrays and objects are parsed (arrays and objects as JSON); strings stay
-// as written. raw, when set, is a JSON object or @file holding one, that
+// coercing each value by the tool's input schema: numbers and booleans
+// (true/false or yes/no) are parsed, arrays of scalars are comma lists
+// (tags=home,garden) or JSON, objects are JSON, and strings stay as
+// written. raw, when set, is a JSON object or @file holding one, that
 // the pairs then extend.
 func ParseArgs(schema any, pairs []string, raw string) (map[string]any, error) {
 	args := map[string]any{}
@@ -232,17 +233,141 @@ func coerce(p *schemaNode, v string) (any, error) {
 		}
 		return f, nil
 	case has("boolean"):
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not true or false", v)
+		b, ok := parseBool(v)
+		if !ok {
+			return nil, fmt.Errorf("%q is not a boolean (true/false, yes/no)", v)
 		}
 		return b, nil
+	case has("array") && !strings.HasPrefix(strings.TrimSpace(v), "[") && scalarItems(p.Items):
+		// A comma list, as generated CLIs take for a list flag: each item
+		// coerced by the items' schema.
+		out := []any{}
+		if strings.TrimSpace(v) == "" {
+			return out, nil
+		}
+		for i, item := range strings.Split(v, ",") {
+			x, err := coerce(p.Items, strings.TrimSpace(item))
+			if err != nil {
+				return nil, fmt.Errorf("item %d: %v", i+1, err)
+			}
+			out = append(out, x)
+		}
+		return out, nil
 	}
 	var x any
 	if err := json.Unmarshal([]byte(v), &x); err != nil {
 		return nil, fmt.Errorf("%q is not JSON (%s expected)", v, strings.Join(types, " or "))
 	}
 	return x, nil
+}
+
+// parseBool reads a boolean as a person types it: true/false, yes/no, y/n,
+// on/off, 1/0, in any case.
+func parseBool(v string) (value, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "t", "yes", "y", "on", "1":
+		return true, true
+	case "false", "f", "no", "n", "off", "0":
+		return false, true
+	}
+	return false, false
+}
+
+// scalarItems reports whether an array's items are strings, numbers or
+// booleans, so that a comma list can give them.
+func scalarItems(items *schemaNode) bool {
+	if items == nil {
+		return false
+	}
+	if len(items.Enum) > 0 {
+		return true
+	}
+	ts := items.types()
+	if len(ts) == 0 {
+		return false
+	}
+	for _, t := range ts {
+		switch t {
+		case "string", "integer", "number", "boolean", "null":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// MissingArgs returns the required arguments of schema that args lacks, in
+// the order Signature shows them.
+func MissingArgs(schema any, args map[string]any) []string {
+	in := parseSchema(schema)
+	req := map[string]bool{}
+	for _, r := range in.Required {
+		req[r] = true
+	}
+	var missing []string
+	for _, name := range in.names() {
+		if _, ok := args[name]; req[name] && !ok {
+			missing = append(missing, name)
+		}
+	}
+	// Required names the properties do not declare, last.
+	for _, r := range in.Required {
+		if _, declared := in.Properties[r]; !declared {
+			if _, ok := args[r]; !ok {
+				missing = append(missing, r)
+			}
+		}
+	}
+	return missing
+}
+
+// Nearest returns the candidate closest to name, for a "did you mean"
+// hint, or "" when none is close: it compares case-insensitively, with
+// '-' and '_' alike, and accepts an edit distance of up to a third of the
+// name's length (at least 1).
+func Nearest(name string, candidates []string) string {
+	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "_") }
+	n := norm(name)
+	best, bestDist := "", -1
+	for _, c := range candidates {
+		d := editDistance(n, norm(c))
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if bestDist < 0 || bestDist > max(1, len([]rune(n))/3) {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the number of single-rune insertions, deletions,
+// substitutions and swaps of neighbours that turn a into b (optimal string
+// alignment distance).
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	// d[i][j] is the distance between ra[:i] and rb[:j]; three rows suffice.
+	prev2 := make([]int, len(rb)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(rb)]
 }
 
 // CallOptions configure Call.

@@ -285,3 +285,43 @@ func TestInstallGooseKeepsDocument(t *testing.T) {
 		t.Error("duplicate goose extension accepted without --force")
 	}
 }
+
+// A client starts a stdio server in a directory of its own: a relative
+// command is installed as an absolute one, and what would still not be
+// found from elsewhere is warned about.
+func TestInstallRelativeCommand(t *testing.T) {
+	home, cwd := t.TempDir(), t.TempDir()
+	write(t, filepath.Join(cwd, "bin", "weather"), "#!/bin/sh\n")
+	for _, tc := range []struct {
+		command  []string
+		want     string // the installed command
+		warnings []string
+	}{
+		{[]string{"./bin/weather", "-v"}, filepath.Join(cwd, "bin", "weather"),
+			[]string{"note: the command ./bin/weather is installed as " + filepath.Join(cwd, "bin", "weather")}},
+		{[]string{"bin/missing"}, filepath.Join(cwd, "bin", "missing"),
+			[]string{"is installed as", "warning: " + filepath.Join(cwd, "bin", "missing") + " does not exist"}},
+		{[]string{"go", "run", "./examples/weather"}, "go",
+			[]string{"warning: the argument ./examples/weather is a relative path"}},
+		{[]string{"no-such-command-mcpgen"}, "no-such-command-mcpgen",
+			[]string{"warning: no-such-command-mcpgen is not on this PATH"}},
+		{[]string{filepath.Join(cwd, "bin", "weather")}, filepath.Join(cwd, "bin", "weather"), nil},
+	} {
+		var out, warn bytes.Buffer
+		req := InstallRequest{Client: "cursor", Name: "w", Command: tc.command, DryRun: true, Home: home, GOOS: "linux", Cwd: cwd, Warn: &warn}
+		if _, err := Install(req, &out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), `"command": "`+tc.want+`"`) {
+			t.Errorf("%v: installed\n%s\nwant command %s", tc.command, out.String(), tc.want)
+		}
+		for _, w := range tc.warnings {
+			if !strings.Contains(warn.String(), w) {
+				t.Errorf("%v: warnings %q lack %q", tc.command, warn.String(), w)
+			}
+		}
+		if tc.warnings == nil && warn.Len() > 0 {
+			t.Errorf("%v: unexpected warnings %q", tc.command, warn.String())
+		}
+	}
+}

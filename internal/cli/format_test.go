@@ -54,3 +54,80 @@ func TestParseArgs(t *testing.T) {
 		t.Error("--args with an array accepted")
 	}
 }
+
+// mcpgen call takes what a generated CLI takes: comma lists for arrays of
+// scalars, and yes/no for booleans.
+func TestParseArgsLikeGeneratedCLIs(t *testing.T) {
+	schema := json.RawMessage(`{"type":"object","properties":{
+		"tags":{"type":"array","items":{"type":"string"}},
+		"ids":{"type":"array","items":{"type":"integer"}},
+		"modes":{"type":"array","items":{"type":"string","enum":["a","b"]}},
+		"points":{"type":"array","items":{"type":"object"}},
+		"on":{"type":"boolean"}}}`)
+	for _, tc := range []struct {
+		pair string
+		want any
+	}{
+		{"tags=home,garden", []any{"home", "garden"}},
+		{"tags=home, garden", []any{"home", "garden"}},
+		{"tags=solo", []any{"solo"}},
+		{"tags=", []any{}},
+		{`tags=["a,b","c"]`, []any{"a,b", "c"}},
+		{"ids=1,2,3", []any{int64(1), int64(2), int64(3)}},
+		{"modes=a,b", []any{"a", "b"}},
+		{`points=[{"x":1}]`, []any{map[string]any{"x": 1.0}}},
+		{"on=yes", true}, {"on=no", false}, {"on=Yes", true}, {"on=N", false},
+		{"on=true", true}, {"on=off", false},
+	} {
+		got, err := ParseArgs(schema, []string{tc.pair}, "")
+		k, _, _ := strings.Cut(tc.pair, "=")
+		if err != nil || !reflect.DeepEqual(got[k], tc.want) {
+			t.Errorf("%s: %#v, %v; want %#v", tc.pair, got[k], err, tc.want)
+		}
+	}
+	for _, bad := range []string{"ids=1,x", "points=a,b", "on=maybe", "tags=[1"} {
+		if got, err := ParseArgs(schema, []string{bad}, ""); err == nil {
+			t.Errorf("%s accepted: %#v", bad, got)
+		}
+	}
+}
+
+func TestMissingArgs(t *testing.T) {
+	schema := json.RawMessage(`{"type":"object","properties":{"b":{"type":"string"},"a":{"type":"string"},"c":{"type":"string"}},"required":["a","b","z"]}`)
+	if got := MissingArgs(schema, map[string]any{"c": "x"}); !reflect.DeepEqual(got, []string{"b", "a", "z"}) {
+		t.Errorf("missing %v", got)
+	}
+	if got := MissingArgs(schema, map[string]any{"a": "", "b": "", "z": 1}); got != nil {
+		t.Errorf("missing %v, want none", got)
+	}
+}
+
+func TestNearest(t *testing.T) {
+	tools := []string{"forecast", "compare_cities", "convert_temperature", "get-sum", "echo"}
+	for name, want := range map[string]string{
+		"forcast": "forecast", "Forecast": "forecast", "compare-cities": "compare_cities",
+		"convert_temprature": "convert_temperature", "get_sum": "get-sum", "getsum": "get-sum",
+		"ecoh": "echo", "weather": "", "x": "", "": "",
+	} {
+		if got := Nearest(name, tools); got != want {
+			t.Errorf("Nearest(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if got := Nearest("a", nil); got != "" {
+		t.Errorf("no candidates: %q", got)
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"a", "", 1}, {"", "abc", 3}, {"echo", "echo", 0}, {"ecoh", "echo", 1},
+		{"forcast", "forecast", 1}, {"kitten", "sitting", 3}, {"ca", "abc", 3}, {"São", "Sao", 1},
+	} {
+		if got := editDistance(tc.a, tc.b); got != tc.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

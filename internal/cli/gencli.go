@@ -24,7 +24,8 @@ type CLIOptions struct {
 }
 
 // CLISpec turns a catalogue's tools into the generated CLI's description:
-// one subcommand per tool, one typed flag per argument.
+// one subcommand per tool, one typed flag per argument, both named by
+// emit.CLINames (kebab-case).
 func CLISpec(tools []*mcp.Tool, server *mcp.Implementation, o CLIOptions) *emit.CLISpec {
 	spec := &emit.CLISpec{Name: o.Name, URL: o.URL, Command: o.Command}
 	if server != nil {
@@ -37,9 +38,11 @@ func CLISpec(tools []*mcp.Tool, server *mcp.Implementation, o CLIOptions) *emit.
 			req[r] = true
 		}
 		ct := emit.CLITool{Name: t.Name, Version: listedVersion(t.Meta), Description: t.Description}
-		for _, name := range in.names() {
+		args := in.names()
+		flags := emit.CLINames(args)
+		for i, name := range args {
 			p := in.Properties[name]
-			fl := emit.CLIFlag{Arg: name, Required: req[name], Default: p.Default, Description: oneLine(p.Description)}
+			fl := emit.CLIFlag{Arg: name, Flag: flags[i], Required: req[name], Default: p.Default, Description: oneLine(p.Description)}
 			fl.Kind = flagKind(p)
 			if fl.Kind == "string" {
 				for _, e := range p.Enum {
@@ -51,6 +54,13 @@ func CLISpec(tools []*mcp.Tool, server *mcp.Implementation, o CLIOptions) *emit.
 			ct.Flags = append(ct.Flags, fl)
 		}
 		spec.Tools = append(spec.Tools, ct)
+	}
+	names := make([]string, len(spec.Tools))
+	for i, t := range spec.Tools {
+		names[i] = t.Name
+	}
+	for i, c := range emit.CLINames(names) {
+		spec.Tools[i].Command = c
 	}
 	return spec
 }
@@ -119,10 +129,10 @@ func GenerateCLI(spec *emit.CLISpec, dir string, o CLIOptions) ([]string, error)
 	}
 	var examples []string
 	for _, t := range spec.Tools {
-		ex := t.Name
+		ex := t.Command
 		for _, f := range t.Flags {
 			if f.Required {
-				ex += " --" + emit.FlagName(f.Arg) + " " + exampleValue(f)
+				ex += " --" + f.Flag + " " + exampleValue(f)
 			}
 		}
 		examples = append(examples, ex)
@@ -130,10 +140,10 @@ func GenerateCLI(spec *emit.CLISpec, dir string, o CLIOptions) ([]string, error)
 			break
 		}
 	}
-	type tool struct{ Name, Description string }
+	type tool struct{ Command, Name, Description string }
 	var tools []tool
 	for _, t := range spec.Tools {
-		tools = append(tools, tool{t.Name, oneLine(t.Description)})
+		tools = append(tools, tool{t.Command, t.Name, oneLine(t.Description)})
 	}
 	version := o.MCPGenVersion
 	if version == "" {

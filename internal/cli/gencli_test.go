@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
@@ -110,5 +111,72 @@ func TestGeneratedCLIModuleIsComplete(t *testing.T) {
 	slices.Sort(extra)
 	if len(missing) > 0 || len(extra) > 0 {
 		t.Errorf("templates/cli/go.mod.tmpl is out of step with the CLI's build:\nmissing or at another version: %v\nnot needed: %v", missing, extra)
+	}
+}
+
+// One rule names subcommands and flags: kebab-case, except names whose
+// kebab-case another shares, which keep their spelling; constructors stay
+// distinct. The tool's own name is an alias of its subcommand.
+func TestGeneratedCLINames(t *testing.T) {
+	obj := func(props ...string) map[string]any {
+		m := map[string]any{}
+		for _, p := range props {
+			m[p] = map[string]any{"type": "string"}
+		}
+		return map[string]any{"type": "object", "properties": m}
+	}
+	tools := []*mcp.Tool{
+		{Name: "compare_cities", InputSchema: obj("dueInDays", "max_items")},
+		{Name: "get-sum", InputSchema: obj("a")},
+		{Name: "a_b", InputSchema: obj("x_y", "x-y")},
+		{Name: "a-b", InputSchema: obj()},
+	}
+	o := CLIOptions{Name: "demo", Module: "example.com/demo", URL: "http://127.0.0.1:1/mcp"}
+	spec := CLISpec(tools, nil, o)
+	var cmds []string
+	flags := map[string][]string{}
+	for _, ct := range spec.Tools {
+		cmds = append(cmds, ct.Command)
+		for _, f := range ct.Flags {
+			flags[ct.Name] = append(flags[ct.Name], f.Flag)
+		}
+	}
+	if want := []string{"compare-cities", "get-sum", "a_b", "a-b"}; !slices.Equal(cmds, want) {
+		t.Errorf("subcommands %v, want %v", cmds, want)
+	}
+	if got := flags["compare_cities"]; !slices.Equal(got, []string{"due-in-days", "max-items"}) {
+		t.Errorf("flags of compare_cities: %v", got)
+	}
+	if got := flags["a_b"]; !slices.Equal(got, []string{"x-y", "x_y"}) {
+		t.Errorf("colliding flags of a_b: %v", got)
+	}
+	dir := t.TempDir()
+	if _, err := GenerateCLI(spec, dir, o); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(dir, "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), "main.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	funcs := map[string]bool{}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok {
+			if funcs[fd.Name.Name] {
+				t.Errorf("func %s declared twice", fd.Name.Name)
+			}
+			funcs[fd.Name.Name] = true
+		}
+	}
+	for _, want := range []string{`Use:     "compare-cities"`, `Aliases: []string{"compare_cities"}`, `Use:   "get-sum"`, `"due-in-days"`} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("main.go has no %s", want)
+		}
+	}
+	if strings.Contains(string(src), `Aliases: []string{"get-sum"}`) {
+		t.Error("an alias equal to the subcommand")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -26,9 +27,15 @@ type InstallRequest struct {
 	Env     map[string]string
 	Force   bool // replace an existing entry of the same name
 	DryRun  bool // print the change instead of writing it
-	// Home, Cwd and GOOS locate the config file; empty means the current
+	// Home and GOOS locate the config file; empty means the current
 	// user's.
 	Home, GOOS string
+	// Cwd is the directory a relative command is relative to; empty means
+	// the current one.
+	Cwd string
+	// Warn receives warnings about the command (nil: the writer given to
+	// Install).
+	Warn io.Writer
 }
 
 // Install adds the server to the client's config file. It keeps every
@@ -36,12 +43,28 @@ type InstallRequest struct {
 // it (FILE.mcpgen.bak), refuses to replace an entry of the same name
 // unless Force, and with DryRun only prints what it would add. It returns
 // the config file's path.
+//
+// A client starts a stdio server in a directory of its own, so a command
+// given as a relative path (./bin/weather) is made absolute, and Install
+// warns about a command not found on PATH and about arguments that are
+// relative paths (go run ./examples/weather).
 func Install(req InstallRequest, w io.Writer) (string, error) {
 	if (len(req.Command) == 0) == (req.URL == "") {
 		return "", errors.New("give either a command after -- or --url")
 	}
 	if req.Name == "" {
 		return "", errors.New("the server needs a name")
+	}
+	if len(req.Command) > 0 {
+		warn := req.Warn
+		if warn == nil {
+			warn = w
+		}
+		cmd, err := absoluteCommand(req.Command, req.Cwd, warn)
+		if err != nil {
+			return "", err
+		}
+		req.Command = cmd
 	}
 	home, goos := req.Home, req.GOOS
 	if home == "" {
@@ -85,6 +108,43 @@ func Install(req InstallRequest, w io.Writer) (string, error) {
 		return "", fmt.Errorf("unknown client %q (want one of %s)", req.Client, strings.Join(InstallClients, ", "))
 	}
 	return path, installJSON(path, req, entry, w)
+}
+
+// absoluteCommand returns argv with a command given as a relative path made
+// absolute (against cwd, or the current directory), saying so on warn, and
+// warns about what a client starting it elsewhere would not find.
+func absoluteCommand(argv []string, cwd string, warn io.Writer) ([]string, error) {
+	out := append([]string(nil), argv...)
+	cmd := out[0]
+	switch {
+	case filepath.IsAbs(cmd):
+		if _, err := os.Stat(cmd); err != nil {
+			fmt.Fprintf(warn, "warning: %s does not exist (yet?)\n", cmd)
+		}
+	case strings.ContainsRune(cmd, filepath.Separator) || strings.ContainsRune(cmd, '/'):
+		if cwd == "" {
+			var err error
+			if cwd, err = os.Getwd(); err != nil {
+				return nil, err
+			}
+		}
+		abs := filepath.Join(cwd, cmd)
+		out[0] = abs
+		fmt.Fprintf(warn, "note: the command %s is installed as %s: a client starts the server in a directory of its own\n", cmd, abs)
+		if _, err := os.Stat(abs); err != nil {
+			fmt.Fprintf(warn, "warning: %s does not exist (yet?)\n", abs)
+		}
+	default:
+		if _, err := exec.LookPath(cmd); err != nil {
+			fmt.Fprintf(warn, "warning: %s is not on this PATH; the client looks for it on its own PATH (give an absolute path to be sure)\n", cmd)
+		}
+	}
+	for _, a := range out[1:] {
+		if a == "." || a == ".." || strings.HasPrefix(a, "./") || strings.HasPrefix(a, "../") {
+			fmt.Fprintf(warn, "warning: the argument %s is a relative path, but a client starts the server in a directory of its own; give an absolute path, or build a binary (go build -o ~/bin/NAME ./pkg) and install that\n", a)
+		}
+	}
+	return out, nil
 }
 
 func urlOrStdio(req InstallRequest, env []kv, urlKey, typ string) []kv {

@@ -21,7 +21,8 @@ type CLISpec struct {
 
 // CLITool is one tool, a subcommand of the CLI.
 type CLITool struct {
-	Name        string
+	Name        string // the tool's name, sent with each call
+	Command     string // the subcommand's name (CLINames); "" means FlagName(Name)
 	Version     string // the version listed, sent with each call ("" for none)
 	Description string
 	Flags       []CLIFlag
@@ -30,6 +31,7 @@ type CLITool struct {
 // CLIFlag is one argument of a tool, a flag of its subcommand.
 type CLIFlag struct {
 	Arg         string // the argument's JSON name
+	Flag        string // the flag's name (CLINames); "" means FlagName(Arg)
 	Kind        string // string, int, float, bool, strings, ints, floats or json
 	Required    bool
 	Enum        []string // allowed values of a string flag
@@ -64,6 +66,41 @@ func FlagName(arg string) string {
 	return b.String()
 }
 
+// CLINames names the subcommands of tools, or the flags of arguments, by
+// one rule: the kebab-case of the name (FlagName: "compare_cities" and
+// "compareCities" become "compare-cities"), except that names whose
+// kebab-case another name shares keep their own spelling, so that every
+// name stays reachable. The result is parallel to names.
+func CLINames(names []string) []string {
+	count := map[string]int{}
+	for _, n := range names {
+		count[FlagName(n)]++
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		if k := FlagName(n); count[k] == 1 {
+			out[i] = k
+		} else {
+			out[i] = n
+		}
+	}
+	return out
+}
+
+func (t CLITool) command() string {
+	if t.Command != "" {
+		return t.Command
+	}
+	return FlagName(t.Name)
+}
+
+func (f CLIFlag) flag() string {
+	if f.Flag != "" {
+		return f.Flag
+	}
+	return FlagName(f.Arg)
+}
+
 // CLIFile returns the main.go of a standalone CLI for spec's server.
 func CLIFile(spec *CLISpec) ([]byte, error) {
 	f := jen.NewFile("main")
@@ -96,9 +133,10 @@ func CLIFile(spec *CLISpec) ([]byte, error) {
 	f.Comment("errToolFailed reports a tool error result, already printed.")
 	f.Var().Id("errToolFailed").Op("=").Qual("errors", "New").Call(jen.Lit("the tool failed"))
 
+	funcs := cmdFuncs(spec.Tools)
 	var subs []jen.Code
-	for _, t := range spec.Tools {
-		subs = append(subs, jen.Id(cmdFunc(t.Name)).Call())
+	for i := range spec.Tools {
+		subs = append(subs, jen.Id(funcs[i]).Call())
 	}
 	f.Func().Id("main").Params().Block(
 		jen.Id("root").Op(":=").Op("&").Qual(cobraPkg, "Command").Values(jen.Dict{
@@ -212,8 +250,8 @@ func CLIFile(spec *CLISpec) ([]byte, error) {
 		jen.Return(jen.String().Call(jen.Id("b")).Op("==").Id("compact")),
 	)
 
-	for _, t := range spec.Tools {
-		cliTool(f, t)
+	for i, t := range spec.Tools {
+		cliTool(f, t, funcs[i])
 	}
 	var buf bytes.Buffer
 	if err := f.Render(&buf); err != nil {
@@ -229,14 +267,30 @@ func orNilSlice(c *jen.Statement, n int) jen.Code {
 	return c
 }
 
-func cmdFunc(tool string) string { return "cmd" + exported(tool) }
+// cmdFuncs names the constructor of each tool's subcommand: cmd and the
+// tool's name in CamelCase, with a number added when two names would
+// meet.
+func cmdFuncs(tools []CLITool) []string {
+	seen := map[string]bool{}
+	out := make([]string, len(tools))
+	for i, t := range tools {
+		base := "cmd" + exported(t.Name)
+		name := base
+		for n := 2; seen[name]; n++ {
+			name = base + itoa(n)
+		}
+		seen[name] = true
+		out[i] = name
+	}
+	return out
+}
 
-// cliTool writes the constructor of one tool's subcommand.
-func cliTool(f *jen.File, t CLITool) {
+// cliTool writes fn, the constructor of one tool's subcommand.
+func cliTool(f *jen.File, t CLITool, fn string) {
 	var decls, flags, collect []jen.Code
 	for i, fl := range t.Flags {
 		v := "f" + itoa(i)
-		name := FlagName(fl.Arg)
+		name := fl.flag()
 		desc := fl.Description
 		if len(fl.Enum) > 0 {
 			desc = strings.TrimSpace(desc + " (one of: " + strings.Join(fl.Enum, ", ") + ")")
@@ -296,19 +350,24 @@ func cliTool(f *jen.File, t CLITool) {
 	body := append([]jen.Code{jen.Id("args").Op(":=").Map(jen.String()).Any().Values()}, collect...)
 	body = append(body, jen.Return(jen.Id("call").Call(jen.Id("c"), jen.Lit(t.Name), jen.Lit(t.Version), jen.Id("args"))))
 	short := firstSentence(t.Description)
+	fields := jen.Dict{
+		jen.Id("Use"):   jen.Lit(t.command()),
+		jen.Id("Short"): jen.Lit(short),
+		jen.Id("Long"):  jen.Lit(strings.TrimSpace(t.Description)),
+		jen.Id("Args"):  jen.Qual(cobraPkg, "NoArgs"),
+	}
+	if t.command() != t.Name {
+		// The tool's own name works too.
+		fields[jen.Id("Aliases")] = jen.Index().String().Values(jen.Lit(t.Name))
+	}
 	stmts := append(decls,
-		jen.Id("c").Op(":=").Op("&").Qual(cobraPkg, "Command").Values(jen.Dict{
-			jen.Id("Use"):   jen.Lit(t.Name),
-			jen.Id("Short"): jen.Lit(short),
-			jen.Id("Long"):  jen.Lit(strings.TrimSpace(t.Description)),
-			jen.Id("Args"):  jen.Qual(cobraPkg, "NoArgs"),
-		}),
+		jen.Id("c").Op(":=").Op("&").Qual(cobraPkg, "Command").Values(fields),
 		jen.Id("c").Dot("RunE").Op("=").Func().Params(jen.Id("c").Op("*").Qual(cobraPkg, "Command"), jen.Id("_").Index().String()).Error().Block(body...),
 	)
 	stmts = append(stmts, flags...)
 	stmts = append(stmts, jen.Return(jen.Id("c")))
-	f.Commentf("%s is the %s subcommand: tool %q.", cmdFunc(t.Name), t.Name, t.Name)
-	f.Func().Id(cmdFunc(t.Name)).Params().Op("*").Qual(cobraPkg, "Command").Block(stmts...)
+	f.Commentf("%s is the %s subcommand: tool %q.", fn, t.command(), t.Name)
+	f.Func().Id(fn).Params().Op("*").Qual(cobraPkg, "Command").Block(stmts...)
 }
 
 func itoa(i int) string { return fmt.Sprint(i) }
