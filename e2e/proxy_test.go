@@ -302,3 +302,49 @@ func (w *testWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestProxyServerEverythingRounds: a front client on protocol 2026-07-28,
+// over stateless HTTP, answers server-everything's elicitation in an
+// input-required round; the proxy sends the call upstream again with the
+// answer.
+func TestProxyServerEverythingRounds(t *testing.T) {
+	t.Parallel()
+	needNode(t)
+	abs, _ := filepath.Abs(everything)
+	p, err := proxy.New(proxy.Target{Command: "node", Args: []string{abs, "stdio"}}, &proxy.Options{ConnectTimeout: 20 * time.Second, Stderr: newTestWriter(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := runtime.NewServer(&runtime.Implementation{Name: "front", Version: "1"}, &runtime.Options{Stateless: true})
+	if err := s.Mount(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		hs.CloseClientConnections()
+		hs.Close()
+		s.Close(context.Background())
+	})
+	var fc frontClient
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "front-client", Version: "1"}, fc.options()).Connect(ctx,
+		&mcp.StreamableClientTransport{Endpoint: hs.URL, MaxRetries: -1}, &mcp.ClientSessionOptions{ProtocolVersion: "2026-07-28"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	waitTools(t, cs, "echo", "trigger-elicitation-request")
+	got := proxyCall(t, cs, &mcp.CallToolParams{Name: "trigger-elicitation-request"})
+	if !strings.Contains(got, "- Name: Ada Lovelace") {
+		t.Errorf("elicitation result = %q", got)
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if len(fc.elicited) != 1 || !strings.Contains(fc.elicited[0], "Please provide inputs") {
+		t.Errorf("front client elicitations = %q, want one", fc.elicited)
+	}
+}

@@ -49,11 +49,18 @@
 //     notifications/message are sent to the front session, which applies
 //     the level the front client chose;
 //   - sampling/createMessage, elicitation/create and roots/list from the
-//     upstream are sent to the front session, and their answers (or
-//     errors) returned upstream. A front request without a live session
-//     (stateless HTTP), or whose session speaks protocol 2026-07-28 (which
-//     forbids server-to-client requests during a call), makes them fail
-//     with an error that says so.
+//     upstream reach the front client either way it can answer them. A
+//     front request on protocol 2026-07-28 or later (stateless or not)
+//     gets them as input requests of an input-required result
+//     (runtime.Input); when the front calls again with the answers, the
+//     proxy sends the call upstream again from the start and answers the
+//     same questions from them, so an upstream tool must be safe to run
+//     again until it has its input, as the runtime asks of its own
+//     handlers. A front session on an older version gets them as requests
+//     on its session while the call is in flight, and their answers (or
+//     errors) go back upstream. A front request on an older version
+//     without a live session (stateless HTTP) makes them fail with an
+//     error that says so.
 //
 // # Failures
 //
@@ -73,6 +80,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"maps"
@@ -500,7 +508,9 @@ func (p *Proxy) connect(ctx context.Context, caps *mcp.ClientCapabilities, kind 
 		t = client.CommandTransport(cmd, 2*time.Second)
 	}
 	timeout := p.opts.connectTimeout()
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	// The session outlives the request that opened it, and carries none of
+	// its values (see detached).
+	cctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	// Connect may not honour the context everywhere (a stdio server that
 	// never answers initialize): bound it here as well.
@@ -580,6 +590,13 @@ type call struct {
 	token    any                // the front progress token, or nil
 	tokenKey string
 	live     bool // the front session can take server-to-client requests
+	// rounds: the front request speaks protocol 2026-07-28 or later, so
+	// upstream input requests become the front's input-required rounds
+	// (runtime.Input); cancel abandons the upstream request when the front
+	// must be asked first, and asked numbers the input requests.
+	rounds bool
+	cancel context.CancelFunc
+	asked  atomic.Int32
 
 	lastProgress atomic.Int64 // when progress was last relayed (UnixNano)
 }
@@ -645,6 +662,7 @@ func (u *upstream) begin(ctx context.Context) *call {
 			c.tokenKey = tokenKey(c.token)
 		}
 		c.live = u.kind == kindSession && c.ss != nil
+		c.rounds = r.ProtocolVersion >= roundsVersion
 	}
 	u.mu.Lock()
 	u.calls[c] = struct{}{}
@@ -721,6 +739,16 @@ func (u *upstream) clientOptions(caps *mcp.ClientCapabilities) *mcp.ClientOption
 	}
 	if caps.Elicitation != nil {
 		o.ElicitationHandler = func(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			if c := u.roundsCall(); c != nil {
+				resp, err := c.ask("elicitation/create", req.Params)
+				if err != nil {
+					return nil, err
+				}
+				if res, ok := resp.(*mcp.ElicitResult); ok {
+					return res, nil
+				}
+				return nil, fmt.Errorf("proxy: the front client answered elicitation/create with %T", resp)
+			}
 			c, err := u.relayTarget(ctx, "elicitation/create")
 			if err != nil {
 				return nil, err
@@ -730,6 +758,19 @@ func (u *upstream) clientOptions(caps *mcp.ClientCapabilities) *mcp.ClientOption
 	}
 	if caps.Sampling != nil {
 		o.CreateMessageWithToolsHandler = func(ctx context.Context, req *mcp.CreateMessageWithToolsRequest) (*mcp.CreateMessageWithToolsResult, error) {
+			if c := u.roundsCall(); c != nil {
+				resp, err := c.ask("sampling/createMessage", req.Params)
+				if err != nil {
+					return nil, err
+				}
+				switch res := resp.(type) {
+				case *mcp.CreateMessageWithToolsResult:
+					return res, nil
+				case *mcp.CreateMessageResult:
+					return &mcp.CreateMessageWithToolsResult{Content: []mcp.Content{res.Content}, Model: res.Model, Role: res.Role, StopReason: res.StopReason}, nil
+				}
+				return nil, fmt.Errorf("proxy: the front client answered sampling/createMessage with %T", resp)
+			}
 			c, err := u.relayTarget(ctx, "sampling/createMessage")
 			if err != nil {
 				return nil, err
@@ -752,16 +793,65 @@ func (u *upstream) rootsMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
 			// session has none.
 			return &mcp.ListRootsResult{Roots: []*mcp.Root{}}, nil
 		}
-		c, err := u.relayTarget(ctx, method)
-		if err != nil {
-			return nil, err
-		}
 		params, _ := req.GetParams().(*mcp.ListRootsParams)
 		if params == nil {
 			params = &mcp.ListRootsParams{}
 		}
+		if c := u.roundsCall(); c != nil {
+			resp, err := c.ask(method, params)
+			if err != nil {
+				return nil, err
+			}
+			if res, ok := resp.(*mcp.ListRootsResult); ok {
+				return res, nil
+			}
+			return nil, fmt.Errorf("proxy: the front client answered roots/list with %T", resp)
+		}
+		c, err := u.relayTarget(ctx, method)
+		if err != nil {
+			return nil, err
+		}
 		return c.ss.ListRoots(c.ctx, params)
 	}
+}
+
+// roundsVersion is the first protocol version whose clients answer input
+// requests in rounds (input-required results) instead of server-to-client
+// requests during a call.
+const roundsVersion = "2026-07-28"
+
+// roundsCall returns the front request in flight whose client answers
+// input requests in rounds, or nil.
+func (u *upstream) roundsCall() *call {
+	if u.kind == kindCatalogue {
+		return nil
+	}
+	if c := u.current(nil); c != nil && c.rounds {
+		return c
+	}
+	return nil
+}
+
+// ask turns an upstream input request into one of the front request's
+// input rounds (runtime.Input). Its key numbers it within the call and
+// hashes it, so that when the front calls again with the answers, the
+// upstream request (sent again from the start) finds the answer to the
+// same question, and a different question is asked anew. While the front
+// has not answered, the upstream request is abandoned (cancelled): the
+// runtime answers the front with the input it needs.
+func (c *call) ask(method string, params runtime.InputRequest) (runtime.InputResponse, error) {
+	n := c.asked.Add(1) - 1
+	h := fnv.New64a()
+	h.Write([]byte(method))
+	if js, err := json.Marshal(params); err == nil {
+		h.Write(js)
+	}
+	key := fmt.Sprintf("upstream-%d-%016x", n, h.Sum64())
+	resp, err := runtime.Input(c.ctx, key, params)
+	if errors.Is(err, runtime.ErrInputRequired) && c.cancel != nil {
+		c.cancel()
+	}
+	return resp, err
 }
 
 // relayTarget returns the front request to relay a server-to-client
@@ -857,8 +947,27 @@ func (p *Proxy) forwardError(what string, err error) error {
 	return fmt.Errorf("proxy: %s on upstream %s: %w", what, p.target, err)
 }
 
-// withSession runs f on the upstream session of the front request in ctx.
-func (p *Proxy) withSession(ctx context.Context, f func(u *upstream) error) error {
+// detached returns a context that ends with ctx (cancellation and
+// deadline) but carries none of its values. A front request's context
+// holds go-sdk's values for that request, such as its protocol version,
+// which go-sdk's client would otherwise send upstream as the
+// Mcp-Protocol-Version of an upstream session that negotiated another.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	out, cancel := context.WithCancel(context.Background())
+	if dl, ok := ctx.Deadline(); ok {
+		var cancelDeadline context.CancelFunc
+		out, cancelDeadline = context.WithDeadline(out, dl)
+		stop := context.AfterFunc(ctx, cancel)
+		return out, func() { stop(); cancelDeadline(); cancel() }
+	}
+	stop := context.AfterFunc(ctx, cancel)
+	return out, func() { stop(); cancel() }
+}
+
+// withSession runs f on the upstream session of the front request in ctx,
+// with a context that ends when the front request does or when the
+// upstream request is abandoned for an input round (see call.ask).
+func (p *Proxy) withSession(ctx context.Context, f func(ctx context.Context, u *upstream) error) error {
 	u, done, err := p.session(ctx)
 	if err != nil {
 		return err
@@ -866,18 +975,21 @@ func (p *Proxy) withSession(ctx context.Context, f func(u *upstream) error) erro
 	defer done()
 	c := u.begin(ctx)
 	defer u.end(c)
-	err = f(u)
+	uctx, cancel := detached(ctx)
+	defer cancel()
+	c.cancel = cancel
+	err = f(uctx, u)
 	c.drain()
 	return err
 }
 
 func (p *Proxy) callTool(ctx context.Context, name, version string, args json.RawMessage) (res *runtime.CallToolResult, err error) {
-	err = p.withSession(ctx, func(u *upstream) error {
+	err = p.withSession(ctx, func(uctx context.Context, u *upstream) error {
 		params := &mcp.CallToolParams{Name: name, Meta: forwardMeta(ctx, version)}
 		if args != nil {
 			params.Arguments = args
 		}
-		res, err = u.cs.CallTool(ctx, params)
+		res, err = u.cs.CallTool(uctx, params)
 		if err != nil {
 			return p.forwardError("tools/call "+name, err)
 		}
@@ -887,8 +999,8 @@ func (p *Proxy) callTool(ctx context.Context, name, version string, args json.Ra
 }
 
 func (p *Proxy) readResource(ctx context.Context, uri, version string) (res *runtime.ReadResourceResult, err error) {
-	err = p.withSession(ctx, func(u *upstream) error {
-		res, err = u.cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: uri, Meta: forwardMeta(ctx, version)})
+	err = p.withSession(ctx, func(uctx context.Context, u *upstream) error {
+		res, err = u.cs.ReadResource(uctx, &mcp.ReadResourceParams{URI: uri, Meta: forwardMeta(ctx, version)})
 		if err != nil {
 			return p.forwardError("resources/read "+uri, err)
 		}
@@ -898,8 +1010,8 @@ func (p *Proxy) readResource(ctx context.Context, uri, version string) (res *run
 }
 
 func (p *Proxy) getPrompt(ctx context.Context, name, version string, args map[string]string) (res *runtime.GetPromptResult, err error) {
-	err = p.withSession(ctx, func(u *upstream) error {
-		res, err = u.cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: name, Arguments: args, Meta: forwardMeta(ctx, version)})
+	err = p.withSession(ctx, func(uctx context.Context, u *upstream) error {
+		res, err = u.cs.GetPrompt(uctx, &mcp.GetPromptParams{Name: name, Arguments: args, Meta: forwardMeta(ctx, version)})
 		if err != nil {
 			return p.forwardError("prompts/get "+name, err)
 		}
@@ -909,12 +1021,12 @@ func (p *Proxy) getPrompt(ctx context.Context, name, version string, args map[st
 }
 
 func (p *Proxy) complete(ctx context.Context, ref *mcp.CompleteReference, arg, value string, args map[string]string) (vals []string, err error) {
-	err = p.withSession(ctx, func(u *upstream) error {
+	err = p.withSession(ctx, func(uctx context.Context, u *upstream) error {
 		params := &mcp.CompleteParams{Ref: ref, Argument: mcp.CompleteParamsArgument{Name: arg, Value: value}}
 		if len(args) > 0 {
 			params.Context = &mcp.CompleteContext{Arguments: args}
 		}
-		res, err := u.cs.Complete(ctx, params)
+		res, err := u.cs.Complete(uctx, params)
 		if err != nil {
 			return p.forwardError("completion/complete", err)
 		}

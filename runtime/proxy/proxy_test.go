@@ -33,6 +33,8 @@ type upstreamServer struct {
 	opened  map[string]bool
 	lastArg json.RawMessage
 	lastMet map[string]any
+	// interviews counts runs of the interview tool's handler.
+	interviews int
 }
 
 func newUpstream(t *testing.T) *upstreamServer {
@@ -97,6 +99,28 @@ func newUpstream(t *testing.T) *upstreamServer {
 					return nil, err
 				}
 				return runtime.TextResult("sampled:" + runtime.SampledText(res)), nil
+			}),
+			tool("interview", func(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+				u.mu.Lock()
+				u.interviews++
+				u.mu.Unlock()
+				ask := func(key, q string) (any, error) {
+					res, err := runtime.Elicit(ctx, key, &runtime.ElicitParams{Message: q,
+						RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{"a": map[string]any{"type": "string"}}}})
+					if err != nil {
+						return nil, err
+					}
+					return res.Content["a"], nil
+				}
+				name, err := ask("name", "Name?")
+				if err != nil {
+					return nil, err
+				}
+				age, err := ask("age", "Age?")
+				if err != nil {
+					return nil, err
+				}
+				return runtime.TextResult(fmt.Sprintf("%v,%v", name, age)), nil
 			}),
 			tool("roots", func(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 				res, err := runtime.Roots(ctx, "r")
@@ -667,5 +691,99 @@ func TestProxyConfig(t *testing.T) {
 	}
 	if _, err := ParseConfig([]byte(`{"mcpServers": {"x": {"url": "http://h", "transport": "sse"}}}`)); err == nil {
 		t.Error("an sse server parsed")
+	}
+}
+
+// TestProxyInputRounds: a front client on protocol 2026-07-28 answers the
+// upstream's elicitation, sampling and roots requests in input-required
+// rounds, statelessly over HTTP and on a session; an upstream tool that
+// asks twice takes two rounds, each answered once.
+func TestProxyInputRounds(t *testing.T) {
+	for _, mode := range []string{"stateless-http", "session"} {
+		t.Run(mode, func(t *testing.T) {
+			up := newUpstream(t)
+			var mu sync.Mutex
+			var asked []string
+			copts := &mcp.ClientOptions{
+				ElicitationHandler: func(_ context.Context, r *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+					mu.Lock()
+					asked = append(asked, r.Params.Message)
+					mu.Unlock()
+					answer := map[string]string{"Your name?": "Grace", "Name?": "Ada", "Age?": "36"}[r.Params.Message]
+					return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"name": answer, "a": answer}}, nil
+				},
+				CreateMessageHandler: func(context.Context, *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+					return &mcp.CreateMessageResult{Model: "m", Role: "assistant", Content: &mcp.TextContent{Text: "from the front"}}, nil
+				},
+			}
+			c := mcp.NewClient(&mcp.Implementation{Name: "front-client", Version: "1"}, copts)
+			c.AddRoots(&mcp.Root{URI: "file:///front/root"})
+			so := &mcp.ClientSessionOptions{ProtocolVersion: "2026-07-28"}
+			var cs *mcp.ClientSession
+			var err error
+			if mode == "stateless-http" {
+				_, url := front(t, newProxy(t, up.url), &runtime.Options{Stateless: true})
+				cs, err = c.Connect(ctx10(t), &mcp.StreamableClientTransport{Endpoint: url, MaxRetries: -1}, so)
+			} else {
+				s := runtime.NewServer(&runtime.Implementation{Name: "front", Version: "1"}, nil)
+				if err := s.Mount(newProxy(t, up.url)); err != nil {
+					t.Fatal(err)
+				}
+				ct, st := mcp.NewInMemoryTransports()
+				if _, err := s.MCP().Connect(ctx10(t), st, nil); err != nil {
+					t.Fatal(err)
+				}
+				cs, err = c.Connect(ctx10(t), ct, so)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cs.Close() })
+			if got := cs.InitializeResult(); got != nil && got.ProtocolVersion != "" && got.ProtocolVersion != "2026-07-28" {
+				t.Fatalf("negotiated %s", got.ProtocolVersion)
+			}
+			if got := callText(t, cs, "ask", nil); got != "accept:Grace" {
+				t.Errorf("ask = %q", got)
+			}
+			if got := callText(t, cs, "sample", nil); got != "sampled:from the front" {
+				t.Errorf("sample = %q", got)
+			}
+			if got := callText(t, cs, "roots", nil); got != "roots:file:///front/root" {
+				t.Errorf("roots = %q", got)
+			}
+			if got := callText(t, cs, "interview", nil); got != "Ada,36" {
+				t.Errorf("interview = %q", got)
+			}
+			mu.Lock()
+			if fmt.Sprint(asked) != "[Your name? Name? Age?]" {
+				t.Errorf("the front client was asked %q, want each question once", asked)
+			}
+			mu.Unlock()
+			// Each front round sends the call upstream again from the start;
+			// the upstream (a runtime.Server on a 2025-11-25 session) runs
+			// its handler again after each answer it gets: 1 + 2 + 3 runs.
+			up.mu.Lock()
+			if up.interviews != 6 {
+				t.Errorf("the upstream interview ran %d times, want 6", up.interviews)
+			}
+			up.mu.Unlock()
+		})
+	}
+}
+
+// TestProxyInputRoundsWithoutCapability: a 2026-07-28 front client that
+// declares no elicitation is never asked; the upstream gets the refusal
+// and fails the call itself.
+func TestProxyInputRoundsWithoutCapability(t *testing.T) {
+	up := newUpstream(t)
+	_, url := front(t, newProxy(t, up.url), &runtime.Options{Stateless: true})
+	cs := connect(t, url, &mcp.ClientOptions{Capabilities: &mcp.ClientCapabilities{}}, "2026-07-28")
+	res, err := cs.CallTool(ctx10(t), &mcp.CallToolParams{Name: "ask"})
+	msg := fmt.Sprint(err)
+	if res != nil {
+		msg += text(res)
+	}
+	if err == nil && !res.IsError || !strings.Contains(msg, "elicitation") {
+		t.Errorf("ask without the elicitation capability = %q, want a failure naming it", msg)
 	}
 }
