@@ -10,9 +10,11 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/mcpgen/mcpgen/runtime/codec"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -128,7 +130,7 @@ func (s *Server) fastRequest(r *http.Request, call *fastCall) *Request {
 // serveCall runs the call through the middleware chain and writes the
 // JSON-RPC response exactly as go-sdk would.
 func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call *fastCall, req *Request) {
-	res, pending, state, err := h.s.answer(ctx, req, "", nil)
+	res, pending, state, err := h.answerContained(ctx, req)
 	var result *CallToolResult
 	switch {
 	case pending != nil && call.modern:
@@ -138,7 +140,8 @@ func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call
 	case err == nil:
 		var ok bool
 		if result, ok = res.(*CallToolResult); !ok || result == nil {
-			err = fmt.Errorf("tool %q: middleware returned %T, want *CallToolResult", call.name, res)
+			h.s.log.Error("middleware returned the wrong result", "tool", call.name, "type", fmt.Sprintf("%T", res))
+			err = fmt.Errorf("internal error: tool %q produced no tool result", call.name)
 		}
 	}
 	b := make([]byte, 0, 512)
@@ -146,8 +149,11 @@ func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call
 	b = append(b, call.id...)
 	status := http.StatusOK
 	if err == nil {
-		if b, err = h.appendResult(b, result, call.modern); err != nil {
+		var encErr error
+		if b, encErr = h.appendResult(b, result, call.modern); encErr != nil {
+			h.s.log.Error("result cannot be encoded", "method", MethodCallTool, "name", call.name, "error", encErr)
 			b = b[:len(`{"jsonrpc":"2.0","id":`)+len(call.id)]
+			b, err = h.appendResult(b, unsendable(call.name), call.modern)
 		}
 	}
 	if err != nil {
@@ -163,6 +169,22 @@ func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call
 	hd.Set("Cache-Control", "no-cache, no-transform")
 	w.WriteHeader(status)
 	w.Write(b)
+}
+
+// answerContained is Server.answer with a panic (in middleware, say)
+// turned into the internal error go-sdk's path answers with.
+func (h *fastHandler) answerContained(ctx context.Context, req *Request) (res mcp.Result, pending mcp.InputRequestMap, state string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			h.s.log.Error("request panicked", "method", req.Method, "panic", v, "stack", string(debug.Stack()))
+			msg := fmt.Sprintf("internal error: %v", v)
+			if h.s.opts.MaskErrors {
+				msg = "internal error"
+			}
+			res, pending, state, err = nil, nil, "", &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: msg}
+		}
+	}()
+	return h.s.answer(ctx, req, "", nil)
 }
 
 // errorStatus is the HTTP status of a 2026-07-28 error response (SEP-2575):
@@ -212,7 +234,7 @@ func (h *fastHandler) appendMarshalled(b []byte, res *CallToolResult, modern boo
 		cp.Meta = meta
 		res = &cp
 	}
-	js, err := json.Marshal(res)
+	js, err := marshalContained(res)
 	if err != nil {
 		return b, err
 	}
@@ -371,7 +393,7 @@ func parseToolsCall(body []byte, modern bool) (*fastCall, bool) {
 			if k != codec.Number && k != codec.String {
 				return nil, false
 			}
-			if call.id, err = d.ReadRaw(); err != nil || k == codec.Number && !plainInt(call.id) {
+			if call.id, err = d.ReadRaw(); err != nil || k == codec.Number && !plainInt(call.id) || k == codec.String && !plainString(call.id) {
 				return nil, false
 			}
 		case "method":
@@ -524,6 +546,14 @@ func plainInt(n []byte) bool {
 		}
 	}
 	return true
+}
+
+// plainString reports whether a raw JSON string is one go-sdk writes back
+// byte for byte: valid UTF-8 without escapes or characters encoding/json
+// escapes. Other string ids (invalid UTF-8 becomes U+FFFD) are left to
+// go-sdk.
+func plainString(raw []byte) bool {
+	return utf8.Valid(raw) && !bytes.ContainsAny(raw, "\\<>&\u2028\u2029")
 }
 
 func plainJSON(ct string) bool {

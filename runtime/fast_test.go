@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -124,6 +125,9 @@ func fastCases() []fastCase {
 		legacy("result meta", `{"name":"meta","arguments":{}}`, true),
 		legacy("highest version", `{"name":"versioned","arguments":{}}`, true),
 		legacy("unknown tool", `{"name":"nope","arguments":{}}`, false),
+		withID(legacy("invalid UTF-8 id", `{"name":"echo","arguments":{}}`, false), "\"a\xffb\""),
+		withID(legacy("escaped id", `{"name":"echo","arguments":{}}`, false), `"\u0041<"`),
+		withID(legacy("plain string id", `{"name":"echo","arguments":{}}`, true), `"req-1 é"`),
 		legacy("transformed tool", `{"name":"ns_structured","arguments":{}}`, true),
 		legacy("disabled tool", `{"name":"hidden","arguments":{}}`, false),
 		modern("modern disabled tool", "hidden", `{"name":"hidden",`+modernMeta+`}`, false),
@@ -155,6 +159,12 @@ func fastCases() []fastCase {
 		{name: "DNS rebinding", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}`, header: map[string]string{"Mcp-Protocol-Version": "2025-11-25"}, host: "evil.example.com"},
 	}
 	return cases
+}
+
+// withID gives a case's request another raw id.
+func withID(c fastCase, id string) fastCase {
+	c.body = strings.Replace(c.body, `"id":1`, `"id":`+id, 1)
+	return c
 }
 
 type httpAnswer struct {
@@ -224,6 +234,9 @@ func TestFastPathMatchesGoSDK(t *testing.T) {
 					}
 					res["requestState"] = "<signed>"
 				}
+			}
+			if utf8.ValidString(got.raw) != utf8.ValidString(want.raw) {
+				t.Errorf("UTF-8 validity differs\nfast:   %q\ngo-sdk: %q", got.raw, want.raw)
 			}
 			if got.status != want.status || got.contentType != want.contentType || !reflect.DeepEqual(got.body, want.body) {
 				t.Errorf("responses differ\nfast:   %d %s %s\ngo-sdk: %d %s %s", got.status, got.contentType, got.raw, want.status, want.contentType, want.raw)
@@ -305,7 +318,7 @@ func FuzzFastPath(f *testing.F) {
 		}
 		fc, fct, fv, fraw := serve(fast, body, modern, name)
 		sc, sct, sv, sraw := serve(slow, body, modern, name)
-		if fc != sc || fct != sct || !reflect.DeepEqual(fv, sv) {
+		if fc != sc || fct != sct || !reflect.DeepEqual(fv, sv) || utf8.ValidString(fraw) != utf8.ValidString(sraw) {
 			t.Fatalf("responses differ for %q\nfast:   %d %s %s\ngo-sdk: %d %s %s", body, fc, fct, fraw, sc, sct, sraw)
 		}
 	})

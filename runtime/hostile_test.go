@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // Tests of input meant to end the process, grow it or leak from it
@@ -717,5 +718,101 @@ func TestRunArgsLimits(t *testing.T) {
 	t.Setenv("MCPGEN_MAX_SESSIONS", "many")
 	if err := NewServer(&Implementation{Name: "t", Version: "1"}, nil).RunArgs(ctx, []string{"-http", "127.0.0.1:0"}); err == nil || !strings.Contains(err.Error(), "MCPGEN_MAX_SESSIONS") {
 		t.Errorf("malformed environment: %v", err)
+	}
+}
+
+// misbehavingServer has tools whose results cannot be sent as they are,
+// and middleware that panics or breaks results, for the named tools.
+func misbehavingServer(t *testing.T, opts *Options) *Server {
+	s := NewServer(&Implementation{Name: "t", Version: "1"}, opts)
+	ok := func(context.Context, json.RawMessage) (*CallToolResult, error) { return TextResult("fine"), nil }
+	must(t, s.Add(&Components{
+		Tools: []*Tool{
+			tool("nil_content", "", func(context.Context, json.RawMessage) (*CallToolResult, error) {
+				return &CallToolResult{Content: []Content{(*TextContent)(nil)}}, nil
+			}),
+			tool("bad_structured", "", func(context.Context, json.RawMessage) (*CallToolResult, error) {
+				return &CallToolResult{Content: []Content{&TextContent{Text: "x"}}, StructuredContent: json.RawMessage(`{"broken":`)}, nil
+			}),
+			tool("mw_panic", "", ok), tool("mw_nil_content", "", ok), tool("echo", "", ok),
+		},
+		Prompts: []*Prompt{{Name: "nil_message", Handler: func(context.Context, map[string]string) (*GetPromptResult, error) {
+			return &GetPromptResult{Messages: []*PromptMessage{{Role: "user", Content: (*TextContent)(nil)}}}, nil
+		}}},
+	}))
+	s.Use(func(next Handler) Handler {
+		return func(ctx context.Context, r *Request) (mcp.Result, error) {
+			switch r.Name {
+			case "mw_panic":
+				panic("middleware boom")
+			case "mw_nil_content":
+				return &CallToolResult{Content: []Content{&TextContent{Text: "a"}, (*ImageContent)(nil)}}, nil
+			}
+			return next(ctx, r)
+		}
+	})
+	return s
+}
+
+// Attack: a panic outside a tool handler (in middleware, or in go-sdk
+// encoding a result with a nil content entry) ended every session on
+// stdio, stateful and stateless SSE; malformed structured content got no
+// reply at all. Each now gets an error and the server goes on.
+func TestResultsThatCannotBeSent(t *testing.T) {
+	want := map[string]string{
+		"nil_content":    `"isError":true`,
+		"bad_structured": `cannot be encoded as JSON`,
+		"mw_panic":       `"code":-32603,"message":"internal error: middleware boom"`,
+		"mw_nil_content": `cannot be encoded as JSON`,
+	}
+	check := func(t *testing.T, name, got string) {
+		t.Helper()
+		if !strings.Contains(got, want[name]) {
+			t.Errorf("%s: %s\nwant %s", name, got, want[name])
+		}
+		if name == "nil_content" && !strings.Contains(got, "empty content entry (content[0])") {
+			t.Errorf("%s: %s", name, got)
+		}
+	}
+	callLine := func(id int, name string) string {
+		return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":%q,"arguments":{}}}`, id, name)
+	}
+	t.Run("stdio", func(t *testing.T) {
+		ss := startStdio(t, misbehavingServer(t, nil), defaultIOLimits)
+		ss.initialize("2025-11-25")
+		id := 10
+		for name := range want {
+			id++
+			ss.send(callLine(id, name))
+			check(t, name, ss.next())
+			ss.ping(1000 + id)
+		}
+		ss.send(`{"jsonrpc":"2.0","id":5,"method":"prompts/get","params":{"name":"nil_message"}}`)
+		ss.wantError("5", -32603, "could not be encoded")
+		ss.ping(6)
+	})
+	for _, opts := range []Options{{}, {Stateless: true}, {Stateless: true, JSONResponse: true}, {Stateless: true, JSONResponse: true, NoFastPath: true}} {
+		t.Run(fmt.Sprintf("http %+v", opts), func(t *testing.T) {
+			srv := httptest.NewServer(misbehavingServer(t, &opts).Handler())
+			defer srv.Close()
+			header := map[string]string{"Mcp-Protocol-Version": "2025-11-25"}
+			if !opts.Stateless {
+				_, sid, _, err := rawPost(srv.URL, initBody("2025-11-25"), 5*time.Second, nil)
+				if err != nil || sid == "" {
+					t.Fatalf("initialize: %v", err)
+				}
+				header["Mcp-Session-Id"] = sid
+			}
+			for name := range want {
+				code, _, got, err := rawPost(srv.URL, callLine(2, name), 5*time.Second, header)
+				if err != nil || code != 200 {
+					t.Fatalf("%s: %d %v %s", name, code, err, got)
+				}
+				check(t, name, got)
+			}
+			if code, _, got, _ := rawPost(srv.URL, callLine(3, "echo"), 5*time.Second, header); code != 200 || !strings.Contains(got, "fine") {
+				t.Fatalf("echo after the others: %d %s", code, got)
+			}
+		})
 	}
 }

@@ -43,8 +43,25 @@ func (s *Server) receive(next mcp.MethodHandler) mcp.MethodHandler {
 				res, err = nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: msg}
 			}
 		}()
-		return s.answerSDK(ctx, method, req)
+		res, err = s.answerSDK(ctx, method, req)
+		if err != nil || res == nil {
+			return res, err
+		}
+		return s.encodeSDK(&Request{Method: method, Name: requestName(req), req: req}, res)
 	}
+}
+
+// requestName is the tool or prompt name or the resource URI of req.
+func requestName(req mcp.Request) string {
+	switch p := req.GetParams().(type) {
+	case *mcp.CallToolParamsRaw:
+		return p.Name
+	case *mcp.GetPromptParams:
+		return p.Name
+	case *mcp.ReadResourceParams:
+		return p.URI
+	}
+	return ""
 }
 
 // fromSDK builds the transport-neutral request of a go-sdk request.
@@ -224,7 +241,8 @@ func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) 
 		}
 		ctr, ok := res.(*CallToolResult)
 		if !ok || ctr == nil {
-			return nil, fmt.Errorf("tool %q: middleware returned %T, want *CallToolResult", r.Name, res)
+			s.log.Error("middleware returned the wrong result", "tool", r.Name, "type", fmt.Sprintf("%T", res))
+			return nil, fmt.Errorf("internal error: tool %q produced no tool result", r.Name)
 		}
 		if ctr.Content == nil {
 			cp := *ctr
@@ -241,7 +259,8 @@ func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) 
 		}
 		gpr, ok := res.(*GetPromptResult)
 		if !ok || gpr == nil {
-			return nil, fmt.Errorf("prompt %q: middleware returned %T, want *GetPromptResult", r.Name, res)
+			s.log.Error("middleware returned the wrong result", "prompt", r.Name, "type", fmt.Sprintf("%T", res))
+			return nil, fmt.Errorf("internal error: prompt %q produced no prompt result", r.Name)
 		}
 		return resultWithType(gpr, typed, false), nil
 	case MethodReadResource:
@@ -253,7 +272,8 @@ func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) 
 		}
 		rrr, ok := res.(*ReadResourceResult)
 		if !ok || rrr == nil || rrr.Contents == nil {
-			return nil, fmt.Errorf("resource %q: middleware returned %T without contents, want *ReadResourceResult", r.Name, res)
+			s.log.Error("middleware returned the wrong result", "resource", r.Name, "type", fmt.Sprintf("%T", res))
+			return nil, fmt.Errorf("internal error: resource %q produced no contents", r.Name)
 		}
 		mime := ""
 		switch {

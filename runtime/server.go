@@ -521,6 +521,12 @@ func (s *Server) runTool(ctx context.Context, t *Tool, args json.RawMessage) (re
 	if err == nil && res == nil {
 		res = ErrorResult(fmt.Errorf("tool %q returned no result", t.Name))
 	}
+	if err == nil {
+		if i := nilContent(res.Content); i >= 0 {
+			s.log.Error("tool returned a nil content entry", "tool", t.Name, "index", i)
+			res = ErrorResult(fmt.Errorf("tool %q returned an empty content entry (content[%d]) and no result can be sent", t.Name, i))
+		}
+	}
 	return res, err
 }
 
