@@ -104,6 +104,30 @@ func waitTools(t *testing.T, cs *mcp.ClientSession, names ...string) []string {
 	}
 }
 
+// proxyFront serves a proxy of target from a runtime.Server with opts over
+// HTTP on 127.0.0.1, started and closed with the test, and returns its URL.
+func proxyFront(t *testing.T, target proxy.Target, opts *runtime.Options) string {
+	t.Helper()
+	p, err := proxy.New(target, &proxy.Options{ConnectTimeout: 20 * time.Second, Stderr: newTestWriter(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := runtime.NewServer(&runtime.Implementation{Name: "front", Version: "1"}, opts)
+	if err := s.Mount(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		hs.CloseClientConnections()
+		hs.Close()
+		s.Close(context.Background())
+	})
+	return hs.URL
+}
+
 // TestProxyServerEverything proxies server-everything, started over stdio
 // and over streamable HTTP, from a runtime.Server served over stateful
 // HTTP: list, call echo, progress relayed with the front's token, an
@@ -122,30 +146,14 @@ func TestProxyServerEverything(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p, err := proxy.New(tc.target(t), &proxy.Options{ConnectTimeout: 20 * time.Second, Stderr: newTestWriter(t)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := runtime.NewServer(&runtime.Implementation{Name: "front", Version: "1"}, nil)
-			if err := s.Mount(p); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Start(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			hs := httptest.NewServer(s.Handler())
-			t.Cleanup(func() {
-				hs.CloseClientConnections()
-				hs.Close()
-				s.Close(context.Background())
-			})
+			url := proxyFront(t, tc.target(t), nil)
 			connectFront := func(fc *frontClient) *mcp.ClientSession {
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
 				// 2025-11-25: the last version in which a server may ask
 				// for elicitation during a call with a JSON-RPC request.
 				cs, err := mcp.NewClient(&mcp.Implementation{Name: "front-client", Version: "1"}, fc.options()).Connect(ctx,
-					&mcp.StreamableClientTransport{Endpoint: hs.URL, MaxRetries: -1}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+					&mcp.StreamableClientTransport{Endpoint: url, MaxRetries: -1}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -311,28 +319,12 @@ func TestProxyServerEverythingRounds(t *testing.T) {
 	t.Parallel()
 	needNode(t)
 	abs, _ := filepath.Abs(everything)
-	p, err := proxy.New(proxy.Target{Command: "node", Args: []string{abs, "stdio"}}, &proxy.Options{ConnectTimeout: 20 * time.Second, Stderr: newTestWriter(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := runtime.NewServer(&runtime.Implementation{Name: "front", Version: "1"}, &runtime.Options{Stateless: true})
-	if err := s.Mount(p); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		hs.CloseClientConnections()
-		hs.Close()
-		s.Close(context.Background())
-	})
+	url := proxyFront(t, proxy.Target{Command: "node", Args: []string{abs, "stdio"}}, &runtime.Options{Stateless: true})
 	var fc frontClient
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cs, err := mcp.NewClient(&mcp.Implementation{Name: "front-client", Version: "1"}, fc.options()).Connect(ctx,
-		&mcp.StreamableClientTransport{Endpoint: hs.URL, MaxRetries: -1}, &mcp.ClientSessionOptions{ProtocolVersion: "2026-07-28"})
+		&mcp.StreamableClientTransport{Endpoint: url, MaxRetries: -1}, &mcp.ClientSessionOptions{ProtocolVersion: "2026-07-28"})
 	if err != nil {
 		t.Fatal(err)
 	}

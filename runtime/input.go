@@ -41,13 +41,10 @@ type (
 	ElicitParams                 = mcp.ElicitParams
 	ElicitResult                 = mcp.ElicitResult
 	CreateMessageParams          = mcp.CreateMessageParams
+	CreateMessageWithToolsParams = mcp.CreateMessageWithToolsParams
 	CreateMessageWithToolsResult = mcp.CreateMessageWithToolsResult
 	SamplingMessage              = mcp.SamplingMessage
 	ListRootsResult              = mcp.ListRootsResult
-	// InputRequest and InputResponse are any of the above requests and
-	// results (see Input).
-	InputRequest  = mcp.InputRequest
-	InputResponse = mcp.InputResponse
 )
 
 // ErrInputRequired is matched (errors.Is) by the error Elicit, Sample and
@@ -236,6 +233,17 @@ func Elicit(ctx context.Context, key string, p *ElicitParams) (*ElicitResult, er
 // Sample asks the client's model for a completion.
 func Sample(ctx context.Context, key string, p *CreateMessageParams) (*CreateMessageWithToolsResult, error) {
 	resp, err := RequestFrom(ctx).lookup(key, p)
+	return sampled(key, resp, err)
+}
+
+// SampleWithTools asks the client's model for a completion that may use
+// the tools p offers it (the client must declare sampling with tools).
+func SampleWithTools(ctx context.Context, key string, p *CreateMessageWithToolsParams) (*CreateMessageWithToolsResult, error) {
+	resp, err := RequestFrom(ctx).lookup(key, p)
+	return sampled(key, resp, err)
+}
+
+func sampled(key string, resp mcp.InputResponse, err error) (*CreateMessageWithToolsResult, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -259,16 +267,6 @@ func Roots(ctx context.Context, key string) (*ListRootsResult, error) {
 		return nil, fmt.Errorf("input %q: the client answered roots/list with %T", key, resp)
 	}
 	return res, nil
-}
-
-// Input asks the client for the input req describes (an *ElicitParams,
-// *CreateMessageParams, *mcp.CreateMessageWithToolsParams or
-// *mcp.ListRootsParams) under key, and returns the client's answer as it
-// came. It is what Elicit, Sample and Roots do, for code that relays input
-// requests it did not write, such as a proxy: the same rounds, errors
-// (ErrInputRequired, ErrMissingCapability) and keys apply.
-func Input(ctx context.Context, key string, req InputRequest) (InputResponse, error) {
-	return RequestFrom(ctx).lookup(key, req)
 }
 
 // SampledText returns the text of a sampling result's first text content.

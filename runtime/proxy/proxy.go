@@ -52,9 +52,9 @@
 //     upstream reach the front client either way it can answer them. A
 //     front request on protocol 2026-07-28 or later (stateless or not)
 //     gets them as input requests of an input-required result
-//     (runtime.Input); when the front calls again with the answers, the
-//     proxy sends the call upstream again from the start and answers the
-//     same questions from them, so an upstream tool must be safe to run
+//     (runtime.Elicit, SampleWithTools, Roots); when the front calls again
+//     with the answers, the proxy sends the call upstream again from the
+//     start and answers the same questions from them, so an upstream tool must be safe to run
 //     again until it has its input, as the runtime asks of its own
 //     handlers. A front session on an older version gets them as requests
 //     on its session while the call is in flight, and their answers (or
@@ -592,8 +592,9 @@ type call struct {
 	live     bool // the front session can take server-to-client requests
 	// rounds: the front request speaks protocol 2026-07-28 or later, so
 	// upstream input requests become the front's input-required rounds
-	// (runtime.Input); cancel abandons the upstream request when the front
-	// must be asked first, and asked numbers the input requests.
+	// (runtime.Elicit, SampleWithTools, Roots); cancel abandons the
+	// upstream request when the front must be asked first, and asked
+	// numbers the input requests.
 	rounds bool
 	cancel context.CancelFunc
 	asked  atomic.Int32
@@ -740,14 +741,8 @@ func (u *upstream) clientOptions(caps *mcp.ClientCapabilities) *mcp.ClientOption
 	if caps.Elicitation != nil {
 		o.ElicitationHandler = func(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
 			if c := u.roundsCall(); c != nil {
-				resp, err := c.ask("elicitation/create", req.Params)
-				if err != nil {
-					return nil, err
-				}
-				if res, ok := resp.(*mcp.ElicitResult); ok {
-					return res, nil
-				}
-				return nil, fmt.Errorf("proxy: the front client answered elicitation/create with %T", resp)
+				res, err := runtime.Elicit(c.ctx, c.key("elicitation/create", req.Params), req.Params)
+				return res, c.settle(err)
 			}
 			c, err := u.relayTarget(ctx, "elicitation/create")
 			if err != nil {
@@ -759,17 +754,8 @@ func (u *upstream) clientOptions(caps *mcp.ClientCapabilities) *mcp.ClientOption
 	if caps.Sampling != nil {
 		o.CreateMessageWithToolsHandler = func(ctx context.Context, req *mcp.CreateMessageWithToolsRequest) (*mcp.CreateMessageWithToolsResult, error) {
 			if c := u.roundsCall(); c != nil {
-				resp, err := c.ask("sampling/createMessage", req.Params)
-				if err != nil {
-					return nil, err
-				}
-				switch res := resp.(type) {
-				case *mcp.CreateMessageWithToolsResult:
-					return res, nil
-				case *mcp.CreateMessageResult:
-					return &mcp.CreateMessageWithToolsResult{Content: []mcp.Content{res.Content}, Model: res.Model, Role: res.Role, StopReason: res.StopReason}, nil
-				}
-				return nil, fmt.Errorf("proxy: the front client answered sampling/createMessage with %T", resp)
+				res, err := runtime.SampleWithTools(c.ctx, c.key("sampling/createMessage", req.Params), req.Params)
+				return res, c.settle(err)
 			}
 			c, err := u.relayTarget(ctx, "sampling/createMessage")
 			if err != nil {
@@ -798,14 +784,8 @@ func (u *upstream) rootsMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
 			params = &mcp.ListRootsParams{}
 		}
 		if c := u.roundsCall(); c != nil {
-			resp, err := c.ask(method, params)
-			if err != nil {
-				return nil, err
-			}
-			if res, ok := resp.(*mcp.ListRootsResult); ok {
-				return res, nil
-			}
-			return nil, fmt.Errorf("proxy: the front client answered roots/list with %T", resp)
+			res, err := runtime.Roots(c.ctx, c.key(method, params))
+			return res, c.settle(err)
 		}
 		c, err := u.relayTarget(ctx, method)
 		if err != nil {
@@ -832,26 +812,28 @@ func (u *upstream) roundsCall() *call {
 	return nil
 }
 
-// ask turns an upstream input request into one of the front request's
-// input rounds (runtime.Input). Its key numbers it within the call and
-// hashes it, so that when the front calls again with the answers, the
-// upstream request (sent again from the start) finds the answer to the
-// same question, and a different question is asked anew. While the front
-// has not answered, the upstream request is abandoned (cancelled): the
-// runtime answers the front with the input it needs.
-func (c *call) ask(method string, params runtime.InputRequest) (runtime.InputResponse, error) {
-	n := c.asked.Add(1) - 1
+// key names an upstream input request within the front call, for
+// runtime.Elicit, SampleWithTools or Roots: it numbers and hashes it, so
+// that when the front calls again with the answers, the upstream request
+// (sent again from the start) finds the answer to the same question, and
+// a different question is asked anew.
+func (c *call) key(method string, params any) string {
 	h := fnv.New64a()
 	h.Write([]byte(method))
 	if js, err := json.Marshal(params); err == nil {
 		h.Write(js)
 	}
-	key := fmt.Sprintf("upstream-%d-%016x", n, h.Sum64())
-	resp, err := runtime.Input(c.ctx, key, params)
+	return fmt.Sprintf("upstream-%d-%016x", c.asked.Add(1)-1, h.Sum64())
+}
+
+// settle returns err to the upstream. While the front has not answered
+// (runtime.ErrInputRequired), the upstream request is abandoned
+// (cancelled): the runtime answers the front with the input it needs.
+func (c *call) settle(err error) error {
 	if errors.Is(err, runtime.ErrInputRequired) && c.cancel != nil {
 		c.cancel()
 	}
-	return resp, err
+	return err
 }
 
 // relayTarget returns the front request to relay a server-to-client
