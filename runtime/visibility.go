@@ -146,35 +146,24 @@ func promptInfo(p *Prompt) info {
 // transforms.
 func ApplyRules(c *Components, rules ...Rule) *Components {
 	out := c.Clone()
-	for i, t := range out.Tools {
-		if en := decide(!t.Disabled, toolInfo(t), rules); en == t.Disabled {
-			cp := *t
-			cp.Disabled = !en
-			out.Tools[i] = &cp
-		}
-	}
-	for i, r := range out.Resources {
-		if en := decide(!r.Disabled, resourceInfo(r), rules); en == r.Disabled {
-			cp := *r
-			cp.Disabled = !en
-			out.Resources[i] = &cp
-		}
-	}
-	for i, t := range out.ResourceTemplates {
-		if en := decide(!t.Disabled, templateInfo(t), rules); en == t.Disabled {
-			cp := *t
-			cp.Disabled = !en
-			out.ResourceTemplates[i] = &cp
-		}
-	}
-	for i, p := range out.Prompts {
-		if en := decide(!p.Disabled, promptInfo(p), rules); en == p.Disabled {
-			cp := *p
-			cp.Disabled = !en
-			out.Prompts[i] = &cp
-		}
-	}
+	mark(out.Tools, rules, toolInfo, func(t *Tool) *bool { return &t.Disabled })
+	mark(out.Resources, rules, resourceInfo, func(r *Resource) *bool { return &r.Disabled })
+	mark(out.ResourceTemplates, rules, templateInfo, func(t *ResourceTemplate) *bool { return &t.Disabled })
+	mark(out.Prompts, rules, promptInfo, func(p *Prompt) *bool { return &p.Disabled })
 	return out
+}
+
+// mark applies rules to each component of list, replacing (never
+// changing) those whose Disabled flag changes.
+func mark[T any](list []*T, rules []Rule, infoOf func(*T) info, disabled func(*T) *bool) {
+	for i, c := range list {
+		was := *disabled(c)
+		if en := decide(!was, infoOf(c), rules); en == was {
+			cp := *c
+			*disabled(&cp) = !en
+			list[i] = &cp
+		}
+	}
 }
 
 // visibilityKey is the session state key holding a session's rules.
