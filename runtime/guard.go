@@ -102,11 +102,13 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// would otherwise cancel the request when it fires.
 	rc.SetReadDeadline(time.Time{})
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if len(bytes.TrimSpace(body)) > 0 {
-		if bad := checkMessage(body); bad != nil {
-			writeRPCError(w, http.StatusBadRequest, bad.code, bad.msg, bad.id)
-			return
-		}
+	if len(bytes.TrimSpace(body)) == 0 {
+		writeRPCError(w, http.StatusBadRequest, codeParseError, "Parse error: the body is empty")
+		return
+	}
+	if bad := checkMessage(body); bad != nil {
+		writeRPCError(w, http.StatusBadRequest, bad.code, bad.msg, bad.id)
+		return
 	}
 	if g.opensSession(r, body) {
 		defer g.opening.Add(-1)
@@ -118,6 +120,18 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer g.s.conns.track(r)()
 	if g.fast != nil && g.fast.serveBody(w, r, body) {
 		return
+	}
+	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' && (g.s.opts.Stateless || r.Header.Get("Mcp-Session-Id") != "") {
+		if bad := checkParams(trimmed); bad != nil {
+			// As go-sdk answers a request it took: a JSON-RPC error, 200
+			// (400 under 2026-07-28, as for its own invalid params).
+			status := http.StatusOK
+			if r.Header.Get("Mcp-Protocol-Version") >= statelessVersion {
+				status = http.StatusBadRequest
+			}
+			writeRPCError(w, status, bad.code, bad.msg, bad.id)
+			return
+		}
 	}
 	g.next.ServeHTTP(w, r)
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -815,4 +817,141 @@ func TestResultsThatCannotBeSent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Risk: errors named Go types and quoted the whole params
+// ("unmarshaling ... into a *mcp.CallToolParamsRaw: ... of type string").
+// Every transport now says what is wrong in JSON terms.
+func TestParamsErrorsForClients(t *testing.T) {
+	cases := map[string]string{
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":1,"arguments":{}}}`:            `{"jsonrpc":"2.0","id":3,"error":{"code":-32602,"message":"Invalid params: params.name: expected a string, got a number"}}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":"x"}`:                                  `{"jsonrpc":"2.0","id":3,"error":{"code":-32602,"message":"Invalid params: params: expected an object, got a string"}}`,
+		`{"jsonrpc":"2.0","id":3,"method":"resources/read","params":{"uri":[5]}}`:                      `{"jsonrpc":"2.0","id":3,"error":{"code":-32602,"message":"Invalid params: params.uri: expected a string, got an array"}}`,
+		`{"jsonrpc":"2.0","id":3,"method":"prompts/get","params":{"name":"p","arguments":{"a":true}}}`: `{"jsonrpc":"2.0","id":3,"error":{"code":-32602,"message":"Invalid params: params.arguments: expected a string, got a boolean"}}`,
+	}
+	t.Run("stdio", func(t *testing.T) {
+		ss := startStdio(t, NewServer(&Implementation{Name: "t", Version: "1"}, nil), defaultIOLimits)
+		ss.initialize("2025-11-25")
+		for line, want := range cases {
+			ss.send(line)
+			if got := ss.next(); got != want {
+				t.Errorf("%s:\ngot  %s\nwant %s", line, got, want)
+			}
+		}
+		ss.ping(9)
+	})
+	for _, opts := range []Options{{}, {Stateless: true}, {Stateless: true, JSONResponse: true}} {
+		t.Run(fmt.Sprintf("http %+v", opts), func(t *testing.T) {
+			srv := httptest.NewServer(NewServer(&Implementation{Name: "t", Version: "1"}, &opts).Handler())
+			defer srv.Close()
+			header := map[string]string{"Mcp-Protocol-Version": "2025-11-25"}
+			if !opts.Stateless {
+				_, sid, _, _ := rawPost(srv.URL, initBody("2025-11-25"), 5*time.Second, nil)
+				header["Mcp-Session-Id"] = sid
+			}
+			for line, want := range cases {
+				code, _, got, err := rawPost(srv.URL, line, 5*time.Second, header)
+				if err != nil || code != 200 || got != want {
+					t.Errorf("%s:\ngot  %d %v %s\nwant %s", line, code, err, got, want)
+				}
+			}
+		})
+	}
+}
+
+// hostileSeeds reach the limits: deep nesting around the depth limit, in
+// params, arguments and batches; invalid UTF-8 in ids, methods and
+// arguments; duplicate ids; batches; huge numbers.
+func hostileSeeds() []string {
+	return []string{
+		`{"jsonrpc":"2.0","id":2,"method":"ping","params":{"x":` + nested(997) + `}}`,
+		`{"jsonrpc":"2.0","id":2,"method":"ping","params":{"x":` + nested(998) + `}}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"x":` + nested(996) + `}}}`,
+		`[{"jsonrpc":"2.0","id":5,"method":"ping","params":{"x":` + nested(997) + `}}]`,
+		strings.Repeat("[", 1200),
+		strings.Repeat(`{"a":`, 1001) + "1" + strings.Repeat("}", 1001),
+		"{\"jsonrpc\":\"2.0\",\"id\":\"a\xffb\",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{}}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"ec\xc3ho\",\"arguments\":{\"s\":\"\xed\xa0\x80\"}}}",
+		`{"jsonrpc":"2.0","id":"\ud800","method":"ping"}`,
+		`[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":1,"method":"ping"}]`,
+		`{"jsonrpc":"2.0","id":1e400,"method":"ping"}`,
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}`,
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":"x","_meta":{"progressToken":{}}}}`,
+		`{"jsonrpc":"2.0","id":1,"result":{}}`,
+	}
+}
+
+// FuzzStdioFilter feeds any line to a stdio session after initialization:
+// the session must answer a ping after it, whatever it was.
+func FuzzStdioFilter(f *testing.F) {
+	for _, s := range hostileSeeds() {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	s := NewServer(&Implementation{Name: "t", Version: "1"}, nil)
+	if err := s.Add(&Components{Tools: []*Tool{tool("echo", "", text("hi"))}}); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, line []byte, old bool) {
+		if bytes.ContainsAny(line, "\r\n") {
+			return // one line
+		}
+		version := "2025-11-25"
+		if old {
+			version = "2025-03-26"
+		}
+		in := initBody(version) + "\n" + `{"jsonrpc":"2.0","method":"notifications/initialized"}` + "\n" + string(line) + "\n" + `{"jsonrpc":"2.0","id":"fuzz-ping","method":"ping"}` + "\n"
+		var out syncBuffer
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err := s.serveIO(ctx, strings.NewReader(in), &out, ioLimits{maxLine: 1 << 20, drain: 2 * time.Second, maxInFlight: 8})
+		if err != nil {
+			t.Fatalf("the session ended: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), `{"jsonrpc":"2.0","id":"fuzz-ping","result":{}}`) {
+			t.Fatalf("no answer to the ping after %q:\n%s", line, out.String())
+		}
+	})
+}
+
+// FuzzHTTPGuard posts any body to every kind of stateless HTTP server: a
+// body that is not a JSON-RPC message gets 400 with a JSON-RPC error (never
+// go-sdk's plain text), any response is valid UTF-8, and the server answers
+// a ping after it.
+func FuzzHTTPGuard(f *testing.F) {
+	for _, s := range hostileSeeds() {
+		f.Add([]byte(s), uint8(0))
+		f.Add([]byte(s), uint8(2))
+	}
+	var handlers []http.Handler
+	for _, opts := range []Options{{Stateless: true}, {Stateless: true, JSONResponse: true}, {Stateless: true, JSONResponse: true, NoFastPath: true}} {
+		s := NewServer(&Implementation{Name: "t", Version: "1"}, &opts)
+		if err := s.Add(&Components{Tools: []*Tool{tool("echo", "", text("hi"))}}); err != nil {
+			f.Fatal(err)
+		}
+		handlers = append(handlers, s.Handler())
+	}
+	post := func(h http.Handler, body []byte) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Mcp-Protocol-Version", "2025-03-26")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	f.Fuzz(func(t *testing.T, body []byte, which uint8) {
+		h := handlers[int(which)%len(handlers)]
+		rec := post(h, body)
+		malformed := len(bytes.TrimSpace(body)) == 0 || checkMessage(body) != nil
+		if malformed && (rec.Code != http.StatusBadRequest || rec.Header().Get("Content-Type") != "application/json") {
+			t.Fatalf("malformed body %q: %d %s %s", body, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+		}
+		if !utf8.Valid(rec.Body.Bytes()) {
+			t.Fatalf("invalid UTF-8 in the response to %q: %q", body, rec.Body.String())
+		}
+		if rec := post(h, []byte(`{"jsonrpc":"2.0","id":1,"method":"ping"}`)); rec.Code != 200 {
+			t.Fatalf("ping after %q: %d %s", body, rec.Code, rec.Body.String())
+		}
+	})
 }

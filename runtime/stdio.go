@@ -161,6 +161,11 @@ func (f *lineFilter) handle(line []byte, readErr error) bool {
 	if bad := checkMessage(line); bad != nil {
 		return f.answer(bad.id, bad.code, bad.msg)
 	}
+	if line[0] == '{' {
+		if bad := checkParams(line); bad != nil {
+			return f.answer(bad.id, bad.code, bad.msg)
+		}
+	}
 	msgs, batch := messagesOf(line)
 	if batch {
 		if v, ok := f.pending.batchesRefused(); ok {
