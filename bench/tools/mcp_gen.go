@@ -3,7 +3,6 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,7 +41,8 @@ titles.`,
 // mcpCallSearch decodes and validates the arguments of tool "search", calls Search and encodes its result.
 func mcpCallSearch(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in SearchArgs
-	if err := mcpDecodeSearchArgs(args, &in); err != nil {
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadSearchArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
 	out, err := Search(ctx, in)
@@ -56,15 +56,12 @@ func mcpCallSearch(ctx context.Context, args json.RawMessage) (*runtime.CallTool
 	return runtime.StructuredResult(b), nil
 }
 
-// mcpReadSearchArgs reads a JSON object into v, validating each field's constraints.
-func mcpReadSearchArgs(d *codec.Decoder, v *SearchArgs) error {
+// mcpReadSearchArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadSearchArgs(d *codec.Decoder, v *SearchArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
-	var has2 bool
-	var errs codec.Errors
+	var hasQuery, hasLimit, hasTags bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -75,22 +72,22 @@ func mcpReadSearchArgs(d *codec.Decoder, v *SearchArgs) error {
 		}
 		switch string(key) {
 		case "query":
-			if has0 {
+			if hasQuery {
 				return codec.Duplicate("query")
 			}
-			has0 = true
+			hasQuery = true
 			v.Query, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "query")
 			}
 			if utf8.RuneCountInString(v.Query) < 1 {
-				errs.Add("query", "must be at least 1 character long")
+				errs.Add(codec.Join(path, "query"), "must be at least 1 character long")
 			}
 		case "limit":
-			if has1 {
+			if hasLimit {
 				return codec.Duplicate("limit")
 			}
-			has1 = true
+			hasLimit = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
 			v.Limit = int(x0)
@@ -98,16 +95,16 @@ func mcpReadSearchArgs(d *codec.Decoder, v *SearchArgs) error {
 				return codec.AtField(err, "limit")
 			}
 			if v.Limit < 1 {
-				errs.Addf("limit", "must be at least 1, not %v", v.Limit)
+				errs.Addf(codec.Join(path, "limit"), "must be at least 1, not %v", v.Limit)
 			}
 			if v.Limit > 50 {
-				errs.Addf("limit", "must be at most 50, not %v", v.Limit)
+				errs.Addf(codec.Join(path, "limit"), "must be at most 50, not %v", v.Limit)
 			}
 		case "tags":
-			if has2 {
+			if hasTags {
 				return codec.Duplicate("tags")
 			}
-			has2 = true
+			hasTags = true
 			err = codec.ReadStrings(d, &v.Tags)
 			if err != nil {
 				return codec.AtField(err, "tags")
@@ -118,27 +115,13 @@ func mcpReadSearchArgs(d *codec.Decoder, v *SearchArgs) error {
 			}
 		}
 	}
-	if !has0 {
-		errs.Add("", "missing required argument \"query\"")
+	if !hasQuery {
+		errs.Add(path, "missing required argument \"query\"")
 	}
-	if !has1 {
+	if !hasLimit {
 		v.Limit = 10
 	}
-	return errs.Err()
-}
-
-// mcpDecodeSearchArgs decodes arguments of type SearchArgs from JSON and validates them,
-// reporting every constraint violation at once. Empty input and null count as {}.
-func mcpDecodeSearchArgs(data []byte, v *SearchArgs) error {
-	if s := bytes.TrimSpace(data); len(s) == 0 || string(s) == "null" {
-		data = []byte("{}")
-	}
-	var d codec.Decoder
-	d.Reset(data)
-	if err := mcpReadSearchArgs(&d, v); err != nil {
-		return err
-	}
-	return d.End()
+	return nil
 }
 
 // mcpWriteSearchResult appends the JSON encoding of *v to b, as encoding/json would.

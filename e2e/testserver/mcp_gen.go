@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -52,7 +51,8 @@ var mcpEchoTool = &runtime.Tool{
 // mcpCallEcho decodes and validates the arguments of tool "echo", calls Echo and encodes its result.
 func mcpCallEcho(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in EchoArgs
-	if err := mcpDecodeEchoArgs(args, &in); err != nil {
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadEchoArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
 	out, err := Echo(ctx, in)
@@ -81,7 +81,8 @@ becomes an error result and the server keeps serving.`,
 // mcpCallExplode decodes and validates the arguments of tool "explode", calls Explode and encodes its result.
 func mcpCallExplode(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in ExplodeArgs
-	if err := mcpDecodeExplodeArgs(args, &in); err != nil {
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadExplodeArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
 	out, err := Explode(ctx, in)
@@ -127,7 +128,8 @@ handler written with runtime.Elicit works for every protocol version.`,
 // mcpCallRename decodes and validates the arguments of tool "rename", calls Rename and encodes its result.
 func mcpCallRename(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in RenameArgs
-	if err := mcpDecodeRenameArgs(args, &in); err != nil {
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadRenameArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
 	out, err := Rename(ctx, in)
@@ -186,9 +188,7 @@ func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs, errs *codec.Errors, path str
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
-	var has2 bool
+	var hasText, hasRepeat, hasTags bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -199,10 +199,10 @@ func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs, errs *codec.Errors, path str
 		}
 		switch string(key) {
 		case "text":
-			if has0 {
+			if hasText {
 				return codec.Duplicate("text")
 			}
-			has0 = true
+			hasText = true
 			v.Text, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "text")
@@ -214,10 +214,10 @@ func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs, errs *codec.Errors, path str
 				errs.Add(codec.Join(path, "text"), "must be at most 100 characters long")
 			}
 		case "repeat":
-			if has1 {
+			if hasRepeat {
 				return codec.Duplicate("repeat")
 			}
-			has1 = true
+			hasRepeat = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
 			v.Repeat = int(x0)
@@ -231,10 +231,10 @@ func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs, errs *codec.Errors, path str
 				errs.Addf(codec.Join(path, "repeat"), "must be at most 5, not %v", v.Repeat)
 			}
 		case "tags":
-			if has2 {
+			if hasTags {
 				return codec.Duplicate("tags")
 			}
-			has2 = true
+			hasTags = true
 			err = codec.ReadStrings(d, &v.Tags)
 			if err != nil {
 				return codec.AtField(err, "tags")
@@ -248,31 +248,13 @@ func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs, errs *codec.Errors, path str
 			}
 		}
 	}
-	if !has0 {
+	if !hasText {
 		errs.Add(path, "missing required argument \"text\"")
 	}
-	if !has1 {
+	if !hasRepeat {
 		v.Repeat = 1
 	}
 	return nil
-}
-
-// mcpDecodeEchoArgs decodes arguments of type EchoArgs from JSON and validates them,
-// reporting every constraint violation at once. Empty input and null count as {}.
-func mcpDecodeEchoArgs(data []byte, v *EchoArgs) error {
-	if s := bytes.TrimSpace(data); len(s) == 0 || string(s) == "null" {
-		data = []byte("{}")
-	}
-	var d codec.Decoder
-	d.Reset(data)
-	var errs codec.Errors
-	if err := mcpReadEchoArgs(&d, v, &errs, ""); err != nil {
-		return err
-	}
-	if err := d.End(); err != nil {
-		return err
-	}
-	return errs.Err()
 }
 
 // mcpWriteEchoed appends the JSON encoding of *v to b, as encoding/json would.
@@ -303,7 +285,7 @@ func mcpReadExplodeArgs(d *codec.Decoder, v *ExplodeArgs, errs *codec.Errors, pa
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
+	var hasMessage bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -314,10 +296,10 @@ func mcpReadExplodeArgs(d *codec.Decoder, v *ExplodeArgs, errs *codec.Errors, pa
 		}
 		switch string(key) {
 		case "message":
-			if has0 {
+			if hasMessage {
 				return codec.Duplicate("message")
 			}
-			has0 = true
+			hasMessage = true
 			v.Message, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "message")
@@ -328,28 +310,10 @@ func mcpReadExplodeArgs(d *codec.Decoder, v *ExplodeArgs, errs *codec.Errors, pa
 			}
 		}
 	}
-	if !has0 {
+	if !hasMessage {
 		errs.Add(path, "missing required argument \"message\"")
 	}
 	return nil
-}
-
-// mcpDecodeExplodeArgs decodes arguments of type ExplodeArgs from JSON and validates them,
-// reporting every constraint violation at once. Empty input and null count as {}.
-func mcpDecodeExplodeArgs(data []byte, v *ExplodeArgs) error {
-	if s := bytes.TrimSpace(data); len(s) == 0 || string(s) == "null" {
-		data = []byte("{}")
-	}
-	var d codec.Decoder
-	d.Reset(data)
-	var errs codec.Errors
-	if err := mcpReadExplodeArgs(&d, v, &errs, ""); err != nil {
-		return err
-	}
-	if err := d.End(); err != nil {
-		return err
-	}
-	return errs.Err()
 }
 
 // mcpReadRenameArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
@@ -357,7 +321,7 @@ func mcpReadRenameArgs(d *codec.Decoder, v *RenameArgs, errs *codec.Errors, path
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
+	var hasTo bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -368,10 +332,10 @@ func mcpReadRenameArgs(d *codec.Decoder, v *RenameArgs, errs *codec.Errors, path
 		}
 		switch string(key) {
 		case "to":
-			if has0 {
+			if hasTo {
 				return codec.Duplicate("to")
 			}
-			has0 = true
+			hasTo = true
 			v.To, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "to")
@@ -385,26 +349,8 @@ func mcpReadRenameArgs(d *codec.Decoder, v *RenameArgs, errs *codec.Errors, path
 			}
 		}
 	}
-	if !has0 {
+	if !hasTo {
 		errs.Add(path, "missing required argument \"to\"")
 	}
 	return nil
-}
-
-// mcpDecodeRenameArgs decodes arguments of type RenameArgs from JSON and validates them,
-// reporting every constraint violation at once. Empty input and null count as {}.
-func mcpDecodeRenameArgs(data []byte, v *RenameArgs) error {
-	if s := bytes.TrimSpace(data); len(s) == 0 || string(s) == "null" {
-		data = []byte("{}")
-	}
-	var d codec.Decoder
-	d.Reset(data)
-	var errs codec.Errors
-	if err := mcpReadRenameArgs(&d, v, &errs, ""); err != nil {
-		return err
-	}
-	if err := d.End(); err != nil {
-		return err
-	}
-	return errs.Err()
 }

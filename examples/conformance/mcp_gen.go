@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -67,7 +66,8 @@ var mcpTestElicitationTool = &runtime.Tool{
 // mcpCallTestElicitation decodes and validates the arguments of tool "test_elicitation", calls TestElicitation and encodes its result.
 func mcpCallTestElicitation(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in ElicitationArgs
-	if err := mcpDecodeElicitationArgs(args, &in); err != nil {
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadElicitationArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
 	out, err := TestElicitation(ctx, in)
@@ -214,7 +214,8 @@ var mcpTestSamplingTool = &runtime.Tool{
 // mcpCallTestSampling decodes and validates the arguments of tool "test_sampling", calls TestSampling and encodes its result.
 func mcpCallTestSampling(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in SamplingArgs
-	if err := mcpDecodeSamplingArgs(args, &in); err != nil {
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadSamplingArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
 	out, err := TestSampling(ctx, in)
@@ -459,7 +460,7 @@ func mcpReadElicitationArgs(d *codec.Decoder, v *ElicitationArgs, errs *codec.Er
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
+	var hasMessage bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -470,10 +471,10 @@ func mcpReadElicitationArgs(d *codec.Decoder, v *ElicitationArgs, errs *codec.Er
 		}
 		switch string(key) {
 		case "message":
-			if has0 {
+			if hasMessage {
 				return codec.Duplicate("message")
 			}
-			has0 = true
+			hasMessage = true
 			v.Message, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "message")
@@ -484,28 +485,10 @@ func mcpReadElicitationArgs(d *codec.Decoder, v *ElicitationArgs, errs *codec.Er
 			}
 		}
 	}
-	if !has0 {
+	if !hasMessage {
 		errs.Add(path, "missing required argument \"message\"")
 	}
 	return nil
-}
-
-// mcpDecodeElicitationArgs decodes arguments of type ElicitationArgs from JSON and validates them,
-// reporting every constraint violation at once. Empty input and null count as {}.
-func mcpDecodeElicitationArgs(data []byte, v *ElicitationArgs) error {
-	if s := bytes.TrimSpace(data); len(s) == 0 || string(s) == "null" {
-		data = []byte("{}")
-	}
-	var d codec.Decoder
-	d.Reset(data)
-	var errs codec.Errors
-	if err := mcpReadElicitationArgs(&d, v, &errs, ""); err != nil {
-		return err
-	}
-	if err := d.End(); err != nil {
-		return err
-	}
-	return errs.Err()
 }
 
 // mcpReadSamplingArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
@@ -513,7 +496,7 @@ func mcpReadSamplingArgs(d *codec.Decoder, v *SamplingArgs, errs *codec.Errors, 
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
+	var hasPrompt bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -524,10 +507,10 @@ func mcpReadSamplingArgs(d *codec.Decoder, v *SamplingArgs, errs *codec.Errors, 
 		}
 		switch string(key) {
 		case "prompt":
-			if has0 {
+			if hasPrompt {
 				return codec.Duplicate("prompt")
 			}
-			has0 = true
+			hasPrompt = true
 			v.Prompt, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "prompt")
@@ -538,28 +521,10 @@ func mcpReadSamplingArgs(d *codec.Decoder, v *SamplingArgs, errs *codec.Errors, 
 			}
 		}
 	}
-	if !has0 {
+	if !hasPrompt {
 		errs.Add(path, "missing required argument \"prompt\"")
 	}
 	return nil
-}
-
-// mcpDecodeSamplingArgs decodes arguments of type SamplingArgs from JSON and validates them,
-// reporting every constraint violation at once. Empty input and null count as {}.
-func mcpDecodeSamplingArgs(data []byte, v *SamplingArgs) error {
-	if s := bytes.TrimSpace(data); len(s) == 0 || string(s) == "null" {
-		data = []byte("{}")
-	}
-	var d codec.Decoder
-	d.Reset(data)
-	var errs codec.Errors
-	if err := mcpReadSamplingArgs(&d, v, &errs, ""); err != nil {
-		return err
-	}
-	if err := d.End(); err != nil {
-		return err
-	}
-	return errs.Err()
 }
 
 // mcpWriteTemplateData appends the JSON encoding of *v to b, as encoding/json would.

@@ -3,7 +3,6 @@
 package weather
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -62,7 +61,8 @@ first, in metric units.`,
 // mcpCallCompareCities decodes and validates the arguments of tool "compare_cities", calls CompareCities and encodes its result.
 func mcpCallCompareCities(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in CompareArgs
-	if err := mcpDecodeCompareArgs(args, &in); err != nil {
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadCompareArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
 	out, err := CompareCities(ctx, in)
@@ -100,7 +100,8 @@ and Kelvin.`,
 // mcpCallConvertTemperature decodes and validates the arguments of tool "convert_temperature", calls ConvertTemperature and encodes its result.
 func mcpCallConvertTemperature(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in ConvertArgs
-	if err := mcpDecodeConvertArgs(args, &in); err != nil {
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadConvertArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
 	out, err := ConvertTemperature(ctx, in)
@@ -140,7 +141,8 @@ and low temperatures, chance of precipitation and wind.`,
 // mcpCallForecastV20 decodes and validates the arguments of tool "forecast", calls Forecast and encodes its result.
 func mcpCallForecastV20(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in ForecastArgs
-	if err := mcpDecodeForecastArgs(args, &in); err != nil {
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadForecastArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
 	out, err := Forecast(ctx, in)
@@ -234,8 +236,7 @@ func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs, errs *codec.Errors, pa
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
+	var hasCities, hasDate bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -246,10 +247,10 @@ func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs, errs *codec.Errors, pa
 		}
 		switch string(key) {
 		case "cities":
-			if has0 {
+			if hasCities {
 				return codec.Duplicate("cities")
 			}
-			has0 = true
+			hasCities = true
 			err = codec.ReadStrings(d, &v.Cities)
 			if err != nil {
 				return codec.AtField(err, "cities")
@@ -261,10 +262,10 @@ func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs, errs *codec.Errors, pa
 				errs.Addf(codec.Join(path, "cities"), "must have at most 5 items, not %d", len(v.Cities))
 			}
 		case "date":
-			if has1 {
+			if hasDate {
 				return codec.Duplicate("date")
 			}
-			has1 = true
+			hasDate = true
 			v.Date, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "date")
@@ -278,28 +279,10 @@ func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs, errs *codec.Errors, pa
 			}
 		}
 	}
-	if !has0 {
+	if !hasCities {
 		errs.Add(path, "missing required argument \"cities\"")
 	}
 	return nil
-}
-
-// mcpDecodeCompareArgs decodes arguments of type CompareArgs from JSON and validates them,
-// reporting every constraint violation at once. Empty input and null count as {}.
-func mcpDecodeCompareArgs(data []byte, v *CompareArgs) error {
-	if s := bytes.TrimSpace(data); len(s) == 0 || string(s) == "null" {
-		data = []byte("{}")
-	}
-	var d codec.Decoder
-	d.Reset(data)
-	var errs codec.Errors
-	if err := mcpReadCompareArgs(&d, v, &errs, ""); err != nil {
-		return err
-	}
-	if err := d.End(); err != nil {
-		return err
-	}
-	return errs.Err()
 }
 
 // mcpWriteComparison appends the JSON encoding of *v to b, as encoding/json would.
@@ -333,9 +316,7 @@ func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs, errs *codec.Errors, pa
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
-	var has2 bool
+	var hasValue, hasFrom, hasTo bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -346,10 +327,10 @@ func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs, errs *codec.Errors, pa
 		}
 		switch string(key) {
 		case "value":
-			if has0 {
+			if hasValue {
 				return codec.Duplicate("value")
 			}
-			has0 = true
+			hasValue = true
 			v.Value, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "value")
@@ -358,10 +339,10 @@ func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs, errs *codec.Errors, pa
 				errs.Addf(codec.Join(path, "value"), "must be at least -273.15, not %v", v.Value)
 			}
 		case "from":
-			if has1 {
+			if hasFrom {
 				return codec.Duplicate("from")
 			}
-			has1 = true
+			hasFrom = true
 			var x0 string
 			x0, err = d.ReadString()
 			v.From = Scale(x0)
@@ -376,10 +357,10 @@ func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs, errs *codec.Errors, pa
 				return codec.AtField(err, "from")
 			}
 		case "to":
-			if has2 {
+			if hasTo {
 				return codec.Duplicate("to")
 			}
-			has2 = true
+			hasTo = true
 			var x0 string
 			x0, err = d.ReadString()
 			v.To = Scale(x0)
@@ -399,34 +380,16 @@ func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs, errs *codec.Errors, pa
 			}
 		}
 	}
-	if !has0 {
+	if !hasValue {
 		errs.Add(path, "missing required argument \"value\"")
 	}
-	if !has1 {
+	if !hasFrom {
 		errs.Add(path, "missing required argument \"from\"")
 	}
-	if !has2 {
+	if !hasTo {
 		errs.Add(path, "missing required argument \"to\"")
 	}
 	return nil
-}
-
-// mcpDecodeConvertArgs decodes arguments of type ConvertArgs from JSON and validates them,
-// reporting every constraint violation at once. Empty input and null count as {}.
-func mcpDecodeConvertArgs(data []byte, v *ConvertArgs) error {
-	if s := bytes.TrimSpace(data); len(s) == 0 || string(s) == "null" {
-		data = []byte("{}")
-	}
-	var d codec.Decoder
-	d.Reset(data)
-	var errs codec.Errors
-	if err := mcpReadConvertArgs(&d, v, &errs, ""); err != nil {
-		return err
-	}
-	if err := d.End(); err != nil {
-		return err
-	}
-	return errs.Err()
 }
 
 // mcpWriteTemperature appends the JSON encoding of *v to b, as encoding/json would.
@@ -447,9 +410,7 @@ func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs, errs *codec.Errors, 
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
-	var has2 bool
+	var hasCity, hasDays, hasUnits bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -460,10 +421,10 @@ func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs, errs *codec.Errors, 
 		}
 		switch string(key) {
 		case "city":
-			if has0 {
+			if hasCity {
 				return codec.Duplicate("city")
 			}
-			has0 = true
+			hasCity = true
 			v.City, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "city")
@@ -472,10 +433,10 @@ func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs, errs *codec.Errors, 
 				errs.Add(codec.Join(path, "city"), "must be at least 1 character long")
 			}
 		case "days":
-			if has1 {
+			if hasDays {
 				return codec.Duplicate("days")
 			}
-			has1 = true
+			hasDays = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
 			v.Days = int(x0)
@@ -489,10 +450,10 @@ func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs, errs *codec.Errors, 
 				errs.Addf(codec.Join(path, "days"), "must be at most 14, not %v", v.Days)
 			}
 		case "units":
-			if has2 {
+			if hasUnits {
 				return codec.Duplicate("units")
 			}
-			has2 = true
+			hasUnits = true
 			var x0 string
 			x0, err = d.ReadString()
 			v.Units = Units(x0)
@@ -512,34 +473,16 @@ func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs, errs *codec.Errors, 
 			}
 		}
 	}
-	if !has0 {
+	if !hasCity {
 		errs.Add(path, "missing required argument \"city\"")
 	}
-	if !has1 {
+	if !hasDays {
 		v.Days = 3
 	}
-	if !has2 {
+	if !hasUnits {
 		v.Units = "metric"
 	}
 	return nil
-}
-
-// mcpDecodeForecastArgs decodes arguments of type ForecastArgs from JSON and validates them,
-// reporting every constraint violation at once. Empty input and null count as {}.
-func mcpDecodeForecastArgs(data []byte, v *ForecastArgs) error {
-	if s := bytes.TrimSpace(data); len(s) == 0 || string(s) == "null" {
-		data = []byte("{}")
-	}
-	var d codec.Decoder
-	d.Reset(data)
-	var errs codec.Errors
-	if err := mcpReadForecastArgs(&d, v, &errs, ""); err != nil {
-		return err
-	}
-	if err := d.End(); err != nil {
-		return err
-	}
-	return errs.Err()
 }
 
 // mcpWriteReport appends the JSON encoding of *v to b, as encoding/json would.

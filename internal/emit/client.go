@@ -245,32 +245,45 @@ func (c *clientGen) tool(t *model.Tool) {
 	params := []jen.Code{jen.Id("ctx").Qual("context", "Context")}
 	var body []jen.Code
 	r := fn.Result
-	var out *model.Type
-	if r != nil && r.Kind == model.ResultStructured {
-		out = c.clientType(r.Type)
-		body = append(body, jen.Var().Id("out").Add(c.goType(out)))
-	}
+	// assign is := for the first statement that sets err, = after.
+	assign := ":="
+	args := jen.Nil()
 	if t.Input != nil {
 		in := c.clientType(t.Input)
+		c.hint(in, fn.Name+"_args")
 		params = append(params, jen.Id("in").Add(c.goType(in)))
 		body = append(body,
 			jen.List(jen.Id("args"), jen.Err()).Op(":=").Id(c.writer(in)).Call(jen.Nil(), jen.Op("&").Id("in")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(c.ret(fn, jen.Qual("fmt", "Errorf").Call(jen.Lit("tool "+t.Name+": encoding the arguments: %w"), jen.Err()))...),
 		)
-	} else {
-		body = append(body, jen.Var().Id("args").Index().Byte())
+		args, assign = jen.Id("args"), "="
 	}
-	call := jen.Qual(clientPkg, "CallTool").Call(jen.Id("ctx"), jen.Id("c").Dot("session"), jen.Lit(t.Name), jen.Lit(t.Version), jen.Id("args"))
+	session := jen.Id("c").Dot("session")
 	var results []jen.Code
 	switch {
 	case r == nil:
 		results = []jen.Code{jen.Error()}
-		body = append(body, jen.List(jen.Id("_"), jen.Id("_"), jen.Id("callErr")).Op(":=").Add(call), jen.Return(jen.Id("callErr")))
+		body = append(body, jen.List(jen.Id("_"), jen.Id("_"), jen.Err()).Op(":=").Qual(clientPkg, "CallTool").Call(jen.Id("ctx"), session, jen.Lit(t.Name), jen.Lit(t.Version), args),
+			jen.Return(jen.Err()))
 	case r.Kind == model.ResultStructured:
+		out := c.clientType(r.Type)
 		results = []jen.Code{c.goType(out), jen.Error()}
-		body = append(body, jen.List(jen.Id("_"), jen.Id("js"), jen.Id("callErr")).Op(":=").Add(call))
-		body = append(body, jen.If(jen.Id("callErr").Op("!=").Nil()).Block(c.ret(fn, jen.Id("callErr"))...))
-		body = append(body, c.decodeResult(fn, "tool "+t.Name, out)...)
+		call := func(dst jen.Code, target *model.Type) *jen.Statement {
+			return jen.Qual(clientPkg, "CallStructured").Call(jen.Id("ctx"), session, jen.Lit(t.Name), jen.Lit(t.Version), args, dst, c.valueReader(target))
+		}
+		target := base(out)
+		ptr := out.Kind == model.Pointer
+		if target.Kind == model.Struct || target.Kind == model.Map {
+			body = append(body, jen.Var().Id("out").Add(c.goType(target)))
+			body = append(body, c.finish(call(jen.Op("&").Id("out"), target), assign, ptr, jen.Id("out"))...)
+			break
+		}
+		// Other values arrive wrapped as {"result": ...}.
+		wrap := &model.Type{Kind: model.Struct, Fields: []*model.Field{{GoName: "Result", JSONName: "result", Type: target, Required: true,
+			Tag: `json:"result"`}}}
+		c.hints[typeKey(wrap)] = fn.Name + "_result"
+		body = append(body, jen.Var().Id("w").Add(c.goType(wrap)))
+		body = append(body, c.finish(call(jen.Op("&").Id("w"), wrap), assign, ptr, jen.Id("w").Dot("Result"))...)
 	default:
 		var typ, val jen.Code
 		switch r.Kind {
@@ -284,85 +297,80 @@ func (c *clientGen) tool(t *model.Tool) {
 			typ, val = jen.Op("*").Qual(mcpPkg, "CallToolResult"), jen.Id("res")
 		}
 		results = []jen.Code{typ, jen.Error()}
-		body = append(body, jen.List(jen.Id("res"), jen.Id("_"), jen.Id("callErr")).Op(":=").Add(call),
-			jen.If(jen.Id("callErr").Op("!=").Nil()).Block(c.ret(fn, jen.Id("callErr"))...),
+		body = append(body, jen.List(jen.Id("res"), jen.Id("_"), jen.Err()).Op(":=").Qual(clientPkg, "CallTool").Call(jen.Id("ctx"), session, jen.Lit(t.Name), jen.Lit(t.Version), args),
+			jen.If(jen.Err().Op("!=").Nil()).Block(c.ret(fn, jen.Err())...),
 			jen.Return(val, jen.Nil()))
 	}
 	doc := fmt.Sprintf("%s calls tool %q%s. %s", fn.Name, t.Name, versionText(t.Version), firstSentence(t.Description))
 	c.method(fn.Name, doc, params, results, body)
 }
 
-// ret returns `return <zero>, err` (or `return err`) for fn's method;
-// structured results return the declared out.
+// finish returns the end of a method that decodes a structured value with
+// call into a local: `err = call; return value, err`, or for a pointer
+// result, the address of value and nil on an error.
+func (c *clientGen) finish(call *jen.Statement, assign string, ptr bool, value *jen.Statement) []jen.Code {
+	if ptr {
+		return []jen.Code{
+			jen.If(jen.Err().Op(":=").Add(call), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
+			jen.Return(jen.Op("&").Add(value), jen.Nil()),
+		}
+	}
+	return []jen.Code{jen.Err().Op(assign).Add(call), jen.Return(value, jen.Err())}
+}
+
+// valueReader returns a codec.Reader of values of type t: t's reader for a
+// composite, and for a scalar a function literal that reads it.
+func (c *clientGen) valueReader(t *model.Type) jen.Code {
+	switch t.Kind {
+	case model.Struct, model.Slice, model.Array, model.Map:
+		if validates(t) {
+			return c.reader(t)
+		}
+		return jen.Qual(codecPkg, "Unchecked").Call(c.reader(t))
+	}
+	body := append([]jen.Code{jen.Var().Err().Error()}, c.readValue("d", jen.Op("*").Id("v"), t, 0, jen.Id("path"))...)
+	body = append(body, jen.Return(jen.Err()))
+	return jen.Func().Params(jen.Id("d").Op("*").Qual(codecPkg, "Decoder"), jen.Id("v").Op("*").Add(c.goType(t)),
+		jen.Id("errs").Op("*").Qual(codecPkg, "Errors"), jen.Id("path").String()).Error().Block(body...)
+}
+
+// ret returns `return <zero>, err` (or `return err`) for fn's method.
 func (c *clientGen) ret(fn *model.Func, err jen.Code) []jen.Code {
 	if fn.Result == nil {
 		return []jen.Code{jen.Return(err)}
 	}
 	switch fn.Result.Kind {
 	case model.ResultStructured:
-		return []jen.Code{jen.Return(jen.Id("out"), err)}
+		return []jen.Code{jen.Return(c.zero(c.clientType(fn.Result.Type)), err)}
 	case model.ResultString:
 		return []jen.Code{jen.Return(jen.Lit(""), err)}
 	}
 	return []jen.Code{jen.Return(jen.Nil(), err)}
 }
 
-// decodeResult decodes the JSON in js into out (already declared): the
-// structured content of a tool, or the text of a resource.
-func (c *clientGen) decodeResult(fn *model.Func, what string, out *model.Type) []jen.Code {
-	target := out
-	dst := jen.Op("&").Id("out")
-	var code []jen.Code
-	if out.Kind == model.Pointer {
-		target = out.Elem
-		code = append(code, jen.Id("out").Op("=").New(c.goType(target)))
-		dst = jen.Id("out")
+// zero returns the zero value of t as a Go expression.
+func (c *clientGen) zero(t *model.Type) jen.Code {
+	switch t.Kind {
+	case model.Pointer, model.Slice, model.Map, model.Bytes, model.RawJSON, model.Any:
+		return jen.Nil()
+	case model.Struct, model.Array, model.Time:
+		return c.goType(t).Values()
+	case model.String:
+		return jen.Lit("")
+	case model.Bool:
+		return jen.False()
+	case model.Int, model.Uint, model.Float, model.Duration:
+		return jen.Lit(0)
 	}
-	code = append(code,
-		jen.If(jen.Id("js").Op("==").Nil()).Block(c.ret(fn, jen.Qual("errors", "New").Call(jen.Lit(what+": the result has no structured content")))...),
-		jen.Var().Id("d").Qual(codecPkg, "Decoder"),
-		jen.Id("d").Dot("Reset").Call(jen.Id("js")),
-	)
-	fail := func() []jen.Code {
-		return c.ret(fn, jen.Qual("fmt", "Errorf").Call(jen.Lit(what+": decoding the result: %w"), jen.Err()))
-	}
-	// read reads a value of type t into dst, reporting its constraint
-	// violations as an error too.
-	read := func(t *model.Type, dst jen.Code) []jen.Code {
-		if !validates(t) {
-			return []jen.Code{jen.If(jen.Err().Op(":=").Add(c.reader(t)).Call(jen.Op("&").Id("d"), dst), jen.Err().Op("!=").Nil()).Block(fail()...)}
-		}
-		return []jen.Code{
-			jen.Var().Id("errs").Qual(codecPkg, "Errors"),
-			jen.If(jen.Err().Op(":=").Add(c.readCall(jen.Op("&").Id("d"), dst, t, jen.Op("&").Id("errs"), jen.Lit(""))), jen.Err().Op("!=").Nil()).Block(fail()...),
-			jen.If(jen.Err().Op(":=").Id("errs").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(fail()...),
-		}
-	}
-	if target.Kind == model.Struct || target.Kind == model.Map {
-		code = append(code, read(target, dst)...)
-		return append(code, jen.Return(jen.Id("out"), jen.Nil()))
-	}
-	// Non-object results arrive wrapped as {"result": ...}.
-	wrap := &model.Type{Kind: model.Struct, Fields: []*model.Field{{GoName: "Result", JSONName: "result", Type: target, Required: true,
-		Tag: `json:"result"`}}}
-	c.hints[typeKey(wrap)] = fn.Name + "_result"
-	code = append(code, jen.Var().Id("w").Add(c.goType(wrap)))
-	code = append(code, read(wrap, jen.Op("&").Id("w"))...)
-	return append(code,
-		jen.Op("*").Add(dst).Op("=").Id("w").Dot("Result"),
-		jen.Return(jen.Id("out"), jen.Nil()))
+	return jen.Op("*").New(c.goType(t))
 }
 
 func (c *clientGen) resource(r *model.Resource) {
 	fn := r.Func
 	params := []jen.Code{jen.Id("ctx").Qual("context", "Context")}
 	var body []jen.Code
-	var out *model.Type
-	if fn.Result.Kind == model.ResultStructured {
-		out = c.clientType(fn.Result.Type)
-		body = append(body, jen.Var().Id("out").Add(c.goType(out)))
-	}
 	uri := jen.Lit(r.URI)
+	assign := ":="
 	if r.Template {
 		vals := jen.Dict{}
 		for _, v := range r.Vars {
@@ -374,11 +382,23 @@ func (c *clientGen) resource(r *model.Resource) {
 		body = append(body, jen.List(jen.Id("uri"), jen.Err()).Op(":=").Qual(clientPkg, "ExpandURI").Call(jen.Lit(r.URI),
 			jen.Map(jen.String()).String().Values(vals)),
 			jen.If(jen.Err().Op("!=").Nil()).Block(c.ret(fn, jen.Err())...))
-		uri = jen.Id("uri")
+		uri, assign = jen.Id("uri"), "="
 	}
-	body = append(body, jen.List(jen.Id("rc"), jen.Err()).Op(":=").Qual(clientPkg, "ReadResource").Call(jen.Id("ctx"), jen.Id("c").Dot("session"), uri),
-		jen.If(jen.Err().Op("!=").Nil()).Block(c.ret(fn, jen.Err())...))
+	session := jen.Id("c").Dot("session")
 	var results []jen.Code
+	if fn.Result.Kind == model.ResultStructured {
+		out := c.clientType(fn.Result.Type)
+		target := base(out)
+		results = []jen.Code{c.goType(out), jen.Error()}
+		body = append(body, jen.Var().Id("out").Add(c.goType(target)))
+		call := jen.Qual(clientPkg, "ReadStructured").Call(jen.Id("ctx"), session, uri, jen.Op("&").Id("out"), c.valueReader(target))
+		body = append(body, c.finish(call, assign, out.Kind == model.Pointer, jen.Id("out"))...)
+		doc := fmt.Sprintf("%s reads resource %s. %s", fn.Name, r.URI, firstSentence(r.Description))
+		c.method(fn.Name, doc, params, results, body)
+		return
+	}
+	body = append(body, jen.List(jen.Id("rc"), jen.Err()).Op(":=").Qual(clientPkg, "ReadResource").Call(jen.Id("ctx"), session, uri),
+		jen.If(jen.Err().Op("!=").Nil()).Block(c.ret(fn, jen.Err())...))
 	switch fn.Result.Kind {
 	case model.ResultString:
 		results = []jen.Code{jen.String(), jen.Error()}
@@ -386,10 +406,6 @@ func (c *clientGen) resource(r *model.Resource) {
 	case model.ResultBytes:
 		results = []jen.Code{jen.Index().Byte(), jen.Error()}
 		body = append(body, jen.Return(jen.Id("rc").Dot("Blob"), jen.Nil()))
-	case model.ResultStructured:
-		results = []jen.Code{c.goType(out), jen.Error()}
-		body = append(body, jen.Id("js").Op(":=").Index().Byte().Call(jen.Id("rc").Dot("Text")))
-		body = append(body, c.decodeResult(fn, "resource "+r.URI, out)...)
 	default:
 		results = []jen.Code{jen.Op("*").Qual(mcpPkg, "ResourceContents"), jen.Error()}
 		body = append(body, jen.Return(jen.Id("rc"), jen.Nil()))
@@ -407,7 +423,10 @@ func (c *clientGen) toString(x *jen.Statement, t *model.Type) jen.Code {
 		}
 		return x
 	case model.Bool:
-		return jen.Qual("strconv", "FormatBool").Call(jen.Bool().Call(x))
+		if t.Named() {
+			return jen.Qual("strconv", "FormatBool").Call(jen.Bool().Call(x))
+		}
+		return jen.Qual("strconv", "FormatBool").Call(x)
 	case model.Int:
 		return jen.Qual("strconv", "FormatInt").Call(jen.Int64().Call(x), jen.Lit(10))
 	case model.Uint:

@@ -88,34 +88,12 @@ func (g *gen) hint(t *model.Type, name string) {
 	}
 }
 
-// decoder returns the name of the function that decodes and validates
-// arguments of struct type t: func(data []byte, v *T) error. Empty input
-// and null count as {}.
-func (g *gen) decoder(t *model.Type) string {
-	key := "decode " + typeKey(t)
-	if id, ok := g.funcs[key]; ok {
-		return id
-	}
-	id := g.names.get("decode_" + g.typeBase(t))
-	g.funcs[key] = id
+// argsReader returns the reader of arguments of struct type t, which
+// toolHandler drives with a codec.Args; its messages say "argument"
+// rather than "field".
+func (g *gen) argsReader(t *model.Type) *jen.Statement {
 	g.inputs[typeKey(t)] = true
-	g.reader(t) // queued now, so that the reader follows the decoder
-	g.queue = append(g.queue, func() {
-		g.f.Commentf("%s decodes arguments of type %s from JSON and validates them,", id, g.typeBase(t))
-		g.f.Comment("reporting every constraint violation at once. Empty input and null count as {}.")
-		g.f.Func().Id(id).Params(jen.Id("data").Index().Byte(), jen.Id("v").Op("*").Add(g.goType(t))).Error().Block(
-			jen.If(jen.Id("s").Op(":=").Qual("bytes", "TrimSpace").Call(jen.Id("data")), jen.Len(jen.Id("s")).Op("==").Lit(0).Op("||").String().Call(jen.Id("s")).Op("==").Lit("null")).Block(
-				jen.Id("data").Op("=").Index().Byte().Call(jen.Lit("{}")),
-			),
-			jen.Var().Id("d").Qual(codecPkg, "Decoder"),
-			jen.Id("d").Dot("Reset").Call(jen.Id("data")),
-			jen.Var().Id("errs").Qual(codecPkg, "Errors"),
-			jen.If(jen.Err().Op(":=").Add(g.readCall(jen.Op("&").Id("d"), jen.Id("v"), t, jen.Op("&").Id("errs"), jen.Lit(""))), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-			jen.If(jen.Err().Op(":=").Id("d").Dot("End").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-			jen.Return(jen.Id("errs").Dot("Err").Call()),
-		)
-	})
-	return id
+	return g.reader(t)
 }
 
 // reader returns the function reading a value of composite type t
@@ -366,11 +344,18 @@ func (g *gen) readStruct(t *model.Type) []jen.Code {
 	}
 	var seen []tracked
 	var cases []jen.Code
+	flags := map[string]bool{}
 	for i, f := range t.Fields {
 		dst := jen.Id("v").Dot(f.GoName)
 		at := jen.Qual(codecPkg, "Join").Call(jen.Id("path"), jen.Lit(f.JSONName))
 		var body []jen.Code
-		id := "has" + strconv.Itoa(i)
+		// hasCity records that the field was read: for duplicates,
+		// required fields and defaults.
+		id := "has" + exported(f.GoName)
+		if flags[id] {
+			id += strconv.Itoa(i)
+		}
+		flags[id] = true
 		seen = append(seen, tracked{f, id})
 		body = append(body,
 			jen.If(jen.Id(id)).Block(jen.Return(jen.Qual(codecPkg, "Duplicate").Call(jen.Lit(f.JSONName)))),
@@ -387,8 +372,12 @@ func (g *gen) readStruct(t *model.Type) []jen.Code {
 	cases = append(cases, jen.Default().Block(
 		jen.If(jen.Err().Op(":=").Id("d").Dot("Skip").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 	))
-	for _, s := range seen {
-		code = append(code, jen.Var().Id(s.id).Bool())
+	if len(seen) > 0 {
+		ids := make([]jen.Code, len(seen))
+		for i, s := range seen {
+			ids[i] = jen.Id(s.id)
+		}
+		code = append(code, jen.Var().List(ids...).Bool())
 	}
 	key := jen.Id("key")
 	if len(t.Fields) == 0 {

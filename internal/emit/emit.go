@@ -463,9 +463,11 @@ func (g *gen) toolHandler(t *model.Tool, id string) {
 	argsParam := jen.Id("args")
 	if t.Input != nil {
 		inType := fn.Params[0].Type
+		read := g.argsReader(t.Input).Call(jen.Op("&").Id("a").Dot("Decoder"), jen.Op("&").Id("in"), jen.Op("&").Id("a").Dot("Errors"), jen.Lit(""))
 		body = append(body,
 			jen.Var().Id("in").Add(g.goType(t.Input)),
-			jen.If(jen.Err().Op(":=").Id(g.decoder(t.Input)).Call(jen.Id("args"), jen.Op("&").Id("in")), jen.Err().Op("!=").Nil()).Block(
+			jen.Id("a").Op(":=").Qual(codecPkg, "ArgsOf").Call(jen.Id("args")),
+			jen.If(jen.Err().Op(":=").Id("a").Dot("Finish").Call(read), jen.Err().Op("!=").Nil()).Block(
 				jen.Return(jen.Qual(runtimePkg, "ArgumentsError").Call(jen.Err()), jen.Nil()),
 			))
 		if inType.Kind == model.Pointer {

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"strings"
 
+	"github.com/mcpgen/mcpgen/runtime/codec"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -179,6 +180,36 @@ func CallTool(ctx context.Context, s *mcp.ClientSession, name, version string, a
 		return res, nil, fmt.Errorf("tool %s: structured content: %w", name, err)
 	}
 	return res, js, nil
+}
+
+// CallStructured calls a tool as CallTool does and decodes its structured
+// content into out with read; a result without structured content is an
+// error. Generated typed clients call it.
+func CallStructured[T any](ctx context.Context, s *mcp.ClientSession, name, version string, args []byte, out *T, read codec.Reader[T]) error {
+	_, js, err := CallTool(ctx, s, name, version, args)
+	if err != nil {
+		return err
+	}
+	if js == nil {
+		return fmt.Errorf("tool %s: the result has no structured content", name)
+	}
+	if err := codec.Decode(js, out, read); err != nil {
+		return fmt.Errorf("tool %s: decoding the result: %w", name, err)
+	}
+	return nil
+}
+
+// ReadStructured reads a resource whose first contents are JSON text and
+// decodes it into out with read. Generated typed clients call it.
+func ReadStructured[T any](ctx context.Context, s *mcp.ClientSession, uri string, out *T, read codec.Reader[T]) error {
+	rc, err := ReadResource(ctx, s, uri)
+	if err != nil {
+		return err
+	}
+	if err := codec.Decode([]byte(rc.Text), out, read); err != nil {
+		return fmt.Errorf("resource %s: decoding the result: %w", uri, err)
+	}
+	return nil
 }
 
 // Text joins the text of the text contents.

@@ -10,7 +10,6 @@ package testserverclient
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"github.com/mcpgen/mcpgen/runtime/client"
 	"github.com/mcpgen/mcpgen/runtime/codec"
@@ -35,28 +34,13 @@ func (c *Client) Session() *mcp.ClientSession {
 
 // Echo calls tool "echo". Echo repeats a text.
 func (c *Client) Echo(ctx context.Context, in EchoArgs) (Echoed, error) {
-	var out Echoed
 	args, err := mcpWriteEchoArgs(nil, &in)
 	if err != nil {
-		return out, fmt.Errorf("tool echo: encoding the arguments: %w", err)
+		return Echoed{}, fmt.Errorf("tool echo: encoding the arguments: %w", err)
 	}
-	_, js, callErr := client.CallTool(ctx, c.session, "echo", "", args)
-	if callErr != nil {
-		return out, callErr
-	}
-	if js == nil {
-		return out, errors.New("tool echo: the result has no structured content")
-	}
-	var d codec.Decoder
-	d.Reset(js)
-	var errs codec.Errors
-	if err := mcpReadEchoed(&d, &out, &errs, ""); err != nil {
-		return out, fmt.Errorf("tool echo: decoding the result: %w", err)
-	}
-	if err := errs.Err(); err != nil {
-		return out, fmt.Errorf("tool echo: decoding the result: %w", err)
-	}
-	return out, nil
+	var out Echoed
+	err = client.CallStructured(ctx, c.session, "echo", "", args, &out, mcpReadEchoed)
+	return out, err
 }
 
 // Explode calls tool "explode". Explode panics with the given message, to show that a panicking tool becomes an error result and the server keeps serving.
@@ -65,19 +49,18 @@ func (c *Client) Explode(ctx context.Context, in ExplodeArgs) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("tool explode: encoding the arguments: %w", err)
 	}
-	res, _, callErr := client.CallTool(ctx, c.session, "explode", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "explode", "", args)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // Fail calls tool "fail". Fail returns an error, which the client sees as an isError result.
 func (c *Client) Fail(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "fail", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "fail", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
@@ -88,19 +71,18 @@ func (c *Client) Rename(ctx context.Context, in RenameArgs) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("tool rename: encoding the arguments: %w", err)
 	}
-	res, _, callErr := client.CallTool(ctx, c.session, "rename", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "rename", "", args)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // Sleep calls tool "sleep". Sleep ignores its context and outlives its timeout.
 func (c *Client) Sleep(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "sleep", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "sleep", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
@@ -173,8 +155,7 @@ func mcpReadEchoed(d *codec.Decoder, v *Echoed, errs *codec.Errors, path string)
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
+	var hasText, hasTags bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -185,19 +166,19 @@ func mcpReadEchoed(d *codec.Decoder, v *Echoed, errs *codec.Errors, path string)
 		}
 		switch string(key) {
 		case "text":
-			if has0 {
+			if hasText {
 				return codec.Duplicate("text")
 			}
-			has0 = true
+			hasText = true
 			v.Text, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "text")
 			}
 		case "tags":
-			if has1 {
+			if hasTags {
 				return codec.Duplicate("tags")
 			}
-			has1 = true
+			hasTags = true
 			err = codec.ReadStrings(d, &v.Tags)
 			if err != nil {
 				return codec.AtField(err, "tags")
@@ -208,7 +189,7 @@ func mcpReadEchoed(d *codec.Decoder, v *Echoed, errs *codec.Errors, path string)
 			}
 		}
 	}
-	if !has0 {
+	if !hasText {
 		errs.Add(path, "missing required field \"text\"")
 	}
 	return nil

@@ -10,7 +10,6 @@ package conformanceclient
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"github.com/mcpgen/mcpgen/runtime/client"
 	"github.com/mcpgen/mcpgen/runtime/codec"
@@ -34,10 +33,9 @@ func (c *Client) Session() *mcp.ClientSession {
 
 // TestAudioContent calls tool "test_audio_content". TestAudioContent returns a minimal WAV file.
 func (c *Client) TestAudioContent(ctx context.Context) ([]byte, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_audio_content", "", args)
-	if callErr != nil {
-		return nil, callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_audio_content", "", nil)
+	if err != nil {
+		return nil, err
 	}
 	return client.Blob(res.Content), nil
 }
@@ -48,69 +46,63 @@ func (c *Client) TestElicitation(ctx context.Context, in ElicitationArgs) (strin
 	if err != nil {
 		return "", fmt.Errorf("tool test_elicitation: encoding the arguments: %w", err)
 	}
-	res, _, callErr := client.CallTool(ctx, c.session, "test_elicitation", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_elicitation", "", args)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestElicitationDefaults calls tool "test_elicitation_sep1034_defaults". TestElicitationDefaults asks for input with a default for every field.
 func (c *Client) TestElicitationDefaults(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_elicitation_sep1034_defaults", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_elicitation_sep1034_defaults", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestElicitationEnums calls tool "test_elicitation_sep1330_enums". TestElicitationEnums asks for input with every kind of enum.
 func (c *Client) TestElicitationEnums(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_elicitation_sep1330_enums", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_elicitation_sep1330_enums", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestEmbeddedResource calls tool "test_embedded_resource". TestEmbeddedResource returns an embedded text resource.
 func (c *Client) TestEmbeddedResource(ctx context.Context) ([]mcp.Content, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_embedded_resource", "", args)
-	if callErr != nil {
-		return nil, callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_embedded_resource", "", nil)
+	if err != nil {
+		return nil, err
 	}
 	return res.Content, nil
 }
 
 // TestErrorHandling calls tool "test_error_handling". TestErrorHandling always fails, to show a tool error result.
 func (c *Client) TestErrorHandling(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_error_handling", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_error_handling", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestImageContent calls tool "test_image_content". TestImageContent returns a one-pixel red PNG.
 func (c *Client) TestImageContent(ctx context.Context) ([]byte, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_image_content", "", args)
-	if callErr != nil {
-		return nil, callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_image_content", "", nil)
+	if err != nil {
+		return nil, err
 	}
 	return client.Blob(res.Content), nil
 }
 
 // TestMultipleContentTypes calls tool "test_multiple_content_types". TestMultipleContentTypes returns text, an image and an embedded resource.
 func (c *Client) TestMultipleContentTypes(ctx context.Context) ([]mcp.Content, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_multiple_content_types", "", args)
-	if callErr != nil {
-		return nil, callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_multiple_content_types", "", nil)
+	if err != nil {
+		return nil, err
 	}
 	return res.Content, nil
 }
@@ -121,39 +113,36 @@ func (c *Client) TestSampling(ctx context.Context, in SamplingArgs) (string, err
 	if err != nil {
 		return "", fmt.Errorf("tool test_sampling: encoding the arguments: %w", err)
 	}
-	res, _, callErr := client.CallTool(ctx, c.session, "test_sampling", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_sampling", "", args)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestSimpleText calls tool "test_simple_text". TestSimpleText returns a simple text response.
 func (c *Client) TestSimpleText(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_simple_text", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_simple_text", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestToolWithLogging calls tool "test_tool_with_logging". TestToolWithLogging sends three log messages while it runs.
 func (c *Client) TestToolWithLogging(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_tool_with_logging", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_tool_with_logging", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestToolWithProgress calls tool "test_tool_with_progress". TestToolWithProgress reports progress 0, 50 and 100 out of 100.
 func (c *Client) TestToolWithProgress(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_tool_with_progress", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_tool_with_progress", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
@@ -178,29 +167,13 @@ func (c *Client) StaticText(ctx context.Context) (string, error) {
 
 // Template reads resource test://template/{id}/data. Template is a resource template with one variable.
 func (c *Client) Template(ctx context.Context, id string) (TemplateData, error) {
-	var out TemplateData
 	uri, err := client.ExpandURI("test://template/{id}/data", map[string]string{"id": id})
 	if err != nil {
-		return out, err
+		return TemplateData{}, err
 	}
-	rc, err := client.ReadResource(ctx, c.session, uri)
-	if err != nil {
-		return out, err
-	}
-	js := []byte(rc.Text)
-	if js == nil {
-		return out, errors.New("resource test://template/{id}/data: the result has no structured content")
-	}
-	var d codec.Decoder
-	d.Reset(js)
-	var errs codec.Errors
-	if err := mcpReadTemplateData(&d, &out, &errs, ""); err != nil {
-		return out, fmt.Errorf("resource test://template/{id}/data: decoding the result: %w", err)
-	}
-	if err := errs.Err(); err != nil {
-		return out, fmt.Errorf("resource test://template/{id}/data: decoding the result: %w", err)
-	}
-	return out, nil
+	var out TemplateData
+	err = client.ReadStructured(ctx, c.session, uri, &out, mcpReadTemplateData)
+	return out, err
 }
 
 // Watched reads resource test://watched-resource. Watched is a resource clients subscribe to.
@@ -288,9 +261,7 @@ func mcpReadTemplateData(d *codec.Decoder, v *TemplateData, errs *codec.Errors, 
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
-	var has2 bool
+	var hasID, hasTemplateTest, hasData bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -301,28 +272,28 @@ func mcpReadTemplateData(d *codec.Decoder, v *TemplateData, errs *codec.Errors, 
 		}
 		switch string(key) {
 		case "id":
-			if has0 {
+			if hasID {
 				return codec.Duplicate("id")
 			}
-			has0 = true
+			hasID = true
 			v.ID, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "id")
 			}
 		case "templateTest":
-			if has1 {
+			if hasTemplateTest {
 				return codec.Duplicate("templateTest")
 			}
-			has1 = true
+			hasTemplateTest = true
 			v.TemplateTest, err = d.ReadBool()
 			if err != nil {
 				return codec.AtField(err, "templateTest")
 			}
 		case "data":
-			if has2 {
+			if hasData {
 				return codec.Duplicate("data")
 			}
-			has2 = true
+			hasData = true
 			v.Data, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "data")
@@ -333,13 +304,13 @@ func mcpReadTemplateData(d *codec.Decoder, v *TemplateData, errs *codec.Errors, 
 			}
 		}
 	}
-	if !has0 {
+	if !hasID {
 		errs.Add(path, "missing required field \"id\"")
 	}
-	if !has1 {
+	if !hasTemplateTest {
 		errs.Add(path, "missing required field \"templateTest\"")
 	}
-	if !has2 {
+	if !hasData {
 		errs.Add(path, "missing required field \"data\"")
 	}
 	return nil

@@ -10,7 +10,6 @@ package weatherclient
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"github.com/mcpgen/mcpgen/runtime/client"
 	"github.com/mcpgen/mcpgen/runtime/codec"
@@ -35,80 +34,35 @@ func (c *Client) Session() *mcp.ClientSession {
 
 // CompareCities calls tool "compare_cities". CompareCities compares the forecast of several cities on one day, warmest first, in metric units.
 func (c *Client) CompareCities(ctx context.Context, in CompareArgs) (Comparison, error) {
-	var out Comparison
 	args, err := mcpWriteCompareArgs(nil, &in)
 	if err != nil {
-		return out, fmt.Errorf("tool compare_cities: encoding the arguments: %w", err)
+		return Comparison{}, fmt.Errorf("tool compare_cities: encoding the arguments: %w", err)
 	}
-	_, js, callErr := client.CallTool(ctx, c.session, "compare_cities", "", args)
-	if callErr != nil {
-		return out, callErr
-	}
-	if js == nil {
-		return out, errors.New("tool compare_cities: the result has no structured content")
-	}
-	var d codec.Decoder
-	d.Reset(js)
-	var errs codec.Errors
-	if err := mcpReadComparison(&d, &out, &errs, ""); err != nil {
-		return out, fmt.Errorf("tool compare_cities: decoding the result: %w", err)
-	}
-	if err := errs.Err(); err != nil {
-		return out, fmt.Errorf("tool compare_cities: decoding the result: %w", err)
-	}
-	return out, nil
+	var out Comparison
+	err = client.CallStructured(ctx, c.session, "compare_cities", "", args, &out, mcpReadComparison)
+	return out, err
 }
 
 // ConvertTemperature calls tool "convert_temperature". ConvertTemperature converts a temperature between Celsius, Fahrenheit and Kelvin.
 func (c *Client) ConvertTemperature(ctx context.Context, in ConvertArgs) (Temperature, error) {
-	var out Temperature
 	args, err := mcpWriteConvertArgs(nil, &in)
 	if err != nil {
-		return out, fmt.Errorf("tool convert_temperature: encoding the arguments: %w", err)
+		return Temperature{}, fmt.Errorf("tool convert_temperature: encoding the arguments: %w", err)
 	}
-	_, js, callErr := client.CallTool(ctx, c.session, "convert_temperature", "", args)
-	if callErr != nil {
-		return out, callErr
-	}
-	if js == nil {
-		return out, errors.New("tool convert_temperature: the result has no structured content")
-	}
-	var d codec.Decoder
-	d.Reset(js)
-	var errs codec.Errors
-	if err := mcpReadTemperature(&d, &out, &errs, ""); err != nil {
-		return out, fmt.Errorf("tool convert_temperature: decoding the result: %w", err)
-	}
-	if err := errs.Err(); err != nil {
-		return out, fmt.Errorf("tool convert_temperature: decoding the result: %w", err)
-	}
-	return out, nil
+	var out Temperature
+	err = client.CallStructured(ctx, c.session, "convert_temperature", "", args, &out, mcpReadTemperature)
+	return out, err
 }
 
 // Forecast calls tool "forecast" (version 2.0). Forecast returns the daily weather forecast for a city: conditions, high and low temperatures, chance of precipitation and wind.
 func (c *Client) Forecast(ctx context.Context, in ForecastArgs) (Report, error) {
-	var out Report
 	args, err := mcpWriteForecastArgs(nil, &in)
 	if err != nil {
-		return out, fmt.Errorf("tool forecast: encoding the arguments: %w", err)
+		return Report{}, fmt.Errorf("tool forecast: encoding the arguments: %w", err)
 	}
-	_, js, callErr := client.CallTool(ctx, c.session, "forecast", "2.0", args)
-	if callErr != nil {
-		return out, callErr
-	}
-	if js == nil {
-		return out, errors.New("tool forecast: the result has no structured content")
-	}
-	var d codec.Decoder
-	d.Reset(js)
-	var errs codec.Errors
-	if err := mcpReadReport(&d, &out, &errs, ""); err != nil {
-		return out, fmt.Errorf("tool forecast: decoding the result: %w", err)
-	}
-	if err := errs.Err(); err != nil {
-		return out, fmt.Errorf("tool forecast: decoding the result: %w", err)
-	}
-	return out, nil
+	var out Report
+	err = client.CallStructured(ctx, c.session, "forecast", "2.0", args, &out, mcpReadReport)
+	return out, err
 }
 
 // Cities reads resource weather://cities. Cities lists the cities the server has climate data for, one per line.
@@ -122,29 +76,13 @@ func (c *Client) Cities(ctx context.Context) (string, error) {
 
 // City reads resource weather://cities/{name}. City returns what the server knows about a city: coordinates, time zone and monthly climate normals.
 func (c *Client) City(ctx context.Context, name string) (CityInfo, error) {
-	var out CityInfo
 	uri, err := client.ExpandURI("weather://cities/{name}", map[string]string{"name": name})
 	if err != nil {
-		return out, err
+		return CityInfo{}, err
 	}
-	rc, err := client.ReadResource(ctx, c.session, uri)
-	if err != nil {
-		return out, err
-	}
-	js := []byte(rc.Text)
-	if js == nil {
-		return out, errors.New("resource weather://cities/{name}: the result has no structured content")
-	}
-	var d codec.Decoder
-	d.Reset(js)
-	var errs codec.Errors
-	if err := mcpReadCityInfo(&d, &out, &errs, ""); err != nil {
-		return out, fmt.Errorf("resource weather://cities/{name}: decoding the result: %w", err)
-	}
-	if err := errs.Err(); err != nil {
-		return out, fmt.Errorf("resource weather://cities/{name}: decoding the result: %w", err)
-	}
-	return out, nil
+	var out CityInfo
+	err = client.ReadStructured(ctx, c.session, uri, &out, mcpReadCityInfo)
+	return out, err
 }
 
 // PlanTrip gets prompt "plan_trip". PlanTrip asks the model to plan a trip around the forecast for a city.
@@ -287,9 +225,7 @@ func mcpReadComparison(d *codec.Decoder, v *Comparison, errs *codec.Errors, path
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
-	var has2 bool
+	var hasDate, hasWarmest, hasRanking bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -300,28 +236,28 @@ func mcpReadComparison(d *codec.Decoder, v *Comparison, errs *codec.Errors, path
 		}
 		switch string(key) {
 		case "date":
-			if has0 {
+			if hasDate {
 				return codec.Duplicate("date")
 			}
-			has0 = true
+			hasDate = true
 			v.Date, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "date")
 			}
 		case "warmest":
-			if has1 {
+			if hasWarmest {
 				return codec.Duplicate("warmest")
 			}
-			has1 = true
+			hasWarmest = true
 			v.Warmest, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "warmest")
 			}
 		case "ranking":
-			if has2 {
+			if hasRanking {
 				return codec.Duplicate("ranking")
 			}
-			has2 = true
+			hasRanking = true
 			err = mcpReadCityDayReportSlice(d, &v.Ranking, errs, codec.Join(path, "ranking"))
 			if err != nil {
 				return codec.AtField(err, "ranking")
@@ -332,13 +268,13 @@ func mcpReadComparison(d *codec.Decoder, v *Comparison, errs *codec.Errors, path
 			}
 		}
 	}
-	if !has0 {
+	if !hasDate {
 		errs.Add(path, "missing required field \"date\"")
 	}
-	if !has1 {
+	if !hasWarmest {
 		errs.Add(path, "missing required field \"warmest\"")
 	}
-	if !has2 {
+	if !hasRanking {
 		errs.Add(path, "missing required field \"ranking\"")
 	}
 	return nil
@@ -364,8 +300,7 @@ func mcpReadTemperature(d *codec.Decoder, v *Temperature, errs *codec.Errors, pa
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
+	var hasValue, hasScale bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -376,19 +311,19 @@ func mcpReadTemperature(d *codec.Decoder, v *Temperature, errs *codec.Errors, pa
 		}
 		switch string(key) {
 		case "value":
-			if has0 {
+			if hasValue {
 				return codec.Duplicate("value")
 			}
-			has0 = true
+			hasValue = true
 			v.Value, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "value")
 			}
 		case "scale":
-			if has1 {
+			if hasScale {
 				return codec.Duplicate("scale")
 			}
-			has1 = true
+			hasScale = true
 			var x0 string
 			x0, err = d.ReadString()
 			v.Scale = Scale(x0)
@@ -408,10 +343,10 @@ func mcpReadTemperature(d *codec.Decoder, v *Temperature, errs *codec.Errors, pa
 			}
 		}
 	}
-	if !has0 {
+	if !hasValue {
 		errs.Add(path, "missing required field \"value\"")
 	}
-	if !has1 {
+	if !hasScale {
 		errs.Add(path, "missing required field \"scale\"")
 	}
 	return nil
@@ -438,11 +373,7 @@ func mcpReadReport(d *codec.Decoder, v *Report, errs *codec.Errors, path string)
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
-	var has2 bool
-	var has3 bool
-	var has4 bool
+	var hasCity, hasCountry, hasUnits, hasIssued, hasDays bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -453,28 +384,28 @@ func mcpReadReport(d *codec.Decoder, v *Report, errs *codec.Errors, path string)
 		}
 		switch string(key) {
 		case "city":
-			if has0 {
+			if hasCity {
 				return codec.Duplicate("city")
 			}
-			has0 = true
+			hasCity = true
 			v.City, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "city")
 			}
 		case "country":
-			if has1 {
+			if hasCountry {
 				return codec.Duplicate("country")
 			}
-			has1 = true
+			hasCountry = true
 			v.Country, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "country")
 			}
 		case "units":
-			if has2 {
+			if hasUnits {
 				return codec.Duplicate("units")
 			}
-			has2 = true
+			hasUnits = true
 			var x0 string
 			x0, err = d.ReadString()
 			v.Units = Units(x0)
@@ -489,19 +420,19 @@ func mcpReadReport(d *codec.Decoder, v *Report, errs *codec.Errors, path string)
 				return codec.AtField(err, "units")
 			}
 		case "issued":
-			if has3 {
+			if hasIssued {
 				return codec.Duplicate("issued")
 			}
-			has3 = true
+			hasIssued = true
 			v.Issued, err = d.ReadTime()
 			if err != nil {
 				return codec.AtField(err, "issued")
 			}
 		case "days":
-			if has4 {
+			if hasDays {
 				return codec.Duplicate("days")
 			}
-			has4 = true
+			hasDays = true
 			err = mcpReadDayForecastSlice(d, &v.Days, errs, codec.Join(path, "days"))
 			if err != nil {
 				return codec.AtField(err, "days")
@@ -512,19 +443,19 @@ func mcpReadReport(d *codec.Decoder, v *Report, errs *codec.Errors, path string)
 			}
 		}
 	}
-	if !has0 {
+	if !hasCity {
 		errs.Add(path, "missing required field \"city\"")
 	}
-	if !has1 {
+	if !hasCountry {
 		errs.Add(path, "missing required field \"country\"")
 	}
-	if !has2 {
+	if !hasUnits {
 		errs.Add(path, "missing required field \"units\"")
 	}
-	if !has3 {
+	if !hasIssued {
 		errs.Add(path, "missing required field \"issued\"")
 	}
-	if !has4 {
+	if !hasDays {
 		errs.Add(path, "missing required field \"days\"")
 	}
 	return nil
@@ -535,12 +466,7 @@ func mcpReadCityInfo(d *codec.Decoder, v *CityInfo, errs *codec.Errors, path str
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
-	var has2 bool
-	var has3 bool
-	var has4 bool
-	var has5 bool
+	var hasName, hasCountry, hasLatitude, hasLongitude, hasTimezone, hasNormals bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -551,55 +477,55 @@ func mcpReadCityInfo(d *codec.Decoder, v *CityInfo, errs *codec.Errors, path str
 		}
 		switch string(key) {
 		case "name":
-			if has0 {
+			if hasName {
 				return codec.Duplicate("name")
 			}
-			has0 = true
+			hasName = true
 			v.Name, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "name")
 			}
 		case "country":
-			if has1 {
+			if hasCountry {
 				return codec.Duplicate("country")
 			}
-			has1 = true
+			hasCountry = true
 			v.Country, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "country")
 			}
 		case "latitude":
-			if has2 {
+			if hasLatitude {
 				return codec.Duplicate("latitude")
 			}
-			has2 = true
+			hasLatitude = true
 			v.Latitude, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "latitude")
 			}
 		case "longitude":
-			if has3 {
+			if hasLongitude {
 				return codec.Duplicate("longitude")
 			}
-			has3 = true
+			hasLongitude = true
 			v.Longitude, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "longitude")
 			}
 		case "timezone":
-			if has4 {
+			if hasTimezone {
 				return codec.Duplicate("timezone")
 			}
-			has4 = true
+			hasTimezone = true
 			v.Timezone, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "timezone")
 			}
 		case "normals":
-			if has5 {
+			if hasNormals {
 				return codec.Duplicate("normals")
 			}
-			has5 = true
+			hasNormals = true
 			err = mcpReadFloat64Array2Array12(d, &v.Normals)
 			if err != nil {
 				return codec.AtField(err, "normals")
@@ -610,22 +536,22 @@ func mcpReadCityInfo(d *codec.Decoder, v *CityInfo, errs *codec.Errors, path str
 			}
 		}
 	}
-	if !has0 {
+	if !hasName {
 		errs.Add(path, "missing required field \"name\"")
 	}
-	if !has1 {
+	if !hasCountry {
 		errs.Add(path, "missing required field \"country\"")
 	}
-	if !has2 {
+	if !hasLatitude {
 		errs.Add(path, "missing required field \"latitude\"")
 	}
-	if !has3 {
+	if !hasLongitude {
 		errs.Add(path, "missing required field \"longitude\"")
 	}
-	if !has4 {
+	if !hasTimezone {
 		errs.Add(path, "missing required field \"timezone\"")
 	}
-	if !has5 {
+	if !hasNormals {
 		errs.Add(path, "missing required field \"normals\"")
 	}
 	return nil
@@ -688,13 +614,7 @@ func mcpReadCityDayReport(d *codec.Decoder, v *CityDayReport, errs *codec.Errors
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
-	var has2 bool
-	var has3 bool
-	var has4 bool
-	var has5 bool
-	var has6 bool
+	var hasCity, hasDate, hasCondition, hasHigh, hasLow, hasPrecipitation, hasWind bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -705,55 +625,55 @@ func mcpReadCityDayReport(d *codec.Decoder, v *CityDayReport, errs *codec.Errors
 		}
 		switch string(key) {
 		case "city":
-			if has0 {
+			if hasCity {
 				return codec.Duplicate("city")
 			}
-			has0 = true
+			hasCity = true
 			v.City, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "city")
 			}
 		case "date":
-			if has1 {
+			if hasDate {
 				return codec.Duplicate("date")
 			}
-			has1 = true
+			hasDate = true
 			v.Date, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "date")
 			}
 		case "condition":
-			if has2 {
+			if hasCondition {
 				return codec.Duplicate("condition")
 			}
-			has2 = true
+			hasCondition = true
 			v.Condition, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "condition")
 			}
 		case "high":
-			if has3 {
+			if hasHigh {
 				return codec.Duplicate("high")
 			}
-			has3 = true
+			hasHigh = true
 			v.High, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "high")
 			}
 		case "low":
-			if has4 {
+			if hasLow {
 				return codec.Duplicate("low")
 			}
-			has4 = true
+			hasLow = true
 			v.Low, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "low")
 			}
 		case "precipitation":
-			if has5 {
+			if hasPrecipitation {
 				return codec.Duplicate("precipitation")
 			}
-			has5 = true
+			hasPrecipitation = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
 			v.Precipitation = int(x0)
@@ -767,10 +687,10 @@ func mcpReadCityDayReport(d *codec.Decoder, v *CityDayReport, errs *codec.Errors
 				errs.Addf(codec.Join(path, "precipitation"), "must be at most 100, not %v", v.Precipitation)
 			}
 		case "wind":
-			if has6 {
+			if hasWind {
 				return codec.Duplicate("wind")
 			}
-			has6 = true
+			hasWind = true
 			v.Wind, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "wind")
@@ -781,25 +701,25 @@ func mcpReadCityDayReport(d *codec.Decoder, v *CityDayReport, errs *codec.Errors
 			}
 		}
 	}
-	if !has0 {
+	if !hasCity {
 		errs.Add(path, "missing required field \"city\"")
 	}
-	if !has1 {
+	if !hasDate {
 		errs.Add(path, "missing required field \"date\"")
 	}
-	if !has2 {
+	if !hasCondition {
 		errs.Add(path, "missing required field \"condition\"")
 	}
-	if !has3 {
+	if !hasHigh {
 		errs.Add(path, "missing required field \"high\"")
 	}
-	if !has4 {
+	if !hasLow {
 		errs.Add(path, "missing required field \"low\"")
 	}
-	if !has5 {
+	if !hasPrecipitation {
 		errs.Add(path, "missing required field \"precipitation\"")
 	}
-	if !has6 {
+	if !hasWind {
 		errs.Add(path, "missing required field \"wind\"")
 	}
 	return nil
@@ -810,12 +730,7 @@ func mcpReadDayForecast(d *codec.Decoder, v *DayForecast, errs *codec.Errors, pa
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
-	var has2 bool
-	var has3 bool
-	var has4 bool
-	var has5 bool
+	var hasDate, hasCondition, hasHigh, hasLow, hasPrecipitation, hasWind bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -826,46 +741,46 @@ func mcpReadDayForecast(d *codec.Decoder, v *DayForecast, errs *codec.Errors, pa
 		}
 		switch string(key) {
 		case "date":
-			if has0 {
+			if hasDate {
 				return codec.Duplicate("date")
 			}
-			has0 = true
+			hasDate = true
 			v.Date, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "date")
 			}
 		case "condition":
-			if has1 {
+			if hasCondition {
 				return codec.Duplicate("condition")
 			}
-			has1 = true
+			hasCondition = true
 			v.Condition, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "condition")
 			}
 		case "high":
-			if has2 {
+			if hasHigh {
 				return codec.Duplicate("high")
 			}
-			has2 = true
+			hasHigh = true
 			v.High, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "high")
 			}
 		case "low":
-			if has3 {
+			if hasLow {
 				return codec.Duplicate("low")
 			}
-			has3 = true
+			hasLow = true
 			v.Low, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "low")
 			}
 		case "precipitation":
-			if has4 {
+			if hasPrecipitation {
 				return codec.Duplicate("precipitation")
 			}
-			has4 = true
+			hasPrecipitation = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
 			v.Precipitation = int(x0)
@@ -879,10 +794,10 @@ func mcpReadDayForecast(d *codec.Decoder, v *DayForecast, errs *codec.Errors, pa
 				errs.Addf(codec.Join(path, "precipitation"), "must be at most 100, not %v", v.Precipitation)
 			}
 		case "wind":
-			if has5 {
+			if hasWind {
 				return codec.Duplicate("wind")
 			}
-			has5 = true
+			hasWind = true
 			v.Wind, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "wind")
@@ -893,22 +808,22 @@ func mcpReadDayForecast(d *codec.Decoder, v *DayForecast, errs *codec.Errors, pa
 			}
 		}
 	}
-	if !has0 {
+	if !hasDate {
 		errs.Add(path, "missing required field \"date\"")
 	}
-	if !has1 {
+	if !hasCondition {
 		errs.Add(path, "missing required field \"condition\"")
 	}
-	if !has2 {
+	if !hasHigh {
 		errs.Add(path, "missing required field \"high\"")
 	}
-	if !has3 {
+	if !hasLow {
 		errs.Add(path, "missing required field \"low\"")
 	}
-	if !has4 {
+	if !hasPrecipitation {
 		errs.Add(path, "missing required field \"precipitation\"")
 	}
-	if !has5 {
+	if !hasWind {
 		errs.Add(path, "missing required field \"wind\"")
 	}
 	return nil

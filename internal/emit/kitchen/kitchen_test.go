@@ -15,7 +15,15 @@ import (
 
 	"github.com/mcpgen/mcpgen/internal/schema"
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/codec"
 )
+
+// decodeEverything decodes arguments of type Everything as the generated
+// tool handlers do.
+func decodeEverything(data []byte, v *Everything) error {
+	a := codec.ArgsOf(data)
+	return a.Finish(mcpReadEverything(&a.Decoder, v, &a.Errors, ""))
+}
 
 // randomEverything returns a value that satisfies every constraint of
 // Everything, with each optional field present or absent at random.
@@ -167,7 +175,7 @@ func TestDecoderMatchesEncodingJSON(t *testing.T) {
 		if err := json.Unmarshal(data, &want); err != nil {
 			t.Fatalf("#%d: json.Unmarshal: %v", i, err)
 		}
-		if err := mcpDecodeEverything(data, &got); err != nil {
+		if err := decodeEverything(data, &got); err != nil {
 			t.Fatalf("#%d: generated decoder: %v\ninput: %s", i, err, data)
 		}
 		if !reflect.DeepEqual(normalize(got), normalize(want)) {
@@ -191,14 +199,14 @@ func normalize(v Everything) Everything {
 
 func TestDecoderDefaults(t *testing.T) {
 	var v Everything
-	if err := mcpDecodeEverything([]byte(`{"id":"x","name":"abc","token":"tok:t","nested":{"a":1,"b":null}}`), &v); err != nil {
+	if err := decodeEverything([]byte(`{"id":"x","name":"abc","token":"tok:t","nested":{"a":1,"b":null}}`), &v); err != nil {
 		t.Fatal(err)
 	}
 	if v.Count != 5 || v.Level != Low {
 		t.Errorf("defaults not applied: count=%d level=%q", v.Count, v.Level)
 	}
 	// Present values win over defaults, even zero ones.
-	if err := mcpDecodeEverything([]byte(`{"id":"x","name":"abc","token":"tok:t","nested":{"a":1,"b":[]},"count":0,"level":"high"}`), &v); err != nil {
+	if err := decodeEverything([]byte(`{"id":"x","name":"abc","token":"tok:t","nested":{"a":1,"b":[]},"count":0,"level":"high"}`), &v); err != nil {
 		t.Fatal(err)
 	}
 	if v.Count != 0 || v.Level != High {
@@ -262,7 +270,7 @@ func TestDecoderErrors(t *testing.T) {
 		{with(`"flag":null`), `flag: expected boolean, got null`},
 	} {
 		var v Everything
-		err := mcpDecodeEverything([]byte(tc.in), &v)
+		err := decodeEverything([]byte(tc.in), &v)
 		if err == nil {
 			t.Errorf("%s: no error, want %q", tc.in, tc.want)
 			continue
@@ -289,7 +297,7 @@ func TestDecoderReportsEveryViolation(t *testing.T) {
 		{`{"level":"medium","token":"tok:t","nested":{"a":1,"b":[]},"id":"x","name":"abc"} x`, `invalid JSON at offset 81: unexpected 'x' after top-level value`},
 	} {
 		var v Everything
-		err := mcpDecodeEverything([]byte(tc.in), &v)
+		err := decodeEverything([]byte(tc.in), &v)
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%s:\n got  %v\n want %s", tc.in, err, tc.want)
 		}
@@ -301,7 +309,8 @@ func TestDecoderAcceptsNullAndEmptyForNoArguments(t *testing.T) {
 		var v struct {
 			N int `json:"n" mcp:"min=0,max=1000"`
 		}
-		err := mcpDecodeSequenceArgs([]byte(in), &v)
+		a := codec.ArgsOf([]byte(in))
+		err := a.Finish(mcpReadSequenceArgs(&a.Decoder, &v, &a.Errors, ""))
 		if in == `{"n":3,"extra":{"ignored":[1,2]}}` {
 			if err != nil || v.N != 3 {
 				t.Errorf("%q: n=%d err=%v", in, v.N, err)
@@ -470,7 +479,7 @@ func FuzzMirror(f *testing.F) {
 			t.Fatalf("result fails the output schema: %v\n%s", err, out)
 		}
 		var v Everything
-		if err := mcpDecodeEverything(data, &v); err != nil {
+		if err := decodeEverything(data, &v); err != nil {
 			t.Fatalf("handler succeeded but decoder fails: %v", err)
 		}
 		want, err := json.Marshal(&v)
@@ -481,7 +490,7 @@ func FuzzMirror(f *testing.F) {
 			t.Fatalf("encoder differs from encoding/json\ngot:  %s\nwant: %s", out, want)
 		}
 		var again Everything
-		if err := mcpDecodeEverything(out, &again); err != nil {
+		if err := decodeEverything(out, &again); err != nil {
 			t.Fatalf("decoding our own output: %v\n%s", err, out)
 		}
 		// An explicit "count":0 is omitted (omitempty) and then defaults

@@ -3,7 +3,6 @@
 package kitchen
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -73,7 +72,8 @@ var mcpMirrorTool = &runtime.Tool{
 // mcpCallMirror decodes and validates the arguments of tool "mirror", calls Mirror and encodes its result.
 func mcpCallMirror(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in Everything
-	if err := mcpDecodeEverything(args, &in); err != nil {
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadEverything(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
 	out, err := Mirror(ctx, in)
@@ -105,7 +105,8 @@ var mcpMirrorPtrTool = &runtime.Tool{
 // mcpCallMirrorPtr decodes and validates the arguments of tool "mirror_ptr", calls MirrorPtr and encodes its result.
 func mcpCallMirrorPtr(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in Everything
-	if err := mcpDecodeEverything(args, &in); err != nil {
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadEverything(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
 	out, err := MirrorPtr(ctx, &in)
@@ -198,7 +199,8 @@ func mcpCallSequence(ctx context.Context, args json.RawMessage) (*runtime.CallTo
 	var in struct {
 		N int `json:"n" mcp:"min=0,max=1000"`
 	}
-	if err := mcpDecodeSequenceArgs(args, &in); err != nil {
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadSequenceArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
 	out, err := Sequence(ctx, in)
@@ -327,37 +329,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
-	var has2 bool
-	var has3 bool
-	var has4 bool
-	var has5 bool
-	var has6 bool
-	var has7 bool
-	var has8 bool
-	var has9 bool
-	var has10 bool
-	var has11 bool
-	var has12 bool
-	var has13 bool
-	var has14 bool
-	var has15 bool
-	var has16 bool
-	var has17 bool
-	var has18 bool
-	var has19 bool
-	var has20 bool
-	var has21 bool
-	var has22 bool
-	var has23 bool
-	var has24 bool
-	var has25 bool
-	var has26 bool
-	var has27 bool
-	var has28 bool
-	var has29 bool
-	var has30 bool
+	var hasBaseID, hasBaseCreated, hasName, hasCount, hasSmall, hasBig, hasRatio, hasTemp, hasFlag, hasQuoted, hasLevel, hasLabel, hasPriorities, hasTags, hasPoint, hasPoints, hasGrid, hasLabels, hasLevels, hasCounts, hasWhen, hasEvery, hasData, hasRaw, hasAny, hasToken, hasPair, hasOpt, hasOptLevel, hasMatrix, hasNested bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -368,10 +340,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 		}
 		switch string(key) {
 		case "id":
-			if has0 {
+			if hasBaseID {
 				return codec.Duplicate("id")
 			}
-			has0 = true
+			hasBaseID = true
 			v.Base.ID, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "id")
@@ -380,19 +352,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				errs.Add(codec.Join(path, "id"), "must be at least 1 character long")
 			}
 		case "created":
-			if has1 {
+			if hasBaseCreated {
 				return codec.Duplicate("created")
 			}
-			has1 = true
+			hasBaseCreated = true
 			v.Base.Created, err = d.ReadTime()
 			if err != nil {
 				return codec.AtField(err, "created")
 			}
 		case "name":
-			if has2 {
+			if hasName {
 				return codec.Duplicate("name")
 			}
-			has2 = true
+			hasName = true
 			v.Name, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "name")
@@ -407,10 +379,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				errs.Addf(codec.Join(path, "name"), "must match the pattern %s", mcpPattern1.String())
 			}
 		case "count":
-			if has3 {
+			if hasCount {
 				return codec.Duplicate("count")
 			}
-			has3 = true
+			hasCount = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
 			v.Count = int(x0)
@@ -424,10 +396,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				errs.Addf(codec.Join(path, "count"), "must be at most 100, not %v", v.Count)
 			}
 		case "small":
-			if has4 {
+			if hasSmall {
 				return codec.Duplicate("small")
 			}
-			has4 = true
+			hasSmall = true
 			var x0 int64
 			x0, err = d.ReadInt(8)
 			v.Small = int8(x0)
@@ -441,19 +413,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				errs.Addf(codec.Join(path, "small"), "must be at most 5, not %v", v.Small)
 			}
 		case "big":
-			if has5 {
+			if hasBig {
 				return codec.Duplicate("big")
 			}
-			has5 = true
+			hasBig = true
 			v.Big, err = d.ReadUint(64)
 			if err != nil {
 				return codec.AtField(err, "big")
 			}
 		case "ratio":
-			if has6 {
+			if hasRatio {
 				return codec.Duplicate("ratio")
 			}
-			has6 = true
+			hasRatio = true
 			var x0 float64
 			x0, err = d.ReadFloat(32)
 			v.Ratio = float32(x0)
@@ -467,10 +439,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				errs.Addf(codec.Join(path, "ratio"), "must be less than 1, not %v", v.Ratio)
 			}
 		case "temp":
-			if has7 {
+			if hasTemp {
 				return codec.Duplicate("temp")
 			}
-			has7 = true
+			hasTemp = true
 			var x0 float64
 			x0, err = d.ReadFloat(64)
 			v.Temp = Celsius(x0)
@@ -481,19 +453,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				errs.Addf(codec.Join(path, "temp"), "must be at least -273.15, not %v", v.Temp)
 			}
 		case "flag":
-			if has8 {
+			if hasFlag {
 				return codec.Duplicate("flag")
 			}
-			has8 = true
+			hasFlag = true
 			v.Flag, err = d.ReadBool()
 			if err != nil {
 				return codec.AtField(err, "flag")
 			}
 		case "quoted":
-			if has9 {
+			if hasQuoted {
 				return codec.Duplicate("quoted")
 			}
-			has9 = true
+			hasQuoted = true
 			var s string
 			if s, err = d.ReadString(); err == nil {
 				var sd codec.Decoder
@@ -509,10 +481,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				return codec.AtField(err, "quoted")
 			}
 		case "level":
-			if has10 {
+			if hasLevel {
 				return codec.Duplicate("level")
 			}
-			has10 = true
+			hasLevel = true
 			var x0 string
 			x0, err = d.ReadString()
 			v.Level = Level(x0)
@@ -527,10 +499,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				return codec.AtField(err, "level")
 			}
 		case "label":
-			if has11 {
+			if hasLabel {
 				return codec.Duplicate("label")
 			}
-			has11 = true
+			hasLabel = true
 			var x0 string
 			x0, err = d.ReadString()
 			v.Label = Label(x0)
@@ -543,19 +515,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				errs.Add(codec.Join(path, "label"), fmt.Sprintf("must be one of \"red\", \"green\", not %q", string(v.Label)))
 			}
 		case "priorities":
-			if has12 {
+			if hasPriorities {
 				return codec.Duplicate("priorities")
 			}
-			has12 = true
+			hasPriorities = true
 			err = mcpReadPrioritySlice(d, &v.Priorities, errs, codec.Join(path, "priorities"))
 			if err != nil {
 				return codec.AtField(err, "priorities")
 			}
 		case "tags":
-			if has13 {
+			if hasTags {
 				return codec.Duplicate("tags")
 			}
-			has13 = true
+			hasTags = true
 			err = codec.ReadStrings(d, &v.Tags)
 			if err != nil {
 				return codec.AtField(err, "tags")
@@ -571,10 +543,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				}
 			}
 		case "point":
-			if has14 {
+			if hasPoint {
 				return codec.Duplicate("point")
 			}
-			has14 = true
+			hasPoint = true
 			if d.ReadNull() {
 				v.Point = nil
 			} else {
@@ -586,100 +558,100 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				return codec.AtField(err, "point")
 			}
 		case "points":
-			if has15 {
+			if hasPoints {
 				return codec.Duplicate("points")
 			}
-			has15 = true
+			hasPoints = true
 			err = mcpReadPointSlice(d, &v.Points, errs, codec.Join(path, "points"))
 			if err != nil {
 				return codec.AtField(err, "points")
 			}
 		case "grid":
-			if has16 {
+			if hasGrid {
 				return codec.Duplicate("grid")
 			}
-			has16 = true
+			hasGrid = true
 			err = mcpReadIntArray2Array2(d, &v.Grid)
 			if err != nil {
 				return codec.AtField(err, "grid")
 			}
 		case "labels":
-			if has17 {
+			if hasLabels {
 				return codec.Duplicate("labels")
 			}
-			has17 = true
+			hasLabels = true
 			err = codec.ReadStringMap(d, &v.Labels)
 			if err != nil {
 				return codec.AtField(err, "labels")
 			}
 		case "levels":
-			if has18 {
+			if hasLevels {
 				return codec.Duplicate("levels")
 			}
-			has18 = true
+			hasLevels = true
 			err = mcpReadLabelLevelMap(d, &v.Levels, errs, codec.Join(path, "levels"))
 			if err != nil {
 				return codec.AtField(err, "levels")
 			}
 		case "counts":
-			if has19 {
+			if hasCounts {
 				return codec.Duplicate("counts")
 			}
-			has19 = true
+			hasCounts = true
 			err = mcpReadIntIntMap(d, &v.Counts)
 			if err != nil {
 				return codec.AtField(err, "counts")
 			}
 		case "when":
-			if has20 {
+			if hasWhen {
 				return codec.Duplicate("when")
 			}
-			has20 = true
+			hasWhen = true
 			v.When, err = d.ReadTime()
 			if err != nil {
 				return codec.AtField(err, "when")
 			}
 		case "every":
-			if has21 {
+			if hasEvery {
 				return codec.Duplicate("every")
 			}
-			has21 = true
+			hasEvery = true
 			v.Every, err = d.ReadDuration()
 			if err != nil {
 				return codec.AtField(err, "every")
 			}
 		case "data":
-			if has22 {
+			if hasData {
 				return codec.Duplicate("data")
 			}
-			has22 = true
+			hasData = true
 			v.Data, err = d.ReadBytes()
 			if err != nil {
 				return codec.AtField(err, "data")
 			}
 		case "raw":
-			if has23 {
+			if hasRaw {
 				return codec.Duplicate("raw")
 			}
-			has23 = true
+			hasRaw = true
 			v.Raw, err = d.ReadRaw()
 			if err != nil {
 				return codec.AtField(err, "raw")
 			}
 		case "any":
-			if has24 {
+			if hasAny {
 				return codec.Duplicate("any")
 			}
-			has24 = true
+			hasAny = true
 			v.Any, err = d.ReadAny()
 			if err != nil {
 				return codec.AtField(err, "any")
 			}
 		case "token":
-			if has25 {
+			if hasToken {
 				return codec.Duplicate("token")
 			}
-			has25 = true
+			hasToken = true
 			var x0 string
 			if x0, err = d.ReadString(); err == nil {
 				err = v.Token.UnmarshalText([]byte(x0))
@@ -688,10 +660,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				return codec.AtField(err, "token")
 			}
 		case "pair":
-			if has26 {
+			if hasPair {
 				return codec.Duplicate("pair")
 			}
-			has26 = true
+			hasPair = true
 			if d.ReadNull() {
 				v.Pair = nil
 			} else {
@@ -706,10 +678,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				return codec.AtField(err, "pair")
 			}
 		case "opt":
-			if has27 {
+			if hasOpt {
 				return codec.Duplicate("opt")
 			}
-			has27 = true
+			hasOpt = true
 			if d.ReadNull() {
 				v.Opt = nil
 			} else {
@@ -721,10 +693,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				return codec.AtField(err, "opt")
 			}
 		case "opt_level":
-			if has28 {
+			if hasOptLevel {
 				return codec.Duplicate("opt_level")
 			}
-			has28 = true
+			hasOptLevel = true
 			if d.ReadNull() {
 				v.OptLevel = nil
 			} else {
@@ -745,19 +717,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				return codec.AtField(err, "opt_level")
 			}
 		case "matrix":
-			if has29 {
+			if hasMatrix {
 				return codec.Duplicate("matrix")
 			}
-			has29 = true
+			hasMatrix = true
 			err = mcpReadFloat64SliceSlice(d, &v.Matrix)
 			if err != nil {
 				return codec.AtField(err, "matrix")
 			}
 		case "nested":
-			if has30 {
+			if hasNested {
 				return codec.Duplicate("nested")
 			}
-			has30 = true
+			hasNested = true
 			err = mcpReadEverythingNested(d, &v.Nested, errs, codec.Join(path, "nested"))
 			if err != nil {
 				return codec.AtField(err, "nested")
@@ -768,43 +740,25 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 			}
 		}
 	}
-	if !has0 {
+	if !hasBaseID {
 		errs.Add(path, "missing required argument \"id\"")
 	}
-	if !has2 {
+	if !hasName {
 		errs.Add(path, "missing required argument \"name\"")
 	}
-	if !has3 {
+	if !hasCount {
 		v.Count = 5
 	}
-	if !has10 {
+	if !hasLevel {
 		v.Level = "low"
 	}
-	if !has25 {
+	if !hasToken {
 		errs.Add(path, "missing required argument \"token\"")
 	}
-	if !has30 {
+	if !hasNested {
 		errs.Add(path, "missing required argument \"nested\"")
 	}
 	return nil
-}
-
-// mcpDecodeEverything decodes arguments of type Everything from JSON and validates them,
-// reporting every constraint violation at once. Empty input and null count as {}.
-func mcpDecodeEverything(data []byte, v *Everything) error {
-	if s := bytes.TrimSpace(data); len(s) == 0 || string(s) == "null" {
-		data = []byte("{}")
-	}
-	var d codec.Decoder
-	d.Reset(data)
-	var errs codec.Errors
-	if err := mcpReadEverything(&d, v, &errs, ""); err != nil {
-		return err
-	}
-	if err := d.End(); err != nil {
-		return err
-	}
-	return errs.Err()
 }
 
 // mcpWriteEverything appends the JSON encoding of *v to b, as encoding/json would.
@@ -1154,7 +1108,7 @@ func mcpReadSequenceArgs(d *codec.Decoder, v *struct {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
+	var hasN bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -1165,10 +1119,10 @@ func mcpReadSequenceArgs(d *codec.Decoder, v *struct {
 		}
 		switch string(key) {
 		case "n":
-			if has0 {
+			if hasN {
 				return codec.Duplicate("n")
 			}
-			has0 = true
+			hasN = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
 			v.N = int(x0)
@@ -1187,30 +1141,10 @@ func mcpReadSequenceArgs(d *codec.Decoder, v *struct {
 			}
 		}
 	}
-	if !has0 {
+	if !hasN {
 		errs.Add(path, "missing required argument \"n\"")
 	}
 	return nil
-}
-
-// mcpDecodeSequenceArgs decodes arguments of type Sequence_args from JSON and validates them,
-// reporting every constraint violation at once. Empty input and null count as {}.
-func mcpDecodeSequenceArgs(data []byte, v *struct {
-	N int `json:"n" mcp:"min=0,max=1000"`
-}) error {
-	if s := bytes.TrimSpace(data); len(s) == 0 || string(s) == "null" {
-		data = []byte("{}")
-	}
-	var d codec.Decoder
-	d.Reset(data)
-	var errs codec.Errors
-	if err := mcpReadSequenceArgs(&d, v, &errs, ""); err != nil {
-		return err
-	}
-	if err := d.End(); err != nil {
-		return err
-	}
-	return errs.Err()
 }
 
 // mcpWriteIntSlice appends the JSON encoding of *v to b, as encoding/json would.
@@ -1271,8 +1205,7 @@ func mcpReadPoint(d *codec.Decoder, v *Point, errs *codec.Errors, path string) e
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
+	var hasX, hasY bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -1283,19 +1216,19 @@ func mcpReadPoint(d *codec.Decoder, v *Point, errs *codec.Errors, path string) e
 		}
 		switch string(key) {
 		case "x":
-			if has0 {
+			if hasX {
 				return codec.Duplicate("x")
 			}
-			has0 = true
+			hasX = true
 			v.X, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "x")
 			}
 		case "y":
-			if has1 {
+			if hasY {
 				return codec.Duplicate("y")
 			}
-			has1 = true
+			hasY = true
 			v.Y, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "y")
@@ -1306,10 +1239,10 @@ func mcpReadPoint(d *codec.Decoder, v *Point, errs *codec.Errors, path string) e
 			}
 		}
 	}
-	if !has0 {
+	if !hasX {
 		errs.Add(path, "missing required field \"x\"")
 	}
-	if !has1 {
+	if !hasY {
 		errs.Add(path, "missing required field \"y\"")
 	}
 	return nil
@@ -1428,8 +1361,7 @@ func mcpReadEverythingNested(d *codec.Decoder, v *struct {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
+	var hasA, hasB bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -1440,10 +1372,10 @@ func mcpReadEverythingNested(d *codec.Decoder, v *struct {
 		}
 		switch string(key) {
 		case "a":
-			if has0 {
+			if hasA {
 				return codec.Duplicate("a")
 			}
-			has0 = true
+			hasA = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
 			v.A = int(x0)
@@ -1451,10 +1383,10 @@ func mcpReadEverythingNested(d *codec.Decoder, v *struct {
 				return codec.AtField(err, "a")
 			}
 		case "b":
-			if has1 {
+			if hasB {
 				return codec.Duplicate("b")
 			}
-			has1 = true
+			hasB = true
 			err = codec.ReadStrings(d, &v.B)
 			if err != nil {
 				return codec.AtField(err, "b")
@@ -1465,10 +1397,10 @@ func mcpReadEverythingNested(d *codec.Decoder, v *struct {
 			}
 		}
 	}
-	if !has0 {
+	if !hasA {
 		errs.Add(path, "missing required field \"a\"")
 	}
-	if !has1 {
+	if !hasB {
 		errs.Add(path, "missing required field \"b\"")
 	}
 	return nil

@@ -11,7 +11,6 @@ package kitchenclient
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"github.com/mcpgen/mcpgen/runtime/client"
 	"github.com/mcpgen/mcpgen/runtime/codec"
@@ -42,73 +41,42 @@ func (c *Client) Session() *mcp.ClientSession {
 
 // Hello calls tool "hello". Hello greets.
 func (c *Client) Hello(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "hello", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "hello", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // Mirror calls tool "mirror". Mirror returns its arguments unchanged.
 func (c *Client) Mirror(ctx context.Context, in Everything) (Everything, error) {
-	var out Everything
 	args, err := mcpWriteEverything(nil, &in)
 	if err != nil {
-		return out, fmt.Errorf("tool mirror: encoding the arguments: %w", err)
+		return Everything{}, fmt.Errorf("tool mirror: encoding the arguments: %w", err)
 	}
-	_, js, callErr := client.CallTool(ctx, c.session, "mirror", "", args)
-	if callErr != nil {
-		return out, callErr
-	}
-	if js == nil {
-		return out, errors.New("tool mirror: the result has no structured content")
-	}
-	var d codec.Decoder
-	d.Reset(js)
-	var errs codec.Errors
-	if err := mcpReadEverything(&d, &out, &errs, ""); err != nil {
-		return out, fmt.Errorf("tool mirror: decoding the result: %w", err)
-	}
-	if err := errs.Err(); err != nil {
-		return out, fmt.Errorf("tool mirror: decoding the result: %w", err)
-	}
-	return out, nil
+	var out Everything
+	err = client.CallStructured(ctx, c.session, "mirror", "", args, &out, mcpReadEverything)
+	return out, err
 }
 
 // MirrorPtr calls tool "mirror_ptr". MirrorPtr returns its arguments through pointers.
 func (c *Client) MirrorPtr(ctx context.Context, in Everything) (*Everything, error) {
-	var out *Everything
 	args, err := mcpWriteEverything(nil, &in)
 	if err != nil {
-		return out, fmt.Errorf("tool mirror_ptr: encoding the arguments: %w", err)
+		return nil, fmt.Errorf("tool mirror_ptr: encoding the arguments: %w", err)
 	}
-	_, js, callErr := client.CallTool(ctx, c.session, "mirror_ptr", "", args)
-	if callErr != nil {
-		return out, callErr
+	var out Everything
+	if err := client.CallStructured(ctx, c.session, "mirror_ptr", "", args, &out, mcpReadEverything); err != nil {
+		return nil, err
 	}
-	out = new(Everything)
-	if js == nil {
-		return out, errors.New("tool mirror_ptr: the result has no structured content")
-	}
-	var d codec.Decoder
-	d.Reset(js)
-	var errs codec.Errors
-	if err := mcpReadEverything(&d, out, &errs, ""); err != nil {
-		return out, fmt.Errorf("tool mirror_ptr: decoding the result: %w", err)
-	}
-	if err := errs.Err(); err != nil {
-		return out, fmt.Errorf("tool mirror_ptr: decoding the result: %w", err)
-	}
-	return out, nil
+	return &out, nil
 }
 
 // Pixel calls tool "pixel". Pixel returns a one-pixel PNG.
 func (c *Client) Pixel(ctx context.Context) ([]byte, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "pixel", "", args)
-	if callErr != nil {
-		return nil, callErr
+	res, _, err := client.CallTool(ctx, c.session, "pixel", "", nil)
+	if err != nil {
+		return nil, err
 	}
 	return client.Blob(res.Content), nil
 }
@@ -116,87 +84,38 @@ func (c *Client) Pixel(ctx context.Context) ([]byte, error) {
 // Places calls tool "places". Places maps names to points.
 func (c *Client) Places(ctx context.Context) (map[string]Point, error) {
 	var out map[string]Point
-	var args []byte
-	_, js, callErr := client.CallTool(ctx, c.session, "places", "", args)
-	if callErr != nil {
-		return out, callErr
-	}
-	if js == nil {
-		return out, errors.New("tool places: the result has no structured content")
-	}
-	var d codec.Decoder
-	d.Reset(js)
-	var errs codec.Errors
-	if err := mcpReadStringPointMap(&d, &out, &errs, ""); err != nil {
-		return out, fmt.Errorf("tool places: decoding the result: %w", err)
-	}
-	if err := errs.Err(); err != nil {
-		return out, fmt.Errorf("tool places: decoding the result: %w", err)
-	}
-	return out, nil
+	err := client.CallStructured(ctx, c.session, "places", "", nil, &out, mcpReadStringPointMap)
+	return out, err
 }
 
 // Sequence calls tool "sequence". Sequence returns the numbers from 1 to n.
 func (c *Client) Sequence(ctx context.Context, in struct {
 	N int `json:"n" mcp:"min=0,max=1000"`
 }) ([]int, error) {
-	var out []int
-	args, err := mcpWriteStruct(nil, &in)
+	args, err := mcpWriteSequenceArgs(nil, &in)
 	if err != nil {
-		return out, fmt.Errorf("tool sequence: encoding the arguments: %w", err)
+		return nil, fmt.Errorf("tool sequence: encoding the arguments: %w", err)
 	}
-	_, js, callErr := client.CallTool(ctx, c.session, "sequence", "", args)
-	if callErr != nil {
-		return out, callErr
-	}
-	if js == nil {
-		return out, errors.New("tool sequence: the result has no structured content")
-	}
-	var d codec.Decoder
-	d.Reset(js)
 	var w struct {
 		Result []int `json:"result"`
 	}
-	var errs codec.Errors
-	if err := mcpReadSequenceResult(&d, &w, &errs, ""); err != nil {
-		return out, fmt.Errorf("tool sequence: decoding the result: %w", err)
-	}
-	if err := errs.Err(); err != nil {
-		return out, fmt.Errorf("tool sequence: decoding the result: %w", err)
-	}
-	*&out = w.Result
-	return out, nil
+	err = client.CallStructured(ctx, c.session, "sequence", "", args, &w, mcpReadSequenceResult)
+	return w.Result, err
 }
 
 // Cell reads resource grid://{row}/{col}{?wide}. Cell reads one cell of a grid.
 func (c *Client) Cell(ctx context.Context, row int, col uint8, wide bool) (Point, error) {
-	var out Point
 	uri, err := client.ExpandURI("grid://{row}/{col}{?wide}", map[string]string{
 		"col":  strconv.FormatUint(uint64(col), 10),
 		"row":  strconv.FormatInt(int64(row), 10),
-		"wide": strconv.FormatBool(bool(wide)),
+		"wide": strconv.FormatBool(wide),
 	})
 	if err != nil {
-		return out, err
+		return Point{}, err
 	}
-	rc, err := client.ReadResource(ctx, c.session, uri)
-	if err != nil {
-		return out, err
-	}
-	js := []byte(rc.Text)
-	if js == nil {
-		return out, errors.New("resource grid://{row}/{col}{?wide}: the result has no structured content")
-	}
-	var d codec.Decoder
-	d.Reset(js)
-	var errs codec.Errors
-	if err := mcpReadPoint(&d, &out, &errs, ""); err != nil {
-		return out, fmt.Errorf("resource grid://{row}/{col}{?wide}: decoding the result: %w", err)
-	}
-	if err := errs.Err(); err != nil {
-		return out, fmt.Errorf("resource grid://{row}/{col}{?wide}: decoding the result: %w", err)
-	}
-	return out, nil
+	var out Point
+	err = client.ReadStructured(ctx, c.session, uri, &out, mcpReadPoint)
+	return out, err
 }
 
 // Contents reads resource kitchen://contents. Contents returns raw resource contents.
@@ -622,37 +541,7 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
-	var has2 bool
-	var has3 bool
-	var has4 bool
-	var has5 bool
-	var has6 bool
-	var has7 bool
-	var has8 bool
-	var has9 bool
-	var has10 bool
-	var has11 bool
-	var has12 bool
-	var has13 bool
-	var has14 bool
-	var has15 bool
-	var has16 bool
-	var has17 bool
-	var has18 bool
-	var has19 bool
-	var has20 bool
-	var has21 bool
-	var has22 bool
-	var has23 bool
-	var has24 bool
-	var has25 bool
-	var has26 bool
-	var has27 bool
-	var has28 bool
-	var has29 bool
-	var has30 bool
+	var hasID, hasCreated, hasName, hasCount, hasSmall, hasBig, hasRatio, hasTemp, hasFlag, hasQuoted, hasLevel, hasLabel, hasPriorities, hasTags, hasPoint, hasPoints, hasGrid, hasLabels, hasLevels, hasCounts, hasWhen, hasEvery, hasData, hasRaw, hasAny, hasToken, hasPair, hasOpt, hasOptLevel, hasMatrix, hasNested bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -663,10 +552,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 		}
 		switch string(key) {
 		case "id":
-			if has0 {
+			if hasID {
 				return codec.Duplicate("id")
 			}
-			has0 = true
+			hasID = true
 			v.ID, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "id")
@@ -675,19 +564,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				errs.Add(codec.Join(path, "id"), "must be at least 1 character long")
 			}
 		case "created":
-			if has1 {
+			if hasCreated {
 				return codec.Duplicate("created")
 			}
-			has1 = true
+			hasCreated = true
 			v.Created, err = d.ReadTime()
 			if err != nil {
 				return codec.AtField(err, "created")
 			}
 		case "name":
-			if has2 {
+			if hasName {
 				return codec.Duplicate("name")
 			}
-			has2 = true
+			hasName = true
 			v.Name, err = d.ReadString()
 			if err != nil {
 				return codec.AtField(err, "name")
@@ -702,10 +591,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				errs.Addf(codec.Join(path, "name"), "must match the pattern %s", mcpPattern1.String())
 			}
 		case "count":
-			if has3 {
+			if hasCount {
 				return codec.Duplicate("count")
 			}
-			has3 = true
+			hasCount = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
 			v.Count = int(x0)
@@ -719,10 +608,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				errs.Addf(codec.Join(path, "count"), "must be at most 100, not %v", v.Count)
 			}
 		case "small":
-			if has4 {
+			if hasSmall {
 				return codec.Duplicate("small")
 			}
-			has4 = true
+			hasSmall = true
 			var x0 int64
 			x0, err = d.ReadInt(8)
 			v.Small = int8(x0)
@@ -736,19 +625,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				errs.Addf(codec.Join(path, "small"), "must be at most 5, not %v", v.Small)
 			}
 		case "big":
-			if has5 {
+			if hasBig {
 				return codec.Duplicate("big")
 			}
-			has5 = true
+			hasBig = true
 			v.Big, err = d.ReadUint(64)
 			if err != nil {
 				return codec.AtField(err, "big")
 			}
 		case "ratio":
-			if has6 {
+			if hasRatio {
 				return codec.Duplicate("ratio")
 			}
-			has6 = true
+			hasRatio = true
 			var x0 float64
 			x0, err = d.ReadFloat(32)
 			v.Ratio = float32(x0)
@@ -762,10 +651,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				errs.Addf(codec.Join(path, "ratio"), "must be less than 1, not %v", v.Ratio)
 			}
 		case "temp":
-			if has7 {
+			if hasTemp {
 				return codec.Duplicate("temp")
 			}
-			has7 = true
+			hasTemp = true
 			var x0 float64
 			x0, err = d.ReadFloat(64)
 			v.Temp = Celsius(x0)
@@ -776,19 +665,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				errs.Addf(codec.Join(path, "temp"), "must be at least -273.15, not %v", v.Temp)
 			}
 		case "flag":
-			if has8 {
+			if hasFlag {
 				return codec.Duplicate("flag")
 			}
-			has8 = true
+			hasFlag = true
 			v.Flag, err = d.ReadBool()
 			if err != nil {
 				return codec.AtField(err, "flag")
 			}
 		case "quoted":
-			if has9 {
+			if hasQuoted {
 				return codec.Duplicate("quoted")
 			}
-			has9 = true
+			hasQuoted = true
 			var s string
 			if s, err = d.ReadString(); err == nil {
 				var sd codec.Decoder
@@ -804,10 +693,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				return codec.AtField(err, "quoted")
 			}
 		case "level":
-			if has10 {
+			if hasLevel {
 				return codec.Duplicate("level")
 			}
-			has10 = true
+			hasLevel = true
 			var x0 string
 			x0, err = d.ReadString()
 			v.Level = Level(x0)
@@ -822,10 +711,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				return codec.AtField(err, "level")
 			}
 		case "label":
-			if has11 {
+			if hasLabel {
 				return codec.Duplicate("label")
 			}
-			has11 = true
+			hasLabel = true
 			var x0 string
 			x0, err = d.ReadString()
 			v.Label = Label(x0)
@@ -838,19 +727,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				errs.Add(codec.Join(path, "label"), fmt.Sprintf("must be one of \"red\", \"green\", not %q", string(v.Label)))
 			}
 		case "priorities":
-			if has12 {
+			if hasPriorities {
 				return codec.Duplicate("priorities")
 			}
-			has12 = true
+			hasPriorities = true
 			err = mcpReadPrioritySlice(d, &v.Priorities, errs, codec.Join(path, "priorities"))
 			if err != nil {
 				return codec.AtField(err, "priorities")
 			}
 		case "tags":
-			if has13 {
+			if hasTags {
 				return codec.Duplicate("tags")
 			}
-			has13 = true
+			hasTags = true
 			err = codec.ReadStrings(d, &v.Tags)
 			if err != nil {
 				return codec.AtField(err, "tags")
@@ -866,10 +755,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				}
 			}
 		case "point":
-			if has14 {
+			if hasPoint {
 				return codec.Duplicate("point")
 			}
-			has14 = true
+			hasPoint = true
 			if d.ReadNull() {
 				v.Point = nil
 			} else {
@@ -881,109 +770,109 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				return codec.AtField(err, "point")
 			}
 		case "points":
-			if has15 {
+			if hasPoints {
 				return codec.Duplicate("points")
 			}
-			has15 = true
+			hasPoints = true
 			err = mcpReadPointSlice(d, &v.Points, errs, codec.Join(path, "points"))
 			if err != nil {
 				return codec.AtField(err, "points")
 			}
 		case "grid":
-			if has16 {
+			if hasGrid {
 				return codec.Duplicate("grid")
 			}
-			has16 = true
+			hasGrid = true
 			err = mcpReadIntArray2Array2(d, &v.Grid)
 			if err != nil {
 				return codec.AtField(err, "grid")
 			}
 		case "labels":
-			if has17 {
+			if hasLabels {
 				return codec.Duplicate("labels")
 			}
-			has17 = true
+			hasLabels = true
 			err = codec.ReadStringMap(d, &v.Labels)
 			if err != nil {
 				return codec.AtField(err, "labels")
 			}
 		case "levels":
-			if has18 {
+			if hasLevels {
 				return codec.Duplicate("levels")
 			}
-			has18 = true
+			hasLevels = true
 			err = mcpReadLabelLevelMap(d, &v.Levels, errs, codec.Join(path, "levels"))
 			if err != nil {
 				return codec.AtField(err, "levels")
 			}
 		case "counts":
-			if has19 {
+			if hasCounts {
 				return codec.Duplicate("counts")
 			}
-			has19 = true
+			hasCounts = true
 			err = mcpReadIntIntMap(d, &v.Counts)
 			if err != nil {
 				return codec.AtField(err, "counts")
 			}
 		case "when":
-			if has20 {
+			if hasWhen {
 				return codec.Duplicate("when")
 			}
-			has20 = true
+			hasWhen = true
 			v.When, err = d.ReadTime()
 			if err != nil {
 				return codec.AtField(err, "when")
 			}
 		case "every":
-			if has21 {
+			if hasEvery {
 				return codec.Duplicate("every")
 			}
-			has21 = true
+			hasEvery = true
 			v.Every, err = d.ReadDuration()
 			if err != nil {
 				return codec.AtField(err, "every")
 			}
 		case "data":
-			if has22 {
+			if hasData {
 				return codec.Duplicate("data")
 			}
-			has22 = true
+			hasData = true
 			v.Data, err = d.ReadBytes()
 			if err != nil {
 				return codec.AtField(err, "data")
 			}
 		case "raw":
-			if has23 {
+			if hasRaw {
 				return codec.Duplicate("raw")
 			}
-			has23 = true
+			hasRaw = true
 			v.Raw, err = d.ReadRaw()
 			if err != nil {
 				return codec.AtField(err, "raw")
 			}
 		case "any":
-			if has24 {
+			if hasAny {
 				return codec.Duplicate("any")
 			}
-			has24 = true
+			hasAny = true
 			v.Any, err = d.ReadAny()
 			if err != nil {
 				return codec.AtField(err, "any")
 			}
 		case "token":
-			if has25 {
+			if hasToken {
 				return codec.Duplicate("token")
 			}
-			has25 = true
+			hasToken = true
 			v.Token, err = d.ReadRaw()
 			if err != nil {
 				return codec.AtField(err, "token")
 			}
 		case "pair":
-			if has26 {
+			if hasPair {
 				return codec.Duplicate("pair")
 			}
-			has26 = true
+			hasPair = true
 			if d.ReadNull() {
 				v.Pair = nil
 			} else {
@@ -995,10 +884,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				return codec.AtField(err, "pair")
 			}
 		case "opt":
-			if has27 {
+			if hasOpt {
 				return codec.Duplicate("opt")
 			}
-			has27 = true
+			hasOpt = true
 			if d.ReadNull() {
 				v.Opt = nil
 			} else {
@@ -1010,10 +899,10 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				return codec.AtField(err, "opt")
 			}
 		case "opt_level":
-			if has28 {
+			if hasOptLevel {
 				return codec.Duplicate("opt_level")
 			}
-			has28 = true
+			hasOptLevel = true
 			if d.ReadNull() {
 				v.OptLevel = nil
 			} else {
@@ -1034,19 +923,19 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 				return codec.AtField(err, "opt_level")
 			}
 		case "matrix":
-			if has29 {
+			if hasMatrix {
 				return codec.Duplicate("matrix")
 			}
-			has29 = true
+			hasMatrix = true
 			err = mcpReadFloat64SliceSlice(d, &v.Matrix)
 			if err != nil {
 				return codec.AtField(err, "matrix")
 			}
 		case "nested":
-			if has30 {
+			if hasNested {
 				return codec.Duplicate("nested")
 			}
-			has30 = true
+			hasNested = true
 			err = mcpReadStruct(d, &v.Nested, errs, codec.Join(path, "nested"))
 			if err != nil {
 				return codec.AtField(err, "nested")
@@ -1057,22 +946,22 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 			}
 		}
 	}
-	if !has0 {
+	if !hasID {
 		errs.Add(path, "missing required field \"id\"")
 	}
-	if !has2 {
+	if !hasName {
 		errs.Add(path, "missing required field \"name\"")
 	}
-	if !has3 {
+	if !hasCount {
 		v.Count = 5
 	}
-	if !has10 {
+	if !hasLevel {
 		v.Level = "low"
 	}
-	if !has25 {
+	if !hasToken {
 		errs.Add(path, "missing required field \"token\"")
 	}
-	if !has30 {
+	if !hasNested {
 		errs.Add(path, "missing required field \"nested\"")
 	}
 	return nil
@@ -1112,8 +1001,8 @@ func mcpReadStringPointMap(d *codec.Decoder, v *map[string]Point, errs *codec.Er
 	return nil
 }
 
-// mcpWriteStruct appends the JSON encoding of *v to b, as encoding/json would.
-func mcpWriteStruct(b []byte, v *struct {
+// mcpWriteSequenceArgs appends the JSON encoding of *v to b, as encoding/json would.
+func mcpWriteSequenceArgs(b []byte, v *struct {
 	N int `json:"n" mcp:"min=0,max=1000"`
 }) ([]byte, error) {
 	b = append(b, `{"n":`...)
@@ -1129,7 +1018,7 @@ func mcpReadSequenceResult(d *codec.Decoder, v *struct {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
+	var hasResult bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -1140,10 +1029,10 @@ func mcpReadSequenceResult(d *codec.Decoder, v *struct {
 		}
 		switch string(key) {
 		case "result":
-			if has0 {
+			if hasResult {
 				return codec.Duplicate("result")
 			}
-			has0 = true
+			hasResult = true
 			err = codec.ReadInts(d, &v.Result)
 			if err != nil {
 				return codec.AtField(err, "result")
@@ -1154,7 +1043,7 @@ func mcpReadSequenceResult(d *codec.Decoder, v *struct {
 			}
 		}
 	}
-	if !has0 {
+	if !hasResult {
 		errs.Add(path, "missing required field \"result\"")
 	}
 	return nil
@@ -1165,8 +1054,7 @@ func mcpReadPoint(d *codec.Decoder, v *Point, errs *codec.Errors, path string) e
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
+	var hasX, hasY bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -1177,19 +1065,19 @@ func mcpReadPoint(d *codec.Decoder, v *Point, errs *codec.Errors, path string) e
 		}
 		switch string(key) {
 		case "x":
-			if has0 {
+			if hasX {
 				return codec.Duplicate("x")
 			}
-			has0 = true
+			hasX = true
 			v.X, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "x")
 			}
 		case "y":
-			if has1 {
+			if hasY {
 				return codec.Duplicate("y")
 			}
-			has1 = true
+			hasY = true
 			v.Y, err = d.ReadFloat(64)
 			if err != nil {
 				return codec.AtField(err, "y")
@@ -1200,10 +1088,10 @@ func mcpReadPoint(d *codec.Decoder, v *Point, errs *codec.Errors, path string) e
 			}
 		}
 	}
-	if !has0 {
+	if !hasX {
 		errs.Add(path, "missing required field \"x\"")
 	}
-	if !has1 {
+	if !hasY {
 		errs.Add(path, "missing required field \"y\"")
 	}
 	return nil
@@ -1358,8 +1246,7 @@ func mcpReadStruct(d *codec.Decoder, v *struct {
 	if err := d.BeginObject(); err != nil {
 		return err
 	}
-	var has0 bool
-	var has1 bool
+	var hasA, hasB bool
 	for {
 		key, ok, err := d.NextKey()
 		if err != nil {
@@ -1370,10 +1257,10 @@ func mcpReadStruct(d *codec.Decoder, v *struct {
 		}
 		switch string(key) {
 		case "a":
-			if has0 {
+			if hasA {
 				return codec.Duplicate("a")
 			}
-			has0 = true
+			hasA = true
 			var x0 int64
 			x0, err = d.ReadInt(0)
 			v.A = int(x0)
@@ -1381,10 +1268,10 @@ func mcpReadStruct(d *codec.Decoder, v *struct {
 				return codec.AtField(err, "a")
 			}
 		case "b":
-			if has1 {
+			if hasB {
 				return codec.Duplicate("b")
 			}
-			has1 = true
+			hasB = true
 			err = codec.ReadStrings(d, &v.B)
 			if err != nil {
 				return codec.AtField(err, "b")
@@ -1395,10 +1282,10 @@ func mcpReadStruct(d *codec.Decoder, v *struct {
 			}
 		}
 	}
-	if !has0 {
+	if !hasA {
 		errs.Add(path, "missing required field \"a\"")
 	}
-	if !has1 {
+	if !hasB {
 		errs.Add(path, "missing required field \"b\"")
 	}
 	return nil
