@@ -3,7 +3,7 @@ GO        ?= go
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: build test generate check bench fuzz conformance vet
+.PHONY: build test generate check bench fuzz conformance vet attack
 
 ## build: compile everything, including the examples
 build:
@@ -35,6 +35,10 @@ check:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./runtime/codec/
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -timeout 30m .
+
+## attack: replay the hostile-input and load attacks against a real server (also part of test)
+attack:
+	$(GO) test -count=1 -timeout 3m -v ./e2e/attack/
 
 ## fuzz: run each fuzz target for FUZZTIME
 fuzz:

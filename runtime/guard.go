@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -30,15 +31,24 @@ type httpGuard struct {
 	next http.Handler // go-sdk's handler
 	fast *fastHandler // nil without the fast path
 
-	maxBody      int64
-	writeTimeout time.Duration
-	origins      map[string]bool // allowed besides the request's own host
-	anyOrigin    bool
-	opening      atomic.Int64 // requests that may open a session, in progress
+	maxBody       int64
+	maxBodyMemory int64
+	bodyMemory    atomic.Int64 // drawn by bodies being read
+	writeTimeout  time.Duration
+	origins       map[string]bool // allowed besides the request's own host
+	anyOrigin     bool
+	opening       atomic.Int64 // requests that may open a session, in progress
 }
 
 func (s *Server) newGuard(next http.Handler) *httpGuard {
 	g := &httpGuard{s: s, next: next, maxBody: s.maxBody(), writeTimeout: orDefault(s.opts.WriteTimeout, DefaultWriteTimeout), origins: map[string]bool{}}
+	g.maxBodyMemory = s.opts.MaxBodyMemory
+	if g.maxBodyMemory == 0 {
+		g.maxBodyMemory = DefaultMaxBodyMemory
+	}
+	if g.maxBodyMemory < 0 {
+		g.maxBodyMemory = 1<<63 - 1
+	}
 	for _, o := range s.opts.AllowedOrigins {
 		if o == "*" {
 			g.anyOrigin = true
@@ -87,14 +97,21 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeRPCError(w, http.StatusRequestEntityTooLarge, codeInvalidRequest, fmt.Sprintf("Invalid Request: body of %d bytes exceeds the limit of %d", r.ContentLength, g.maxBody))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.maxBody))
+	body, reserved, err := g.readBody(w, r)
+	defer g.bodyMemory.Add(-reserved)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		var netErr net.Error
+		switch {
+		case errors.As(err, &tooLarge):
 			writeRPCError(w, http.StatusRequestEntityTooLarge, codeInvalidRequest, fmt.Sprintf("Invalid Request: body exceeds the limit of %d bytes", g.maxBody))
-			return
+		case errors.Is(err, errBodyMemory):
+			writeRPCError(w, http.StatusServiceUnavailable, codeServerBusy, "Server busy: too many large request bodies at once; retry later")
+		case errors.As(err, &netErr) && netErr.Timeout():
+			writeRPCError(w, http.StatusRequestTimeout, codeInvalidRequest, "Invalid Request: the body did not arrive in time")
+		default:
+			writeRPCError(w, http.StatusBadRequest, codeInvalidRequest, "Invalid Request: the body could not be read")
 		}
-		writeRPCError(w, http.StatusBadRequest, codeInvalidRequest, "Invalid Request: the body could not be read")
 		return
 	}
 	// The body is in: the rest of the exchange (an SSE stream, a slow tool)
@@ -134,6 +151,53 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	g.next.ServeHTTP(w, r)
+}
+
+// freeBody is how much of each body is read without drawing on
+// Options.MaxBodyMemory; bodyStep is how much more is drawn at a time.
+const (
+	freeBody = 64 << 10
+	bodyStep = 256 << 10
+)
+
+var errBodyMemory = errors.New("request bodies use all of MaxBodyMemory")
+
+// readBody reads r's body, at most maxBody bytes. Beyond its first 64 KiB,
+// a body draws on the memory all bodies being read share (MaxBodyMemory),
+// so that many large bodies at once cannot exhaust memory; reserved is what
+// it drew, to give back when the request is done.
+func (g *httpGuard) readBody(w http.ResponseWriter, r *http.Request) (body []byte, reserved int64, err error) {
+	rd := http.MaxBytesReader(w, r.Body, g.maxBody)
+	size := int64(4 << 10)
+	if r.ContentLength > 0 {
+		size = r.ContentLength + 1 // room to see the end
+	}
+	for {
+		if want := min(size, g.maxBody+1); want > freeBody+reserved {
+			need := (want - freeBody - reserved + bodyStep - 1) / bodyStep * bodyStep
+			if g.bodyMemory.Add(need) > g.maxBodyMemory {
+				g.bodyMemory.Add(-need)
+				return nil, reserved, errBodyMemory
+			}
+			reserved += need
+		}
+		if int64(cap(body)) < size {
+			grown := make([]byte, len(body), min(size, g.maxBody+1))
+			copy(grown, body)
+			body = grown
+		}
+		n, err := rd.Read(body[len(body):cap(body)])
+		body = body[:len(body)+n]
+		if err == io.EOF {
+			return body, reserved, nil
+		}
+		if err != nil {
+			return nil, reserved, err
+		}
+		if len(body) == cap(body) {
+			size = 2 * int64(cap(body))
+		}
+	}
 }
 
 // opensSession reports whether a POST may open a stateful session (an

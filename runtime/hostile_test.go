@@ -955,3 +955,31 @@ func FuzzHTTPGuard(f *testing.F) {
 		}
 	})
 }
+
+// Bodies being read share MaxBodyMemory beyond their first 64 KiB, so that
+// many large bodies at once cannot exhaust memory: one that would exceed
+// it gets 503, and the memory is given back when a request is done.
+func TestHTTPBodyMemory(t *testing.T) {
+	s := NewServer(&Implementation{Name: "t", Version: "1"}, &Options{Stateless: true, MaxBodyMemory: 1 << 20})
+	h := s.Handler()
+	post := func(size int) *httptest.ResponseRecorder {
+		body := `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"` + strings.Repeat("x", size) + `"}}`
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	for range 3 {
+		if rec := post(2 << 20); rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "too many large request bodies") {
+			t.Fatalf("2 MiB body with 1 MiB of body memory: %d %s", rec.Code, rec.Body.String())
+		}
+		if rec := post(512 << 10); rec.Code != 200 {
+			t.Fatalf("512 KiB body: %d %s", rec.Code, rec.Body.String())
+		}
+	}
+	if n := h.(*httpGuard).bodyMemory.Load(); n != 0 {
+		t.Errorf("%d bytes of body memory still drawn after the requests", n)
+	}
+}

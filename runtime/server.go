@@ -92,6 +92,11 @@ type Options struct {
 	// MaxBodyBytes bounds an HTTP request body; a larger one gets 413.
 	// Zero means DefaultMaxBodyBytes (go-sdk's limit).
 	MaxBodyBytes int64
+	// MaxBodyMemory bounds the memory of the HTTP request bodies being
+	// read at once, beyond the first 64 KiB of each; a body that would
+	// exceed it gets 503. Zero means DefaultMaxBodyMemory; negative, no
+	// limit.
+	MaxBodyMemory int64
 	// MaxSessions bounds the live stateful HTTP sessions; an initialize
 	// beyond it gets 503 with a JSON-RPC error. Zero means
 	// DefaultMaxSessions; a negative value means no limit.
@@ -127,6 +132,7 @@ type Options struct {
 const (
 	DefaultMaxInFlight       = 64
 	DefaultMaxBodyBytes      = mcp.DefaultMaxRequestBodyBytes
+	DefaultMaxBodyMemory     = 64 << 20
 	DefaultMaxSessions       = 10000
 	DefaultSessionTimeout    = 30 * time.Minute
 	DefaultReadTimeout       = 30 * time.Second

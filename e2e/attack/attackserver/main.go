@@ -31,7 +31,7 @@ func main() {
 			return runtime.TextResult(string(args)), nil
 		})),
 		mk("fail", 0, runtime.ToolHandler(func(context.Context, json.RawMessage) (*runtime.CallToolResult, error) {
-			return nil, errors.New("failed on purpose")
+			return runtime.ErrorResult(errors.New("failed on purpose")), nil
 		})),
 		mk("panic", 0, runtime.ToolHandler(func(context.Context, json.RawMessage) (*runtime.CallToolResult, error) {
 			panic("tool panicked on purpose")
