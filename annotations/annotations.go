@@ -147,8 +147,11 @@ type Options struct {
 	Tags    []string
 	Hints   Hints
 	Timeout time.Duration
-	MIME    string
-	URI     string
+	// MaxResultBytes bounds the JSON encoding of a tool's result; 0 means
+	// no limit.
+	MaxResultBytes int
+	MIME           string
+	URI            string
 	// For //mcp:complete: the prompt or resource template completed, and
 	// the argument (or template variable).
 	Prompt, Resource, Arg string
@@ -157,7 +160,7 @@ type Options struct {
 }
 
 var directiveKeys = map[string][]string{
-	"tool":     {"destructive", "idempotent", "mime", "name", "openworld", "readonly", "tags", "timeout", "title", "version"},
+	"tool":     {"destructive", "idempotent", "max_result_bytes", "mime", "name", "openworld", "readonly", "tags", "timeout", "title", "version"},
 	"resource": {"mime", "name", "tags", "title", "uri", "version"},
 	"prompt":   {"name", "tags", "title", "version"},
 	"complete": {"arg", "prompt", "resource"},
@@ -245,6 +248,13 @@ func (d *Directive) Options() (*Options, []*Error) {
 				continue
 			}
 			o.Timeout = t
+		case "max_result_bytes":
+			n, err := strconv.Atoi(a.Value)
+			if err != nil || n <= 0 {
+				fail(a.ValueCol, "max_result_bytes %q is not a positive number of bytes (e.g. 500000)", a.Value)
+				continue
+			}
+			o.MaxResultBytes = n
 		case "mime":
 			if !mimeRE.MatchString(a.Value) {
 				fail(a.ValueCol, "mime %q is not a MIME type (e.g. image/png)", a.Value)

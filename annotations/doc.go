@@ -41,6 +41,12 @@
 //	openworld
 //	timeout=10s      bounds each call (a Go duration); an overrun call returns
 //	                 an error result to the client
+//	max_result_bytes=500000
+//	                 bounds the JSON encoding of each result (a positive
+//	                 number of bytes): a larger result is cut down to one
+//	                 text block, its text blocks joined and cut short with
+//	                 a note that it was truncated; structured content is
+//	                 dropped (runtime.TruncateResult)
 //	mime=image/png   MIME type of a []byte result (an error on any other
 //	                 result: content items carry their own)
 //

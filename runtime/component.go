@@ -54,6 +54,10 @@ type Tool struct {
 	Annotations *ToolAnnotations
 	// Timeout bounds one call; zero means no limit beyond the request's own.
 	Timeout time.Duration
+	// MaxResultBytes, when positive, bounds the JSON encoding of one call's
+	// result: a larger result is cut down to one text block ending in
+	// DefaultTruncationSuffix (see TruncateResult). Zero means no limit.
+	MaxResultBytes int
 	// InputSchema is a JSON Schema (draft 2020-12) with "type":"object" at
 	// the root. OutputSchema is nil when the tool has no structured output.
 	InputSchema  json.RawMessage

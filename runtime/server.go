@@ -435,7 +435,14 @@ func (s *Server) invoke(ctx context.Context, r *Request) (res mcp.Result, err er
 	}
 	switch {
 	case r.Tool != nil:
-		return s.callTool(ctx, r.Tool, r.Arguments)
+		res, err := s.callTool(ctx, r.Tool, r.Arguments)
+		if max := r.Tool.MaxResultBytes; max > 0 && err == nil {
+			if cut, ok := TruncateResult(res, max, ""); ok {
+				s.log.Warn("tool result truncated", "tool", r.Name, "max_result_bytes", max)
+				res = cut
+			}
+		}
+		return res, err
 	case r.Prompt != nil:
 		defer s.contain(&err, "prompt", r.Name)
 		return r.Prompt.Handler(ctx, r.PromptArguments)

@@ -109,6 +109,40 @@ func TestStale(t *testing.T) {
 	}
 }
 
+// A tool's max_result_bytes is part of its generated code, not of the
+// locked contract: adding it makes the generated file stale, not the
+// tool incompatible; a malformed value is an annotation error at its
+// position.
+func TestMaxResultBytes(t *testing.T) {
+	dir := t.TempDir()
+	src := read(t, "testdata/breaking/new/p.go")
+	module(t, dir, src)
+	regenerate(t, dir)
+	if _, err := WriteLocks(dir, "."); err != nil {
+		t.Fatal(err)
+	}
+	limited := strings.Replace(src, "// Search searches.\n//\n//mcp:tool\n", "// Search searches.\n//\n//mcp:tool max_result_bytes=100000\n", 1)
+	if limited == src {
+		t.Fatal("the test package changed: no //mcp:tool after the doc of Search")
+	}
+	module(t, dir, limited)
+	if got := run(t, dir); got != "mcp_gen.go:1:1: generated file is stale; run mcpgen generate\n" {
+		t.Errorf("max_result_bytes added: %q", got)
+	}
+	regenerate(t, dir)
+	if got := run(t, dir); got != "" {
+		t.Errorf("after regenerating: %q", got)
+	}
+	if !strings.Contains(read(t, filepath.Join(dir, "mcp_gen.go")), "MaxResultBytes: 100000,") {
+		t.Error("the generated tool has no MaxResultBytes")
+	}
+	module(t, dir, strings.Replace(limited, "max_result_bytes=100000", "max_result_bytes=lots", 1))
+	_, err := Run(dir, ".")
+	if err == nil || !strings.Contains(err.Error(), `p.go:28:29: max_result_bytes "lots" is not a positive number of bytes`) {
+		t.Errorf("malformed max_result_bytes: %v", err)
+	}
+}
+
 func TestInputBreaksWidening(t *testing.T) {
 	old := parseSchema([]byte(`{"type":"integer","minimum":1,"maximum":10,"enum":[1,2]}`))
 	wider := parseSchema([]byte(`{"type":["number","null"],"minimum":0,"maximum":20,"enum":[1,2,3]}`))

@@ -347,6 +347,9 @@ func (g *gen) tool(t *model.Tool, id string) {
 	if t.Timeout > 0 {
 		d[jen.Id("Timeout")] = durationCode(t.Timeout)
 	}
+	if t.MaxResultBytes > 0 {
+		d[jen.Id("MaxResultBytes")] = jen.Lit(t.MaxResultBytes)
+	}
 	if out != "" {
 		d[jen.Id("OutputSchema")] = jen.Qual("encoding/json", "RawMessage").Call(jen.Id(out))
 	}

@@ -145,8 +145,11 @@ type Tool struct {
 	Tags        []string // sorted, unique
 	Hints       Hints
 	Timeout     time.Duration // 0 means none
-	MIME        string        // MIME type of a []byte result
-	Func        *Func
+	// MaxResultBytes bounds the encoded result (max_result_bytes); 0 means
+	// no limit.
+	MaxResultBytes int
+	MIME           string // MIME type of a []byte result
+	Func           *Func
 	// Input is the argument struct type, or nil for a tool without arguments.
 	Input *Type
 	Pos   Pos // the directive's position

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,13 @@ import (
 // typedClient serves kitchen's components in memory and returns its
 // generated typed client.
 func typedClient(t *testing.T) *kitchenclient.Client {
+	t.Helper()
+	return kitchenclient.New(session(t))
+}
+
+// session serves kitchen's components in memory and returns a client
+// session.
+func session(t *testing.T) *mcp.ClientSession {
 	t.Helper()
 	s := runtime.NewServer(&runtime.Implementation{Name: "kitchen", Version: "1"}, nil)
 	if err := s.Add(kitchen.Components()); err != nil {
@@ -37,7 +45,27 @@ func typedClient(t *testing.T) *kitchenclient.Client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cs.Close() })
-	return kitchenclient.New(cs)
+	return cs
+}
+
+// max_result_bytes=4096 on sequence reaches the runtime: a result over
+// the limit arrives cut down to one text block, within the limit; a
+// smaller one arrives whole.
+func TestMaxResultBytesAnnotation(t *testing.T) {
+	cs := session(t)
+	ctx := context.Background()
+	for _, n := range []int{10, 1000} {
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "sequence", Arguments: map[string]any{"n": n}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, _ := json.Marshal(&mcp.CallToolResult{Content: res.Content, StructuredContent: res.StructuredContent})
+		truncated := res.StructuredContent == nil && len(res.Content) == 1 &&
+			strings.HasSuffix(res.Content[0].(*mcp.TextContent).Text, runtime.DefaultTruncationSuffix)
+		if n == 10 && truncated || n == 1000 && (!truncated || len(js) > 4096) {
+			t.Errorf("sequence(%d): %d bytes, truncated %v: %.120s", n, len(js), truncated, js)
+		}
+	}
 }
 
 // via converts between the server's and the client's copy of a type

@@ -141,7 +141,7 @@ func MirrorPtr(ctx context.Context, in *Everything) (*Everything, error) {
 
 // Sequence returns the numbers from 1 to n.
 //
-//mcp:tool
+//mcp:tool max_result_bytes=4096
 func Sequence(ctx context.Context, in struct {
 	N int `json:"n" mcp:"min=0,max=1000"`
 }) ([]int, error) {

@@ -187,11 +187,12 @@ const mcpSequenceOutputSchema = `{"type":"object","properties":{"result":{"type"
 
 // mcpSequenceTool is the MCP tool "sequence", backed by Sequence.
 var mcpSequenceTool = &runtime.Tool{
-	Description:  "Sequence returns the numbers from 1 to n.",
-	Handler:      mcpCallSequence,
-	InputSchema:  json.RawMessage(mcpSequenceInputSchema),
-	Name:         "sequence",
-	OutputSchema: json.RawMessage(mcpSequenceOutputSchema),
+	Description:    "Sequence returns the numbers from 1 to n.",
+	Handler:        mcpCallSequence,
+	InputSchema:    json.RawMessage(mcpSequenceInputSchema),
+	MaxResultBytes: 4096,
+	Name:           "sequence",
+	OutputSchema:   json.RawMessage(mcpSequenceOutputSchema),
 }
 
 // mcpCallSequence decodes and validates the arguments of tool "sequence", calls Sequence and encodes its result.
