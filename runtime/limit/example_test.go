@@ -45,7 +45,38 @@ func ExampleResponses() {
 	// Output: true true
 }
 
+// The README's rate limit: search is limited per API key.
+func ExampleRate() {
+	srv := runtime.NewServer(&runtime.Implementation{Name: "search", Version: "1.0.0"}, nil)
+	if err := srv.Add(&runtime.Components{Tools: []*runtime.Tool{logTool("search")}}); err != nil {
+		log.Fatal(err)
+	}
+	// README: rate
+	perCaller, err := limit.Rate(limit.RateOptions{
+		PerSecond: 5,                           // sustained calls a second
+		Burst:     10,                          // calls at once
+		Tools:     []string{"search"},          // only search; nil: every request
+		Key:       limit.ByHeader("X-Api-Key"), // per API key; nil: per session
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv.Use(perCaller)
+	// README end
+	answered := 0
+	for {
+		_, err := srv.Serve(context.Background(), &runtime.Request{Method: runtime.MethodCallTool, Name: "search"})
+		if err != nil {
+			msg, _, _ := strings.Cut(err.Error(), ": retry after")
+			fmt.Printf("%d answered, then: %s\n", answered, msg)
+			break
+		}
+		answered++
+	}
+	// Output: 10 answered, then: Rate limit exceeded
+}
+
 // The README shows the snippets of these examples.
 func TestREADME(t *testing.T) {
-	readme.Check(t, "../../README.md", "example_test.go", "responses")
+	readme.Check(t, "../../README.md", "example_test.go", "responses", "rate")
 }
