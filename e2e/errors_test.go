@@ -29,9 +29,11 @@ func TestResourceErrors(t *testing.T) {
 		{"stdio", "2026-07-28", nil, "", -32602},
 		{"http", "2025-06-18", nil, "", -32002},
 		{"http", "2025-11-25", nil, "", -32002},
-		// Stateful HTTP has no 2026-07-28: the code follows the version
-		// negotiated, not the one asked for.
-		{"http", "2026-07-28", nil, "2025-11-25", -32002},
+		// The default endpoint answers 2026-07-28 sessionlessly.
+		{"http", "2026-07-28", nil, "", -32602},
+		// An older version asked of it: the code follows the version
+		// negotiated.
+		{"http", "2025-03-26", nil, "", -32002},
 		{"http", "2025-11-25", []string{"-stateless"}, "", -32002},
 		{"http", "2026-07-28", []string{"-stateless"}, "", -32602},
 		{"stdio", "2025-11-25", []string{"-mask-errors"}, "", -32002},

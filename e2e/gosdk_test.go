@@ -17,6 +17,12 @@ import (
 // transport: the binary itself over stdio, or a child process serving HTTP.
 func connect(t *testing.T, transport, pkgDir string, extra ...string) *mcp.ClientSession {
 	t.Helper()
+	return connectAt(t, transport, pkgDir, "", extra...)
+}
+
+// connectAt is connect offering protocol version ("" for go-sdk's newest).
+func connectAt(t *testing.T, transport, pkgDir, version string, extra ...string) *mcp.ClientSession {
+	t.Helper()
 	bin := buildBinary(t, pkgDir)
 	var tr mcp.Transport
 	switch transport {
@@ -29,7 +35,7 @@ func connect(t *testing.T, transport, pkgDir string, extra ...string) *mcp.Clien
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "e2e", Version: "1.0.0"}, nil).Connect(ctx, tr, nil)
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "e2e", Version: "1.0.0"}, nil).Connect(ctx, tr, &mcp.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		t.Fatalf("connect over %s: %v", transport, err)
 	}

@@ -57,6 +57,14 @@ func connectInput(t *testing.T, transport, protocol, decision string, extra ...s
 	if err != nil {
 		t.Fatalf("connect over %s (%s): %v", transport, protocol, err)
 	}
+	// Every era is served as itself, on one HTTP endpoint as on stdio:
+	// older clients in a session, 2026-07-28 ones without.
+	if got := cs.InitializeResult().ProtocolVersion; got != protocol {
+		t.Fatalf("over %s, asked for %s, negotiated %s", transport, protocol, got)
+	}
+	if transport == "http" && (cs.ID() == "") != (protocol >= "2026-07-28") {
+		t.Fatalf("over HTTP at %s: session id %q", protocol, cs.ID())
+	}
 	t.Cleanup(func() { cs.Close() })
 	ic.cs = cs
 	return ic
@@ -125,7 +133,9 @@ func TestInputDeclined(t *testing.T) {
 }
 
 func TestCompletionAndSubscriptionErrors(t *testing.T) {
-	cs := connect(t, "http", "./testserver")
+	// resources/subscribe is of 2025-11-25; a 2026-07-28 client listens
+	// with subscriptions/listen instead, which names no resource to refuse.
+	cs := connectAt(t, "http", "./testserver", "2025-11-25")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	res, err := cs.Complete(ctx, &mcp.CompleteParams{

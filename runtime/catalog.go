@@ -56,6 +56,9 @@ type snapshot struct {
 	prompts     map[string][]*Prompt
 	promptNames []string
 	completions map[string]*Completion
+	// paramHeaders holds the x-mcp-header bindings of the tools that
+	// have any (SEP-2243).
+	paramHeaders map[*Tool][]paramBinding
 
 	// The server-wide view's lists, and per kind a signature that changes
 	// when what any session could list changes.
@@ -215,6 +218,12 @@ func (s *Server) buildSnapshot(c *Components) *snapshot {
 			continue
 		}
 		snap.tools[t.Name] = addVersion(snap.tools[t.Name], t, func(t *Tool) string { return t.Version })
+		if b := paramBindings(t.InputSchema); b != nil {
+			if snap.paramHeaders == nil {
+				snap.paramHeaders = map[*Tool][]paramBinding{}
+			}
+			snap.paramHeaders[t] = b
+		}
 	}
 	for _, r := range c.Resources {
 		if r == nil || r.Handler == nil || r.URI == "" {

@@ -452,8 +452,9 @@ func TestSessionState(t *testing.T) {
 	}
 }
 
-// Per-session visibility over stateful HTTP: session A unlocks a group and
-// gets exactly one tools/list_changed; session B sees and can call
+// Per-session visibility over stateful HTTP (sessions are of 2025-11-25;
+// a 2026-07-28 client has none): session A unlocks a group and gets
+// exactly one tools/list_changed; session B sees and can call
 // nothing new, and is not notified.
 func TestSessionVisibility(t *testing.T) {
 	s := NewServer(&Implementation{Name: "t", Version: "1"}, nil)
@@ -475,7 +476,7 @@ func TestSessionVisibility(t *testing.T) {
 			ToolListChangedHandler:     func(context.Context, *mcp.ToolListChangedRequest) { changed <- "tools" },
 			ResourceListChangedHandler: func(context.Context, *mcp.ResourceListChangedRequest) { changed <- "resources" },
 			PromptListChangedHandler:   func(context.Context, *mcp.PromptListChangedRequest) { changed <- "prompts" },
-		}).Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: srv.URL}, nil)
+		}).Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: srv.URL}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 		must(t, err)
 		t.Cleanup(func() { cs.Close() })
 		return cs

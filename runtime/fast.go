@@ -103,8 +103,10 @@ func (h *fastHandler) serveBody(w http.ResponseWriter, r *http.Request, body []b
 	req := h.s.fastRequest(r, call)
 	ctx := r.Context()
 	req.setView(h.s.snapshot(ctx), h.s.sessionRules(ctx, req))
-	if req.view.tool(call.name, "") == nil {
-		return false // go-sdk answers with the unknown-tool error
+	if t := req.view.tool(call.name, ""); t == nil || req.view.snap.paramHeaders[t] != nil {
+		// go-sdk answers with the unknown-tool error; the guard checks
+		// the Mcp-Param headers of tools that have them on the way there.
+		return false
 	}
 	h.served.Add(1)
 	h.serveCall(w, ctx, call, req)

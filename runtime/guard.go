@@ -127,6 +127,10 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeRPCError(w, http.StatusBadRequest, bad.code, bad.msg, bad.id)
 		return
 	}
+	if id, je := g.s.checkParamHeaders(r, body); je != nil {
+		writeRPCError(w, http.StatusBadRequest, int(je.Code), je.Message, id)
+		return
+	}
 	if g.opensSession(r, body) {
 		defer g.opening.Add(-1)
 		if max := g.s.maxSessions(); max > 0 && g.s.liveSessions()+int(g.opening.Load()) > max {
@@ -273,8 +277,9 @@ func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter 
 // running. Each request's handlers see its header map (RequestExtra.Header
 // is the request's own), which keys the request's context here; the
 // receiving middleware cancels a handler when that context ends. Without
-// an event store (the runtime configures none) a response whose request is
-// gone can never be delivered, so nothing is lost.
+// an event store (Options.EventStore) a response whose request is gone can
+// never be delivered, so nothing is lost; with one, a session's handlers
+// run on, since the client may resume the stream (see resumable).
 type connections struct {
 	mu   sync.Mutex
 	byHd map[unsafe.Pointer]context.Context

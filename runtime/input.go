@@ -322,7 +322,7 @@ func (s *Server) answer(ctx context.Context, r *Request, state string, responses
 			newState, err = s.states.encode(r, r.usedResponses())
 			return nil, pending, newState, err
 		}
-		if s.opts.Stateless && r.overHTTP() {
+		if r.overHTTP() && (ss == nil || ss.ID() == "") { // no session to ask on
 			return nil, nil, "", inputUnavailable(r, pending)
 		}
 		if round+1 >= maxInputRounds {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -155,6 +156,28 @@ func Progress(ctx context.Context, progress, total float64, message string) erro
 	return ss.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
 		ProgressToken: token, Progress: progress, Total: total, Message: message,
 	})
+}
+
+// CloseSSEStream ends the SSE stream that carries the current request's
+// response, telling the client to reconnect after retryAfter (SEP-1699):
+// a long call can free its connection, and a 2025-11-25 client over
+// streamable HTTP resumes with GET and Last-Event-ID, receiving the rest of
+// the response there. It needs a session and Options.EventStore, which
+// keeps the events sent meanwhile; without them (stateless HTTP, no event
+// store) the client could not resume, and elsewhere (stdio, JSON
+// responses, 2026-07-28 requests, outside a request) there is no stream to
+// close: it then does nothing.
+func CloseSSEStream(ctx context.Context, retryAfter time.Duration) {
+	r := RequestFrom(ctx)
+	if r == nil || r.req == nil || r.root == nil || r.root.opts.EventStore == nil {
+		return
+	}
+	if ss := r.Session(); ss == nil || ss.ID() == "" {
+		return
+	}
+	if extra := r.req.GetExtra(); extra != nil && extra.CloseSSEStream != nil {
+		extra.CloseSSEStream(mcp.CloseSSEStreamArgs{RetryAfter: retryAfter})
+	}
 }
 
 // ProgressToken returns the progress token the client sent with the

@@ -28,7 +28,7 @@ func (s *Server) receive(next mcp.MethodHandler) mcp.MethodHandler {
 		if !catalogueMethods[method] {
 			return next(ctx, method, req)
 		}
-		if extra := req.GetExtra(); extra != nil {
+		if extra := req.GetExtra(); extra != nil && !s.resumable(req) {
 			var release func()
 			ctx, release = s.conns.bind(ctx, extra.Header) // cancelled when the client goes away
 			defer release()
@@ -64,6 +64,17 @@ func requestName(req mcp.Request) string {
 	return ""
 }
 
+// resumable reports whether the response to req can outlive the HTTP
+// request that carried it: with Options.EventStore, a session's client
+// resumes a broken or closed stream (CloseSSEStream) and receives it then.
+func (s *Server) resumable(req mcp.Request) bool {
+	if s.opts.EventStore == nil {
+		return false
+	}
+	ss, _ := req.GetSession().(*mcp.ServerSession)
+	return ss != nil && ss.ID() != ""
+}
+
 // fromSDK builds the transport-neutral request of a go-sdk request.
 func (s *Server) fromSDK(method string, req mcp.Request) *Request {
 	r := newRequest(method)
@@ -84,7 +95,9 @@ func (s *Server) fromSDK(method string, req mcp.Request) *Request {
 		r.ClientInfo, r.ClientCapabilities = metaClient(r.Meta)
 	}
 	switch {
-	case ss != nil && !(s.opts.Stateless && r.Header != nil):
+	case ss != nil && !(r.Header != nil && ss.ID() == ""):
+		// An HTTP session without an id is go-sdk's stateless one, made
+		// for this request alone.
 		r.sess = s.sessionOf(ss)
 		r.SessionID = r.sess.id
 	case s.opts.SessionKey != nil:

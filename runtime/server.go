@@ -45,6 +45,12 @@ type Options struct {
 	// DefaultSessionTimeout (30 minutes); a negative value keeps them until
 	// the client ends them.
 	SessionTimeout time.Duration
+	// EventStore keeps the SSE events of HTTP sessions so that a client
+	// whose stream broke (or was closed with CloseSSEStream) resumes it
+	// with Last-Event-ID (SEP-1699; sessions are of 2025-11-25 and before).
+	// Nil means no resumption. mcp.NewMemoryEventStore keeps up to 10 MiB
+	// in memory, dropping the oldest events first.
+	EventStore mcp.EventStore
 	// MaskErrors keeps the text of unexpected failures from clients: a
 	// panic, and an error that is not a JSON-RPC error (an internal error,
 	// -32603) from a resource, prompt or completion handler or from
@@ -558,20 +564,35 @@ func (s *Server) ServeStdio(ctx context.Context) (err error) {
 	return s.ServeIO(ctx, os.Stdin, os.Stdout)
 }
 
-// Handler returns the streamable HTTP handler: stateful unless
-// Options.Stateless, with DNS-rebinding protection on, and the guard that
-// enforces the Options limits (Origin, body size, nesting, sessions, write
-// timeouts; see guard.go). A program that
-// serves it itself should call Start before and Close after, so that
-// lifespans run (ListenAndServe does both).
+// Handler returns the streamable HTTP handler, with DNS-rebinding
+// protection on and the guard that enforces the Options limits (Origin,
+// body size, nesting, sessions, write timeouts; see guard.go). By default
+// it serves every protocol era at one URL: clients of 2025-11-25 and
+// before initialize a session (Mcp-Session-Id), and 2026-07-28 requests,
+// which carry their version in the Mcp-Protocol-Version header and _meta,
+// are answered sessionlessly. With Options.Stateless there are no sessions
+// at all. A program that serves it itself should call Start before and
+// Close after, so that lifespans run (ListenAndServe does both).
 func (s *Server) Handler() http.Handler {
-	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, &mcp.StreamableHTTPOptions{
-		Stateless:           s.opts.Stateless,
-		JSONResponse:        s.opts.JSONResponse,
-		Logger:              s.opts.Logger,
-		SessionTimeout:      orDefault(s.opts.SessionTimeout, DefaultSessionTimeout),
-		MaxRequestBodyBytes: s.maxBody(),
-	})
+	handler := func(stateless bool) http.Handler {
+		o := &mcp.StreamableHTTPOptions{
+			Stateless:           stateless,
+			JSONResponse:        s.opts.JSONResponse,
+			Logger:              s.opts.Logger,
+			SessionTimeout:      orDefault(s.opts.SessionTimeout, DefaultSessionTimeout),
+			MaxRequestBodyBytes: s.maxBody(),
+		}
+		if !stateless {
+			o.EventStore = s.opts.EventStore // streams resume within a session
+		}
+		return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, o)
+	}
+	var h http.Handler
+	if s.opts.Stateless {
+		h = handler(true)
+	} else {
+		h = &eraRouter{sessions: handler(false), sessionless: handler(true)}
+	}
 	g := s.newGuard(h)
 	if s.opts.Stateless && s.opts.JSONResponse && !s.opts.NoFastPath {
 		g.fast = &fastHandler{s: s, next: h}

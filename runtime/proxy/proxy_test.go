@@ -368,8 +368,9 @@ func TestProxySessions(t *testing.T) {
 	up := newUpstream(t)
 	p := newProxy(t, up.url)
 	_, url := front(t, p, nil)
-	a := connect(t, url, nil, "")
-	b := connect(t, url, nil, "")
+	// Sessions are of 2025-11-25: a 2026-07-28 front client has none.
+	a := connect(t, url, nil, "2025-11-25")
+	b := connect(t, url, nil, "2025-11-25")
 	a1, a2, b1 := callText(t, a, "whoami", nil), callText(t, a, "whoami", nil), callText(t, b, "whoami", nil)
 	if a1 == "" || a1 != a2 {
 		t.Errorf("front session A saw upstream sessions %q then %q, want one", a1, a2)
