@@ -1,13 +1,32 @@
 #!/usr/bin/env bash
-# Runs the official MCP conformance suite (../shared/conformance) against
-# examples/conformance, on 127.0.0.1:
-#   1. every active server scenario over stateful streamable HTTP, --strict:
-#      all must pass;
-#   2. the same over stateless HTTP, with conformance/stateless-baseline.yml
-#      listing the scenarios that need server-to-client requests, once with
-#      SSE responses and once with JSON responses (where the runtime answers
-#      tools/call on its fast path);
-#   3. the core client scenarios against examples/conformance/client.
+# Runs the official MCP conformance suite, @modelcontextprotocol/conformance
+# 0.2.0-alpha.12 through ../shared/conformance, against examples/conformance
+# (server) and examples/conformance/client, on 127.0.0.1. Every run uses
+# --no-vacuous: a scenario that passes without a single successful check
+# counts as failed, unless its baseline lists it. Each run must end with
+# "M failed" = 0 (a baseline entry that passes fails too, as stale):
+#
+#   server, requirements of 2026-07-28 (37 scored), on
+#     1. the default endpoint (one URL for every era),
+#     2. stateless HTTP (-stateless),
+#     3. stateless HTTP with JSON responses (tools/call on the fast path);
+#     baseline: the tasks extension (conformance/tasks*.yml);
+#   server, requirements of 2025-11-25 (30 scored), on
+#     4. the default endpoint (sessions), no baseline,
+#     5. stateless HTTP, 6. the same with JSON responses; baseline: the
+#        scenarios that need a session (conformance/stateless-2025*.yml);
+#   server, the pending and the draft suites (each scenario at its own
+#     protocol version) on the default endpoint:
+#     7. pending; baseline: the tasks and skills extensions
+#        (conformance/pending.yml), 8. draft, no baseline;
+#   client, the requirements of
+#     9. 2025-11-25 (18 scored) and 10. 2026-07-28 (32 scored), each
+#        scenario at its revision's protocol version; baseline: what
+#        runtime/client does not do yet (conformance/client-*.yml).
+#
+# The requirement runs also run, unscored, the pending and extension
+# scenarios that apply to the revision. It prints one line per scenario
+# and a timing per run.
 # Usage: scripts/conformance.sh   (env: MCP_CONF_CACHE for the npm cache,
 # CONFORMANCE_DIR for the scripts, default ../shared/conformance)
 set -euo pipefail
@@ -15,6 +34,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 shared="${CONFORMANCE_DIR:-$root/../shared/conformance}"
 cache="${MCP_CONF_CACHE:-$root/.cache/conformance}"
+version=0.2.0-alpha.12
 mkdir -p "$cache"
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
@@ -29,27 +49,43 @@ port() {
 }
 
 status=0
-p=$(port)
-echo "== server scenarios, stateful HTTP (127.0.0.1:$p)"
-bash "$shared/run-server.sh" --cache "$cache" --strict --timeout 300 \
-  --start "$bin/server -http 127.0.0.1:$p" "http://127.0.0.1:$p/mcp" || status=1
+# server TITLE FLAGS BASELINE HARNESS-ARGS...: one server run; FLAGS are
+# the server's beyond -http, BASELINE a file or "".
+server() {
+  local title=$1 flags=$2 baseline=$3 p t0
+  shift 3
+  p=$(port)
+  t0=$SECONDS
+  echo "== server: $title (127.0.0.1:$p)"
+  bash "$shared/run-server.sh" --cache "$cache" --conformance-version "$version" --no-vacuous --timeout 300 \
+    ${baseline:+--expected-failures "$baseline"} "$@" \
+    --start "$bin/server -http 127.0.0.1:$p $flags" "http://127.0.0.1:$p/mcp" || status=1
+  echo "   ($((SECONDS - t0)) s)"
+}
 
-p=$(port)
-echo "== server scenarios, stateless HTTP (127.0.0.1:$p)"
-bash "$shared/run-server.sh" --cache "$cache" --strict --timeout 300 \
-  --expected-failures conformance/stateless-baseline.yml \
-  --start "$bin/server -http 127.0.0.1:$p -stateless" "http://127.0.0.1:$p/mcp" || status=1
+# client REVISION BASELINE: the client scenarios a revision scores.
+client() {
+  local t0=$SECONDS
+  echo "== client: requirements $1"
+  bash "$shared/run-client.sh" --cache "$cache" --conformance-version "$version" --no-vacuous --timeout 30000 \
+    --requirements "$1" --expected-failures "$2" -- "$bin/client" || status=1
+  echo "   ($((SECONDS - t0)) s)"
+}
 
-p=$(port)
-echo "== server scenarios, stateless HTTP with JSON responses: tools/call on the runtime's fast path (127.0.0.1:$p)"
-bash "$shared/run-server.sh" --cache "$cache" --strict --timeout 300 \
-  --expected-failures conformance/stateless-json-baseline.yml \
-  --start "$bin/server -http 127.0.0.1:$p -stateless -json-response" "http://127.0.0.1:$p/mcp" || status=1
+req() { echo --harness-arg --requirements --harness-arg "$1"; }
 
-echo "== client scenarios"
-bash "$shared/run-client.sh" --cache "$cache" --timeout 30000 \
-  --scenario initialize --scenario tools_call \
-  --scenario elicitation-sep1034-client-defaults --scenario sse-retry \
-  -- "$bin/client" || status=1
+# shellcheck disable=SC2046 # req's words are separate arguments
+{
+  server "requirements 2026-07-28, default endpoint" "" conformance/tasks.yml $(req 2026-07-28)
+  server "requirements 2026-07-28, stateless HTTP" "-stateless" conformance/tasks.yml $(req 2026-07-28)
+  server "requirements 2026-07-28, stateless HTTP, JSON responses" "-stateless -json-response" conformance/tasks-json.yml $(req 2026-07-28)
+  server "requirements 2025-11-25, default endpoint (sessions)" "" "" --strict $(req 2025-11-25)
+  server "requirements 2025-11-25, stateless HTTP" "-stateless" conformance/stateless-2025.yml --strict $(req 2025-11-25)
+  server "requirements 2025-11-25, stateless HTTP, JSON responses" "-stateless -json-response" conformance/stateless-2025-json.yml --strict $(req 2025-11-25)
+  server "pending suite, default endpoint" "" conformance/pending.yml --suite pending
+  server "draft suite, default endpoint" "" "" --suite draft
+}
+client 2025-11-25 conformance/client-2025.yml
+client 2026-07-28 conformance/client-2026.yml
 
 exit $status

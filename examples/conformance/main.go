@@ -14,13 +14,17 @@ import (
 	"os/signal"
 
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	s := runtime.NewServer(&runtime.Implementation{Name: "mcpgen-conformance", Version: "1.0.0"}, nil)
-	if err := s.Add(Components()); err != nil {
+	// An event store lets 2025-11-25 clients resume SSE streams
+	// (test_reconnection closes its stream mid-call).
+	s := runtime.NewServer(&runtime.Implementation{Name: "mcpgen-conformance", Version: "1.0.0"},
+		&runtime.Options{EventStore: mcp.NewMemoryEventStore(nil)})
+	if err := s.Add(Components(), handwritten(), transient.d); err != nil {
 		fmt.Fprintln(os.Stderr, "conformance:", err)
 		os.Exit(1)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/mcpgen/mcpgen/runtime/codec"
 )
 
-// Components returns the MCP components declared in package main: 12 tools, 3 resources, 1 resource template, 4 prompts and 1 completion.
+// Components returns the MCP components declared in package main: 26 tools, 3 resources, 1 resource template, 5 prompts and 1 completion.
 // Serve them with a runtime.Server:
 //
 //	s := runtime.NewServer(&runtime.Implementation{Name: "...", Version: "..."}, nil)
@@ -24,10 +24,10 @@ func Components() *runtime.Components {
 			},
 			Prompt: "test_prompt_with_arguments",
 		}},
-		Prompts:           []*runtime.Prompt{mcpTestPromptWithArgumentsPrompt, mcpTestPromptWithEmbeddedResourcePrompt, mcpTestPromptWithImagePrompt, mcpTestSimplePromptPrompt},
+		Prompts:           []*runtime.Prompt{mcpTestInputRequiredResultPromptPrompt, mcpTestPromptWithArgumentsPrompt, mcpTestPromptWithEmbeddedResourcePrompt, mcpTestPromptWithImagePrompt, mcpTestSimplePromptPrompt},
 		ResourceTemplates: []*runtime.ResourceTemplate{mcpTemplateResourceTemplate},
 		Resources:         []*runtime.Resource{mcpStaticBinaryResource, mcpStaticTextResource, mcpWatchedResource},
-		Tools:             []*runtime.Tool{mcpTestAudioContentTool, mcpTestElicitationTool, mcpTestElicitationSep1034DefaultsTool, mcpTestElicitationSep1330EnumsTool, mcpTestEmbeddedResourceTool, mcpTestErrorHandlingTool, mcpTestImageContentTool, mcpTestMultipleContentTypesTool, mcpTestSamplingTool, mcpTestSimpleTextTool, mcpTestToolWithLoggingTool, mcpTestToolWithProgressTool},
+		Tools:             []*runtime.Tool{mcpTestAudioContentTool, mcpTestElicitationTool, mcpTestElicitationSep1034DefaultsTool, mcpTestElicitationSep1330EnumsTool, mcpTestEmbeddedResourceTool, mcpTestErrorHandlingTool, mcpTestImageContentTool, mcpTestInputRequiredResultCapabilitiesTool, mcpTestInputRequiredResultElicitationTool, mcpTestInputRequiredResultListRootsTool, mcpTestInputRequiredResultMultiRoundTool, mcpTestInputRequiredResultMultipleInputsTool, mcpTestInputRequiredResultRequestStateTool, mcpTestInputRequiredResultSamplingTool, mcpTestInputRequiredResultTamperedStateTool, mcpTestLoggingToolTool, mcpTestMissingCapabilityTool, mcpTestMultipleContentTypesTool, mcpTestReconnectionTool, mcpTestSamplingTool, mcpTestSimpleTextTool, mcpTestStreamingElicitationTool, mcpTestToolWithLoggingTool, mcpTestToolWithProgressTool, mcpTestTriggerPromptChangeTool, mcpTestTriggerToolChangeTool},
 	}
 }
 
@@ -179,6 +179,218 @@ func mcpCallTestImageContent(ctx context.Context, _ json.RawMessage) (*runtime.C
 	return runtime.BlobResult(out, "image/png"), nil
 }
 
+// mcpTestInputRequiredResultCapabilitiesInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_capabilities".
+const mcpTestInputRequiredResultCapabilitiesInputSchema = `{"type":"object","properties":{}}`
+
+// mcpTestInputRequiredResultCapabilitiesTool is the MCP tool "test_input_required_result_capabilities", backed by TestInputRequiredResultCapabilities.
+var mcpTestInputRequiredResultCapabilitiesTool = &runtime.Tool{
+	Description: `TestInputRequiredResultCapabilities asks only for the input the client
+declared capabilities for: a name, a greeting, its roots.`,
+	Handler:     mcpCallTestInputRequiredResultCapabilities,
+	InputSchema: json.RawMessage(mcpTestInputRequiredResultCapabilitiesInputSchema),
+	Name:        "test_input_required_result_capabilities",
+}
+
+// mcpCallTestInputRequiredResultCapabilities implements tool "test_input_required_result_capabilities": it calls TestInputRequiredResultCapabilities and encodes its result.
+func mcpCallTestInputRequiredResultCapabilities(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out, err := TestInputRequiredResultCapabilities(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpTestInputRequiredResultElicitationInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_elicitation".
+const mcpTestInputRequiredResultElicitationInputSchema = `{"type":"object","properties":{}}`
+
+// mcpTestInputRequiredResultElicitationTool is the MCP tool "test_input_required_result_elicitation", backed by TestInputRequiredResultElicitation.
+var mcpTestInputRequiredResultElicitationTool = &runtime.Tool{
+	Description: `TestInputRequiredResultElicitation asks for the caller's name through an
+in-band elicitation.`,
+	Handler:     mcpCallTestInputRequiredResultElicitation,
+	InputSchema: json.RawMessage(mcpTestInputRequiredResultElicitationInputSchema),
+	Name:        "test_input_required_result_elicitation",
+}
+
+// mcpCallTestInputRequiredResultElicitation implements tool "test_input_required_result_elicitation": it calls TestInputRequiredResultElicitation and encodes its result.
+func mcpCallTestInputRequiredResultElicitation(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out, err := TestInputRequiredResultElicitation(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpTestInputRequiredResultListRootsInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_list_roots".
+const mcpTestInputRequiredResultListRootsInputSchema = `{"type":"object","properties":{}}`
+
+// mcpTestInputRequiredResultListRootsTool is the MCP tool "test_input_required_result_list_roots", backed by TestInputRequiredResultListRoots.
+var mcpTestInputRequiredResultListRootsTool = &runtime.Tool{
+	Description: `TestInputRequiredResultListRoots asks for the client's roots through an
+in-band roots/list request.`,
+	Handler:     mcpCallTestInputRequiredResultListRoots,
+	InputSchema: json.RawMessage(mcpTestInputRequiredResultListRootsInputSchema),
+	Name:        "test_input_required_result_list_roots",
+}
+
+// mcpCallTestInputRequiredResultListRoots implements tool "test_input_required_result_list_roots": it calls TestInputRequiredResultListRoots and encodes its result.
+func mcpCallTestInputRequiredResultListRoots(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out, err := TestInputRequiredResultListRoots(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpTestInputRequiredResultMultiRoundInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_multi_round".
+const mcpTestInputRequiredResultMultiRoundInputSchema = `{"type":"object","properties":{}}`
+
+// mcpTestInputRequiredResultMultiRoundTool is the MCP tool "test_input_required_result_multi_round", backed by TestInputRequiredResultMultiRound.
+var mcpTestInputRequiredResultMultiRoundTool = &runtime.Tool{
+	Description: `TestInputRequiredResultMultiRound asks in two rounds: a name, then a
+favourite colour.`,
+	Handler:     mcpCallTestInputRequiredResultMultiRound,
+	InputSchema: json.RawMessage(mcpTestInputRequiredResultMultiRoundInputSchema),
+	Name:        "test_input_required_result_multi_round",
+}
+
+// mcpCallTestInputRequiredResultMultiRound implements tool "test_input_required_result_multi_round": it calls TestInputRequiredResultMultiRound and encodes its result.
+func mcpCallTestInputRequiredResultMultiRound(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out, err := TestInputRequiredResultMultiRound(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpTestInputRequiredResultMultipleInputsInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_multiple_inputs".
+const mcpTestInputRequiredResultMultipleInputsInputSchema = `{"type":"object","properties":{}}`
+
+// mcpTestInputRequiredResultMultipleInputsTool is the MCP tool "test_input_required_result_multiple_inputs", backed by TestInputRequiredResultMultipleInputs.
+var mcpTestInputRequiredResultMultipleInputsTool = &runtime.Tool{
+	Description: `TestInputRequiredResultMultipleInputs asks for a name, a greeting and the
+client's roots in one round.`,
+	Handler:     mcpCallTestInputRequiredResultMultipleInputs,
+	InputSchema: json.RawMessage(mcpTestInputRequiredResultMultipleInputsInputSchema),
+	Name:        "test_input_required_result_multiple_inputs",
+}
+
+// mcpCallTestInputRequiredResultMultipleInputs implements tool "test_input_required_result_multiple_inputs": it calls TestInputRequiredResultMultipleInputs and encodes its result.
+func mcpCallTestInputRequiredResultMultipleInputs(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out, err := TestInputRequiredResultMultipleInputs(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpTestInputRequiredResultRequestStateInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_request_state".
+const mcpTestInputRequiredResultRequestStateInputSchema = `{"type":"object","properties":{}}`
+
+// mcpTestInputRequiredResultRequestStateTool is the MCP tool "test_input_required_result_request_state", backed by TestInputRequiredResultRequestState.
+var mcpTestInputRequiredResultRequestStateTool = &runtime.Tool{
+	Description: `TestInputRequiredResultRequestState asks for a confirmation; the answer
+comes back with the signed requestState, which the runtime verifies
+before this handler runs again.`,
+	Handler:     mcpCallTestInputRequiredResultRequestState,
+	InputSchema: json.RawMessage(mcpTestInputRequiredResultRequestStateInputSchema),
+	Name:        "test_input_required_result_request_state",
+}
+
+// mcpCallTestInputRequiredResultRequestState implements tool "test_input_required_result_request_state": it calls TestInputRequiredResultRequestState and encodes its result.
+func mcpCallTestInputRequiredResultRequestState(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out, err := TestInputRequiredResultRequestState(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpTestInputRequiredResultSamplingInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_sampling".
+const mcpTestInputRequiredResultSamplingInputSchema = `{"type":"object","properties":{}}`
+
+// mcpTestInputRequiredResultSamplingTool is the MCP tool "test_input_required_result_sampling", backed by TestInputRequiredResultSampling.
+var mcpTestInputRequiredResultSamplingTool = &runtime.Tool{
+	Description: `TestInputRequiredResultSampling asks the client's model a question
+through an in-band sampling request.`,
+	Handler:     mcpCallTestInputRequiredResultSampling,
+	InputSchema: json.RawMessage(mcpTestInputRequiredResultSamplingInputSchema),
+	Name:        "test_input_required_result_sampling",
+}
+
+// mcpCallTestInputRequiredResultSampling implements tool "test_input_required_result_sampling": it calls TestInputRequiredResultSampling and encodes its result.
+func mcpCallTestInputRequiredResultSampling(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out, err := TestInputRequiredResultSampling(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpTestInputRequiredResultTamperedStateInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_tampered_state".
+const mcpTestInputRequiredResultTamperedStateInputSchema = `{"type":"object","properties":{}}`
+
+// mcpTestInputRequiredResultTamperedStateTool is the MCP tool "test_input_required_result_tampered_state", backed by TestInputRequiredResultTamperedState.
+var mcpTestInputRequiredResultTamperedStateTool = &runtime.Tool{
+	Description: `TestInputRequiredResultTamperedState asks for a confirmation; a retry
+whose requestState fails the runtime's signature check is refused
+before this handler runs.`,
+	Handler:     mcpCallTestInputRequiredResultTamperedState,
+	InputSchema: json.RawMessage(mcpTestInputRequiredResultTamperedStateInputSchema),
+	Name:        "test_input_required_result_tampered_state",
+}
+
+// mcpCallTestInputRequiredResultTamperedState implements tool "test_input_required_result_tampered_state": it calls TestInputRequiredResultTamperedState and encodes its result.
+func mcpCallTestInputRequiredResultTamperedState(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out, err := TestInputRequiredResultTamperedState(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpTestLoggingToolInputSchema is the JSON Schema of the arguments of tool "test_logging_tool".
+const mcpTestLoggingToolInputSchema = `{"type":"object","properties":{}}`
+
+// mcpTestLoggingToolTool is the MCP tool "test_logging_tool", backed by TestLoggingTool.
+var mcpTestLoggingToolTool = &runtime.Tool{
+	Description: `TestLoggingTool sends a log message, which the client receives only if
+it asked for logs.`,
+	Handler:     mcpCallTestLoggingTool,
+	InputSchema: json.RawMessage(mcpTestLoggingToolInputSchema),
+	Name:        "test_logging_tool",
+}
+
+// mcpCallTestLoggingTool implements tool "test_logging_tool": it calls TestLoggingTool and encodes its result.
+func mcpCallTestLoggingTool(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out, err := TestLoggingTool(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpTestMissingCapabilityInputSchema is the JSON Schema of the arguments of tool "test_missing_capability".
+const mcpTestMissingCapabilityInputSchema = `{"type":"object","properties":{}}`
+
+// mcpTestMissingCapabilityTool is the MCP tool "test_missing_capability", backed by TestMissingCapability.
+var mcpTestMissingCapabilityTool = &runtime.Tool{
+	Description: `TestMissingCapability needs the sampling capability: a client that did
+not declare it gets MissingRequiredClientCapabilities (-32021).`,
+	Handler:     mcpCallTestMissingCapability,
+	InputSchema: json.RawMessage(mcpTestMissingCapabilityInputSchema),
+	Name:        "test_missing_capability",
+}
+
+// mcpCallTestMissingCapability implements tool "test_missing_capability": it calls TestMissingCapability and encodes its result.
+func mcpCallTestMissingCapability(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out, err := TestMissingCapability(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
 // mcpTestMultipleContentTypesInputSchema is the JSON Schema of the arguments of tool "test_multiple_content_types".
 const mcpTestMultipleContentTypesInputSchema = `{"type":"object","properties":{}}`
 
@@ -198,6 +410,27 @@ func mcpCallTestMultipleContentTypes(ctx context.Context, _ json.RawMessage) (*r
 		return runtime.ErrorResult(err), nil
 	}
 	return runtime.ContentResult(out...), nil
+}
+
+// mcpTestReconnectionInputSchema is the JSON Schema of the arguments of tool "test_reconnection".
+const mcpTestReconnectionInputSchema = `{"type":"object","properties":{}}`
+
+// mcpTestReconnectionTool is the MCP tool "test_reconnection", backed by TestReconnection.
+var mcpTestReconnectionTool = &runtime.Tool{
+	Description: `TestReconnection closes its SSE stream mid-call and answers after the
+client reconnected, resuming the stream with Last-Event-ID (SEP-1699).`,
+	Handler:     mcpCallTestReconnection,
+	InputSchema: json.RawMessage(mcpTestReconnectionInputSchema),
+	Name:        "test_reconnection",
+}
+
+// mcpCallTestReconnection implements tool "test_reconnection": it calls TestReconnection and encodes its result.
+func mcpCallTestReconnection(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out, err := TestReconnection(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
 }
 
 // mcpTestSamplingInputSchema is the JSON Schema of the arguments of tool "test_sampling".
@@ -243,6 +476,28 @@ func mcpCallTestSimpleText(ctx context.Context, _ json.RawMessage) (*runtime.Cal
 	return runtime.TextResult(out), nil
 }
 
+// mcpTestStreamingElicitationInputSchema is the JSON Schema of the arguments of tool "test_streaming_elicitation".
+const mcpTestStreamingElicitationInputSchema = `{"type":"object","properties":{}}`
+
+// mcpTestStreamingElicitationTool is the MCP tool "test_streaming_elicitation", backed by TestStreamingElicitation.
+var mcpTestStreamingElicitationTool = &runtime.Tool{
+	Description: `TestStreamingElicitation asks for a confirmation while the call is in
+flight: a 2026-07-28 client gets it in the result, never as an
+independent request on the response stream.`,
+	Handler:     mcpCallTestStreamingElicitation,
+	InputSchema: json.RawMessage(mcpTestStreamingElicitationInputSchema),
+	Name:        "test_streaming_elicitation",
+}
+
+// mcpCallTestStreamingElicitation implements tool "test_streaming_elicitation": it calls TestStreamingElicitation and encodes its result.
+func mcpCallTestStreamingElicitation(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out, err := TestStreamingElicitation(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
 // mcpTestToolWithLoggingInputSchema is the JSON Schema of the arguments of tool "test_tool_with_logging".
 const mcpTestToolWithLoggingInputSchema = `{"type":"object","properties":{}}`
 
@@ -277,6 +532,48 @@ var mcpTestToolWithProgressTool = &runtime.Tool{
 // mcpCallTestToolWithProgress implements tool "test_tool_with_progress": it calls TestToolWithProgress and encodes its result.
 func mcpCallTestToolWithProgress(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestToolWithProgress(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpTestTriggerPromptChangeInputSchema is the JSON Schema of the arguments of tool "test_trigger_prompt_change".
+const mcpTestTriggerPromptChangeInputSchema = `{"type":"object","properties":{}}`
+
+// mcpTestTriggerPromptChangeTool is the MCP tool "test_trigger_prompt_change", backed by TestTriggerPromptChange.
+var mcpTestTriggerPromptChangeTool = &runtime.Tool{
+	Description: `TestTriggerPromptChange adds or removes a transient prompt, so that
+clients are told the prompt list changed.`,
+	Handler:     mcpCallTestTriggerPromptChange,
+	InputSchema: json.RawMessage(mcpTestTriggerPromptChangeInputSchema),
+	Name:        "test_trigger_prompt_change",
+}
+
+// mcpCallTestTriggerPromptChange implements tool "test_trigger_prompt_change": it calls TestTriggerPromptChange and encodes its result.
+func mcpCallTestTriggerPromptChange(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out, err := TestTriggerPromptChange(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpTestTriggerToolChangeInputSchema is the JSON Schema of the arguments of tool "test_trigger_tool_change".
+const mcpTestTriggerToolChangeInputSchema = `{"type":"object","properties":{}}`
+
+// mcpTestTriggerToolChangeTool is the MCP tool "test_trigger_tool_change", backed by TestTriggerToolChange.
+var mcpTestTriggerToolChangeTool = &runtime.Tool{
+	Description: `TestTriggerToolChange adds or removes a transient tool, so that clients
+are told the tool list changed.`,
+	Handler:     mcpCallTestTriggerToolChange,
+	InputSchema: json.RawMessage(mcpTestTriggerToolChangeInputSchema),
+	Name:        "test_trigger_tool_change",
+}
+
+// mcpCallTestTriggerToolChange implements tool "test_trigger_tool_change": it calls TestTriggerToolChange and encodes its result.
+func mcpCallTestTriggerToolChange(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out, err := TestTriggerToolChange(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
 	}
@@ -358,6 +655,23 @@ func mcpReadWatched(ctx context.Context, uri string) (*runtime.ReadResourceResul
 		return nil, err
 	}
 	return runtime.TextContents(uri, "text/plain", out), nil
+}
+
+// mcpTestInputRequiredResultPromptPrompt is the MCP prompt "test_input_required_result_prompt", backed by TestInputRequiredResultPrompt.
+var mcpTestInputRequiredResultPromptPrompt = &runtime.Prompt{
+	Description: `TestInputRequiredResultPrompt is a prompt that asks for its context
+through an in-band elicitation.`,
+	Handler: mcpGetTestInputRequiredResultPrompt,
+	Name:    "test_input_required_result_prompt",
+}
+
+// mcpGetTestInputRequiredResultPrompt renders prompt "test_input_required_result_prompt": it checks the arguments and calls TestInputRequiredResultPrompt.
+func mcpGetTestInputRequiredResultPrompt(ctx context.Context, _ map[string]string) (*runtime.GetPromptResult, error) {
+	out, err := TestInputRequiredResultPrompt(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return runtime.PromptText("TestInputRequiredResultPrompt is a prompt that asks for its context\nthrough an in-band elicitation.", out), nil
 }
 
 // mcpTestPromptWithArgumentsPrompt is the MCP prompt "test_prompt_with_arguments", backed by TestPromptWithArguments.

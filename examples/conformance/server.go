@@ -192,6 +192,18 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// TestReconnection closes its SSE stream mid-call and answers after the
+// client reconnected, resuming the stream with Last-Event-ID (SEP-1699).
+//
+//mcp:tool
+func TestReconnection(ctx context.Context) (string, error) {
+	runtime.CloseSSEStream(ctx, 10*time.Millisecond)
+	if err := sleep(ctx, 100*time.Millisecond); err != nil {
+		return "", err
+	}
+	return "Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure.", nil
+}
+
 // StaticText is a static text resource.
 //
 //mcp:resource uri=test://static-text mime=text/plain
@@ -279,4 +291,239 @@ func TestPromptWithImage(ctx context.Context) ([]*runtime.PromptMessage, error) 
 		runtime.UserMessage(runtime.Image(redPixel, "image/png")),
 		runtime.UserMessage(runtime.Text("Please analyze the image above.")),
 	}, nil
+}
+
+// Multi round-trip requests (SEP-2322): each tool asks for input with
+// runtime.Elicit, runtime.Sample or runtime.Roots. A 2026-07-28 client
+// gets the requests in an input_required result with a signed
+// requestState and calls again with the answers; older clients are asked
+// over their session.
+
+// nameSchema asks for a name.
+const nameSchema = `{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}`
+
+// okSchema asks for a confirmation.
+const okSchema = `{"type":"object","properties":{"ok":{"type":"boolean"}},"required":["ok"]}`
+
+// askName elicits the caller's name under key.
+func askName(ctx context.Context, key, message string) (string, error) {
+	res, err := runtime.Elicit(ctx, key, &runtime.ElicitParams{Message: message, RequestedSchema: json.RawMessage(nameSchema)})
+	if err != nil {
+		return "", err
+	}
+	name, _ := res.Content["name"].(string)
+	if res.Action != "accept" || name == "" {
+		return "", fmt.Errorf("no name given (%s)", res.Action)
+	}
+	return name, nil
+}
+
+// askGreeting samples a greeting under key.
+func askGreeting(ctx context.Context, key, prompt string, maxTokens int64) (string, error) {
+	res, err := runtime.Sample(ctx, key, &runtime.CreateMessageParams{
+		Messages: []*runtime.SamplingMessage{{Role: "user", Content: runtime.Text(prompt)}}, MaxTokens: maxTokens})
+	if err != nil {
+		return "", err
+	}
+	return runtime.SampledText(res), nil
+}
+
+// describeRoots lists the URIs of a roots answer.
+func describeRoots(res *runtime.ListRootsResult) string {
+	uris := make([]string, 0, len(res.Roots))
+	for _, r := range res.Roots {
+		uris = append(uris, r.URI)
+	}
+	return fmt.Sprintf("%d root(s): %s", len(res.Roots), strings.Join(uris, ", "))
+}
+
+// TestInputRequiredResultElicitation asks for the caller's name through an
+// in-band elicitation.
+//
+//mcp:tool
+func TestInputRequiredResultElicitation(ctx context.Context) (string, error) {
+	name, err := askName(ctx, "user_name", "What is your name?")
+	if err != nil {
+		return "", err
+	}
+	return "Hello, " + name + "!", nil
+}
+
+// TestInputRequiredResultSampling asks the client's model a question
+// through an in-band sampling request.
+//
+//mcp:tool
+func TestInputRequiredResultSampling(ctx context.Context) (string, error) {
+	text, err := askGreeting(ctx, "capital_question", "What is the capital of France?", 100)
+	if err != nil {
+		return "", err
+	}
+	return "Sampling response: " + text, nil
+}
+
+// TestInputRequiredResultListRoots asks for the client's roots through an
+// in-band roots/list request.
+//
+//mcp:tool
+func TestInputRequiredResultListRoots(ctx context.Context) (string, error) {
+	res, err := runtime.Roots(ctx, "client_roots")
+	if err != nil {
+		return "", err
+	}
+	return "Client exposed " + describeRoots(res), nil
+}
+
+// TestInputRequiredResultRequestState asks for a confirmation; the answer
+// comes back with the signed requestState, which the runtime verifies
+// before this handler runs again.
+//
+//mcp:tool
+func TestInputRequiredResultRequestState(ctx context.Context) (string, error) {
+	res, err := runtime.Elicit(ctx, "confirm", &runtime.ElicitParams{Message: "Please confirm", RequestedSchema: json.RawMessage(okSchema)})
+	if err != nil {
+		return "", err
+	}
+	return "state-ok: requestState verified, confirmation " + string(res.Action), nil
+}
+
+// TestInputRequiredResultMultipleInputs asks for a name, a greeting and the
+// client's roots in one round.
+//
+//mcp:tool
+func TestInputRequiredResultMultipleInputs(ctx context.Context) (string, error) {
+	name, errName := askName(ctx, "user_name", "What is your name?")
+	greeting, errGreeting := askGreeting(ctx, "greeting", "Generate a greeting", 50)
+	roots, errRoots := runtime.Roots(ctx, "client_roots")
+	if err := errors.Join(errName, errGreeting, errRoots); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s %s, %s visible", greeting, name, describeRoots(roots)), nil
+}
+
+// colorSchema asks for a favourite colour.
+const colorSchema = `{"type":"object","properties":{"color":{"type":"string"}},"required":["color"]}`
+
+// TestInputRequiredResultMultiRound asks in two rounds: a name, then a
+// favourite colour.
+//
+//mcp:tool
+func TestInputRequiredResultMultiRound(ctx context.Context) (string, error) {
+	name, err := askName(ctx, "step1", "Step 1: What is your name?")
+	if err != nil {
+		return "", err
+	}
+	res, err := runtime.Elicit(ctx, "step2", &runtime.ElicitParams{Message: "Step 2: What is your favorite color?", RequestedSchema: json.RawMessage(colorSchema)})
+	if err != nil {
+		return "", err
+	}
+	color, _ := res.Content["color"].(string)
+	return fmt.Sprintf("Multi-round complete: %s likes %s", name, color), nil
+}
+
+// TestInputRequiredResultTamperedState asks for a confirmation; a retry
+// whose requestState fails the runtime's signature check is refused
+// before this handler runs.
+//
+//mcp:tool
+func TestInputRequiredResultTamperedState(ctx context.Context) (string, error) {
+	res, err := runtime.Elicit(ctx, "confirm", &runtime.ElicitParams{Message: "Please confirm", RequestedSchema: json.RawMessage(okSchema)})
+	if err != nil {
+		return "", err
+	}
+	return "state-ok: requestState verified, confirmation " + string(res.Action), nil
+}
+
+// TestInputRequiredResultCapabilities asks only for the input the client
+// declared capabilities for: a name, a greeting, its roots.
+//
+//mcp:tool
+func TestInputRequiredResultCapabilities(ctx context.Context) (string, error) {
+	_, errName := askName(ctx, "user_name", "What is your name?")
+	_, errGreeting := askGreeting(ctx, "greeting", "Generate a short greeting", 50)
+	_, errRoots := runtime.Roots(ctx, "client_roots")
+	var pending []error
+	for _, err := range []error{errName, errGreeting, errRoots} {
+		if !errors.Is(err, runtime.ErrMissingCapability) {
+			pending = append(pending, err)
+		}
+	}
+	if len(pending) == 0 {
+		return "No declared client capability supports an in-band input request", nil
+	}
+	if err := errors.Join(pending...); err != nil {
+		return "", err
+	}
+	return "Capability-aware input requests fulfilled", nil
+}
+
+// contextSchema asks for the context of a prompt.
+const contextSchema = `{"type":"object","properties":{"context":{"type":"string"}},"required":["context"]}`
+
+// TestInputRequiredResultPrompt is a prompt that asks for its context
+// through an in-band elicitation.
+//
+//mcp:prompt
+func TestInputRequiredResultPrompt(ctx context.Context) (string, error) {
+	res, err := runtime.Elicit(ctx, "user_context", &runtime.ElicitParams{Message: "What context should the prompt use?", RequestedSchema: json.RawMessage(contextSchema)})
+	if err != nil {
+		return "", err
+	}
+	c, _ := res.Content["context"].(string)
+	return "Context: " + c, nil
+}
+
+// Diagnostic tools of the stateless (2026-07-28) scenarios (SEP-2575).
+
+// TestMissingCapability needs the sampling capability: a client that did
+// not declare it gets MissingRequiredClientCapabilities (-32021).
+//
+//mcp:tool
+func TestMissingCapability(ctx context.Context) (string, error) {
+	text, err := askGreeting(ctx, "probe", "Say hello", 10)
+	if err != nil {
+		return "", err
+	}
+	return "Client declared the sampling capability and answered: " + text, nil
+}
+
+// TestStreamingElicitation asks for a confirmation while the call is in
+// flight: a 2026-07-28 client gets it in the result, never as an
+// independent request on the response stream.
+//
+//mcp:tool
+func TestStreamingElicitation(ctx context.Context) (string, error) {
+	res, err := runtime.Elicit(ctx, "confirm", &runtime.ElicitParams{Message: "Continue?", RequestedSchema: json.RawMessage(okSchema)})
+	if err != nil {
+		return "", err
+	}
+	return "confirmation " + string(res.Action), nil
+}
+
+// TestLoggingTool sends a log message, which the client receives only if
+// it asked for logs.
+//
+//mcp:tool
+func TestLoggingTool(ctx context.Context) (string, error) {
+	if err := runtime.Log(ctx, slog.LevelInfo, "test_logging_tool executed", nil); err != nil {
+		return "", err
+	}
+	return "Log attempted; sent only at the level the client asked for.", nil
+}
+
+// TestTriggerToolChange adds or removes a transient tool, so that clients
+// are told the tool list changed.
+//
+//mcp:tool
+func TestTriggerToolChange(ctx context.Context) (string, error) {
+	transient.toggle(true)
+	return "tools list changed", nil
+}
+
+// TestTriggerPromptChange adds or removes a transient prompt, so that
+// clients are told the prompt list changed.
+//
+//mcp:tool
+func TestTriggerPromptChange(ctx context.Context) (string, error) {
+	transient.toggle(false)
+	return "prompts list changed", nil
 }
