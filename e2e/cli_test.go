@@ -240,22 +240,21 @@ func TestCLIAgainstOwnServers(t *testing.T) {
 }
 
 // mcpgen inspect shows the protocol version it negotiated and the ones the
-// server supports over that transport, so that the same server over stdio
-// (2026-07-28) and stateful HTTP (2025-11-25: go-sdk serves 2026-07-28
-// only statelessly) is not a mystery.
+// server supports over that transport: every one over stdio and HTTP,
+// whose default endpoint serves 2026-07-28 sessionlessly beside the
+// sessions of older versions.
 func TestInspectProtocolVersions(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	bin := buildBinary(t, "./testserver")
 	all := "2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05"
-	legacy := "2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05"
 	for _, tc := range []struct {
 		name                  string
 		target                []string
 		negotiated, supported string
 	}{
 		{"stdio", []string{"--", bin}, "2026-07-28", all},
-		{"stateful HTTP", []string{startHTTP(t, bin)}, "2025-11-25", legacy},
+		{"default HTTP endpoint", []string{startHTTP(t, bin)}, "2026-07-28", all},
 		{"stateless HTTP", []string{startHTTP(t, bin, "-stateless")}, "2026-07-28", all},
 		{"stateless HTTP, JSON responses", []string{startHTTP(t, bin, "-stateless", "-json-response")}, "2026-07-28", all},
 	} {

@@ -54,13 +54,15 @@ type composedClient struct {
 	changed atomic.Int32
 }
 
-func connectComposed(t *testing.T, tr mcp.Transport) *composedClient {
+// connectComposed connects offering protocol version ("" for go-sdk's
+// newest).
+func connectComposed(t *testing.T, tr mcp.Transport, version string) *composedClient {
 	t.Helper()
 	c := &composedClient{}
 	opts := &mcp.ClientOptions{ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) { c.changed.Add(1) }}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "composed-test", Version: "1"}, opts).Connect(ctx, tr, nil)
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "composed-test", Version: "1"}, opts).Connect(ctx, tr, &mcp.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +186,7 @@ func TestComposedStdio(t *testing.T) {
 	bin := buildBinary(t, "../examples/composed")
 	cmd := exec.Command(bin)
 	cmd.Env = env
-	c := connectComposed(t, &mcp.CommandTransport{Command: cmd})
+	c := connectComposed(t, &mcp.CommandTransport{Command: cmd}, "")
 	checkComposed(t, c)
 	checkUnlock(t, c)
 }
@@ -195,24 +197,28 @@ func TestComposedHTTPSessions(t *testing.T) {
 	env := composedEverything(t)
 	bin := buildBinary(t, "../examples/composed")
 	url := startHTTPEnv(t, env, bin, "-http", "127.0.0.1:0")
-	a := connectComposed(t, &mcp.StreamableClientTransport{Endpoint: url, MaxRetries: -1})
-	b := connectComposed(t, &mcp.StreamableClientTransport{Endpoint: url, MaxRetries: -1})
+	// Sessions over HTTP are of 2025-11-25; 2026-07-28 clients have none.
+	a := connectComposed(t, &mcp.StreamableClientTransport{Endpoint: url, MaxRetries: -1}, "2025-11-25")
+	b := connectComposed(t, &mcp.StreamableClientTransport{Endpoint: url, MaxRetries: -1}, "2025-11-25")
 	checkComposed(t, a)
 	checkComposed(t, b)
 	checkUnlock(t, a, b)
 }
 
-// Over stateless HTTP the catalogue is the same, and unlock, having no
-// session to remember it in, is a tool error that says so.
+// Over stateless HTTP, and for a 2026-07-28 client on the default
+// endpoint, the catalogue is the same, and unlock, having no session to
+// remember it in, is a tool error that says so.
 func TestComposedStateless(t *testing.T) {
 	t.Parallel()
 	env := composedEverything(t)
 	bin := buildBinary(t, "../examples/composed")
-	url := startHTTPEnv(t, env, bin, "-http", "127.0.0.1:0", "-stateless")
-	c := connectComposed(t, &mcp.StreamableClientTransport{Endpoint: url, MaxRetries: -1})
-	checkComposed(t, c)
-	text, isErr, err := c.call(t, "unlock", nil)
-	if err != nil || !isErr || !strings.Contains(text, "no session") {
-		t.Errorf("unlock on stateless HTTP = %q, %v, %v; want a tool error about the missing session", text, isErr, err)
+	for _, flags := range [][]string{{"-stateless"}, nil} {
+		url := startHTTPEnv(t, env, bin, append([]string{"-http", "127.0.0.1:0"}, flags...)...)
+		c := connectComposed(t, &mcp.StreamableClientTransport{Endpoint: url, MaxRetries: -1}, "2026-07-28")
+		checkComposed(t, c)
+		text, isErr, err := c.call(t, "unlock", nil)
+		if err != nil || !isErr || !strings.Contains(text, "no session") {
+			t.Errorf("unlock over HTTP %v = %q, %v, %v; want a tool error about the missing session", flags, text, isErr, err)
+		}
 	}
 }
