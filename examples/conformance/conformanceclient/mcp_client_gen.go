@@ -100,100 +100,90 @@ func (c *Client) TestImageContent(ctx context.Context) ([]byte, error) {
 
 // TestInputRequiredResultCapabilities calls tool "test_input_required_result_capabilities". TestInputRequiredResultCapabilities asks only for the input the client declared capabilities for: a name, a greeting, its roots.
 func (c *Client) TestInputRequiredResultCapabilities(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_input_required_result_capabilities", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_input_required_result_capabilities", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestInputRequiredResultElicitation calls tool "test_input_required_result_elicitation". TestInputRequiredResultElicitation asks for the caller's name through an in-band elicitation.
 func (c *Client) TestInputRequiredResultElicitation(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_input_required_result_elicitation", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_input_required_result_elicitation", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestInputRequiredResultListRoots calls tool "test_input_required_result_list_roots". TestInputRequiredResultListRoots asks for the client's roots through an in-band roots/list request.
 func (c *Client) TestInputRequiredResultListRoots(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_input_required_result_list_roots", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_input_required_result_list_roots", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestInputRequiredResultMultiRound calls tool "test_input_required_result_multi_round". TestInputRequiredResultMultiRound asks in two rounds: a name, then a favourite colour.
 func (c *Client) TestInputRequiredResultMultiRound(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_input_required_result_multi_round", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_input_required_result_multi_round", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestInputRequiredResultMultipleInputs calls tool "test_input_required_result_multiple_inputs". TestInputRequiredResultMultipleInputs asks for a name, a greeting and the client's roots in one round.
 func (c *Client) TestInputRequiredResultMultipleInputs(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_input_required_result_multiple_inputs", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_input_required_result_multiple_inputs", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestInputRequiredResultRequestState calls tool "test_input_required_result_request_state". TestInputRequiredResultRequestState asks for a confirmation; the answer comes back with the signed requestState, which the runtime verifies before this handler runs again.
 func (c *Client) TestInputRequiredResultRequestState(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_input_required_result_request_state", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_input_required_result_request_state", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestInputRequiredResultSampling calls tool "test_input_required_result_sampling". TestInputRequiredResultSampling asks the client's model a question through an in-band sampling request.
 func (c *Client) TestInputRequiredResultSampling(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_input_required_result_sampling", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_input_required_result_sampling", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestInputRequiredResultTamperedState calls tool "test_input_required_result_tampered_state". TestInputRequiredResultTamperedState asks for a confirmation; a retry whose requestState fails the runtime's signature check is refused before this handler runs.
 func (c *Client) TestInputRequiredResultTamperedState(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_input_required_result_tampered_state", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_input_required_result_tampered_state", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestLoggingTool calls tool "test_logging_tool". TestLoggingTool sends a log message, which the client receives only if it asked for logs.
 func (c *Client) TestLoggingTool(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_logging_tool", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_logging_tool", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestMissingCapability calls tool "test_missing_capability". TestMissingCapability needs the sampling capability: a client that did not declare it gets MissingRequiredClientCapabilities (-32021).
 func (c *Client) TestMissingCapability(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_missing_capability", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_missing_capability", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
@@ -209,10 +199,9 @@ func (c *Client) TestMultipleContentTypes(ctx context.Context) ([]mcp.Content, e
 
 // TestReconnection calls tool "test_reconnection". TestReconnection closes its SSE stream mid-call and answers after the client reconnected, resuming the stream with Last-Event-ID (SEP-1699).
 func (c *Client) TestReconnection(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_reconnection", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_reconnection", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
@@ -241,10 +230,9 @@ func (c *Client) TestSimpleText(ctx context.Context) (string, error) {
 
 // TestStreamingElicitation calls tool "test_streaming_elicitation". TestStreamingElicitation asks for a confirmation while the call is in flight: a 2026-07-28 client gets it in the result, never as an independent request on the response stream.
 func (c *Client) TestStreamingElicitation(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_streaming_elicitation", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_streaming_elicitation", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
@@ -269,20 +257,18 @@ func (c *Client) TestToolWithProgress(ctx context.Context) (string, error) {
 
 // TestTriggerPromptChange calls tool "test_trigger_prompt_change". TestTriggerPromptChange adds or removes a transient prompt, so that clients are told the prompt list changed.
 func (c *Client) TestTriggerPromptChange(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_trigger_prompt_change", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_trigger_prompt_change", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
 
 // TestTriggerToolChange calls tool "test_trigger_tool_change". TestTriggerToolChange adds or removes a transient tool, so that clients are told the tool list changed.
 func (c *Client) TestTriggerToolChange(ctx context.Context) (string, error) {
-	var args []byte
-	res, _, callErr := client.CallTool(ctx, c.session, "test_trigger_tool_change", "", args)
-	if callErr != nil {
-		return "", callErr
+	res, _, err := client.CallTool(ctx, c.session, "test_trigger_tool_change", "", nil)
+	if err != nil {
+		return "", err
 	}
 	return client.Text(res.Content), nil
 }
