@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"os/exec"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpgen/mcpgen/internal/readme"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -99,6 +103,52 @@ func TestResourceErrors(t *testing.T) {
 			rr, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: "notes://2"})
 			if err != nil || len(rr.Contents) != 1 || rr.Contents[0].Text != "note number 2" {
 				t.Errorf("read after the errors: %+v, %v", rr, err)
+			}
+		})
+	}
+}
+
+// Tool errors reach a real client over stdio, stateful HTTP and the
+// stateless fast path: with -mask-errors a tool's own error and a panic
+// only name the tool, while a runtime.ToolError and invalid arguments are
+// shown; without it everything is shown.
+func TestToolErrors(t *testing.T) {
+	readme.Check(t, "../README.md", "testserver/server.go", "lookup")
+	for _, tc := range []struct {
+		transport string
+		extra     []string
+	}{
+		{"stdio", nil},
+		{"stdio", []string{"-mask-errors"}},
+		{"http", []string{"-mask-errors"}},
+		{"http", []string{"-mask-errors", "-stateless", "-json-response"}},
+		{"http", []string{"-stateless", "-json-response"}},
+	} {
+		masked := slices.Contains(tc.extra, "-mask-errors")
+		t.Run(tc.transport+strings.Join(tc.extra, ""), func(t *testing.T) {
+			t.Parallel()
+			cs := connect(t, tc.transport, "./testserver", tc.extra...)
+			for _, c := range []struct {
+				tool          string
+				args          map[string]any
+				plain, masked string
+			}{
+				{"fail", nil, "the tool failed on purpose", `tool "fail" failed`},
+				{"explode", map[string]any{"message": "kaboom"}, `tool "explode" panicked: kaboom`, `tool "explode" failed with an internal error`},
+				{"lookup", map[string]any{"city": "Atlantis"}, `no city named "Atlantis"; try Paris`, `no city named "Atlantis"; try Paris`},
+				{"echo", map[string]any{"text": ""}, "invalid arguments: text: must be at least 1 character long", "invalid arguments: text: must be at least 1 character long"},
+			} {
+				want := c.plain
+				if masked {
+					want = c.masked
+				}
+				res, text := callText(t, cs, c.tool, c.args)
+				if !res.IsError || text != want {
+					t.Errorf("%s: isError=%v %q, want %q", c.tool, res.IsError, text, want)
+				}
+			}
+			if res, text := callText(t, cs, "lookup", map[string]any{"city": "Paris"}); res.IsError || text != "Paris: 2.1 million people" {
+				t.Errorf("lookup Paris: %v %q", res.IsError, text)
 			}
 		})
 	}

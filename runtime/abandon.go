@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
 )
@@ -56,7 +55,7 @@ func (s *Server) refuseAbandoned(t *Tool) *CallToolResult {
 		return nil
 	}
 	if n := s.abandoned.counter(t.Name).Load(); n >= max {
-		return ErrorResult(fmt.Errorf("tool %q is unavailable: %d of its calls are still running after their %v timeout; try again later", t.Name, n, t.Timeout))
+		return toolFailure("tool %q is unavailable: %d of its calls are still running after their %v timeout; try again later", t.Name, n, t.Timeout)
 	}
 	return nil
 }

@@ -94,6 +94,6 @@ func (s *Server) complete(ctx context.Context, r *Request) (*mcp.CompleteResult,
 
 // runCompletion calls a completion handler, containing a panic.
 func (s *Server) runCompletion(ctx context.Context, c *Completion, value string, args map[string]string) (values []string, err error) {
-	defer s.contain(&err, "completion", c.Prompt+c.ResourceTemplate)
+	defer s.contain(ctx, &err, "completion", c.Prompt+c.ResourceTemplate)
 	return c.Handler(ctx, value, args)
 }

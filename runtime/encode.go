@@ -67,7 +67,7 @@ func (s *Server) encodeSDK(r *Request, res mcp.Result) (mcp.Result, error) {
 
 // unsendable is the tool error sent for a result that cannot be encoded.
 func unsendable(tool string) *CallToolResult {
-	return ErrorResult(fmt.Errorf("tool %q returned a result that cannot be encoded as JSON (its structured content, or a content entry, is malformed)", tool))
+	return toolFailure("tool %q returned a result that cannot be encoded as JSON (its structured content, or a content entry, is malformed)", tool)
 }
 
 // nilContent returns the index of the first nil entry of content (a nil

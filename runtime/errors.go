@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,7 +23,8 @@ import (
 //   - any other *jsonrpc.Error (InvalidParams, ...) is sent as it is;
 //   - anything else is an internal error, -32603, whose message is the
 //     error's text, or with Options.MaskErrors a generic one naming the
-//     component (the text is logged).
+//     component (the text is logged; see mask.go), unless it is a
+//     *ToolError.
 
 // codeResourceNotFoundLegacy is the "resource not found" code of protocol
 // versions up to 2025-11-25; from 2026-07-28 on it is -32602, Invalid
@@ -57,8 +59,8 @@ func isResourceNotFound(err error) bool {
 }
 
 // wireError returns the JSON-RPC error a client receives for err, the
-// error of answering r; nil for nil.
-func (s *Server) wireError(r *Request, err error) *jsonrpc.Error {
+// error of answering r in ctx; nil for nil.
+func (s *Server) wireError(ctx context.Context, r *Request, err error) *jsonrpc.Error {
 	if err == nil {
 		return nil
 	}
@@ -76,8 +78,12 @@ func (s *Server) wireError(r *Request, err error) *jsonrpc.Error {
 	}
 	msg := err.Error()
 	if s.opts.MaskErrors {
-		s.log.Error("request failed", "method", r.Method, "name", r.Name, "error", err)
-		msg = maskedMessage(r)
+		if text, shown := clientText(err); shown {
+			msg = text
+		} else {
+			s.logMasked(ctx, r, err)
+			msg = maskedMessage(r)
+		}
 	}
 	return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: msg}
 }

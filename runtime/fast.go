@@ -144,6 +144,8 @@ func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call
 		if result, ok = res.(*CallToolResult); !ok || result == nil {
 			h.s.log.Error("middleware returned the wrong result", "tool", call.name, "type", fmt.Sprintf("%T", res))
 			err = fmt.Errorf("internal error: tool %q produced no tool result", call.name)
+		} else {
+			result = h.s.maskResult(ctx, req, result)
 		}
 	}
 	b := make([]byte, 0, 512)
@@ -159,7 +161,7 @@ func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call
 		}
 	}
 	if err != nil {
-		je := h.s.wireError(req, err)
+		je := h.s.wireError(ctx, req, err)
 		b = appendError(b, je)
 		if call.modern {
 			status = errorStatus(je.Code)
@@ -178,7 +180,7 @@ func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call
 func (h *fastHandler) answerContained(ctx context.Context, req *Request) (res mcp.Result, pending mcp.InputRequestMap, state string, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			h.s.log.Error("request panicked", "method", req.Method, "panic", v, "stack", string(debug.Stack()))
+			h.s.log.ErrorContext(ctx, "request panicked", append([]any{"method", req.Method, "panic", v, "stack", string(debug.Stack())}, traceAttrs(ctx)...)...)
 			msg := fmt.Sprintf("internal error: %v", v)
 			if h.s.opts.MaskErrors {
 				msg = "internal error"

@@ -50,17 +50,29 @@ func BlobResult(data []byte, mimeType string) *CallToolResult {
 }
 
 // ErrorResult returns a tool result with IsError set and the error's text
-// as content, so that the model sees what went wrong.
+// as content, so that the model sees what went wrong. The error is kept
+// (CallToolResult.GetError) for middleware; with Options.MaskErrors the
+// client is shown only the tool's name instead of the text, unless err is
+// a *ToolError (see ToolErrorf).
 func ErrorResult(err error) *CallToolResult {
-	return &CallToolResult{Content: []Content{&TextContent{Text: err.Error()}}, IsError: true}
+	res := &CallToolResult{}
+	res.SetError(err)
+	return res
+}
+
+// toolFailure is an error result of the runtime's own: its text is meant
+// for the client, masked or not.
+func toolFailure(format string, args ...any) *CallToolResult {
+	return &CallToolResult{Content: []Content{&TextContent{Text: fmt.Sprintf(format, args...)}}, IsError: true}
 }
 
 // ArgumentsError returns the tool result for arguments that failed to
 // decode or validate: IsError set and text "invalid arguments: ...". Per
 // the MCP specification, input validation errors are tool execution errors
-// so that the model can correct itself.
+// so that the model can correct itself; they are shown even with
+// Options.MaskErrors.
 func ArgumentsError(err error) *CallToolResult {
-	return ErrorResult(fmt.Errorf("invalid arguments: %w", err))
+	return ErrorResult(ToolErrorf("invalid arguments: %w", err))
 }
 
 // TextContents returns a resource read result holding text.

@@ -35,7 +35,7 @@ func (s *Server) receive(next mcp.MethodHandler) mcp.MethodHandler {
 		}
 		defer func() {
 			if v := recover(); v != nil {
-				s.log.Error("request panicked", "method", method, "panic", v, "stack", string(debug.Stack()))
+				s.log.ErrorContext(ctx, "request panicked", append([]any{"method", method, "panic", v, "stack", string(debug.Stack())}, traceAttrs(ctx)...)...)
 				msg := fmt.Sprintf("internal error: %v", v)
 				if s.opts.MaskErrors {
 					msg = "internal error"
@@ -202,7 +202,7 @@ func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) 
 	r := s.fromSDK(method, req)
 	defer func() {
 		if err != nil {
-			res, err = nil, s.wireError(r, err)
+			res, err = nil, s.wireError(ctx, r, err)
 		}
 	}()
 	var state string
@@ -257,6 +257,7 @@ func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) 
 			s.log.Error("middleware returned the wrong result", "tool", r.Name, "type", fmt.Sprintf("%T", res))
 			return nil, fmt.Errorf("internal error: tool %q produced no tool result", r.Name)
 		}
+		ctr = s.maskResult(ctx, r, ctr)
 		if ctr.Content == nil {
 			cp := *ctr
 			cp.Content = []Content{} // as go-sdk: never "content": null

@@ -51,13 +51,16 @@ type Options struct {
 	// Nil means no resumption. mcp.NewMemoryEventStore keeps up to 10 MiB
 	// in memory, dropping the oldest events first.
 	EventStore mcp.EventStore
-	// MaskErrors keeps the text of unexpected failures from clients: a
-	// panic, and an error that is not a JSON-RPC error (an internal error,
-	// -32603) from a resource, prompt or completion handler or from
-	// middleware, is sent as a message that only names the component
-	// (`resource "notes://7" failed`); the details are logged. Tool error
-	// results, "resource not found" messages and JSON-RPC errors such as
-	// InvalidParams are sent as they are.
+	// MaskErrors keeps the text of failures from clients: the error a tool
+	// returned (an error result made by ErrorResult, as generated code
+	// does), a panic, and an error that is not a JSON-RPC error (an
+	// internal error, -32603) from a tool, resource, prompt or completion
+	// handler or from middleware, are sent as a message that only names the
+	// component (`tool "search" failed`, `resource "notes://7" failed`);
+	// the details are logged with the request's trace id. A *ToolError
+	// (ToolErrorf) is shown whatever this option, as are invalid arguments,
+	// timeouts, error results a tool built itself, "resource not found"
+	// and JSON-RPC errors such as InvalidParams. See mask.go.
 	MaskErrors bool
 	// NoFastPath serves every request through go-sdk. By default a
 	// stateless server with JSON responses answers well-formed tools/call
@@ -450,13 +453,13 @@ func (s *Server) invoke(ctx context.Context, r *Request) (res mcp.Result, err er
 		}
 		return res, err
 	case r.Prompt != nil:
-		defer s.contain(&err, "prompt", r.Name)
+		defer s.contain(ctx, &err, "prompt", r.Name)
 		return r.Prompt.Handler(ctx, r.PromptArguments)
 	case r.Resource != nil:
-		defer s.contain(&err, "resource", r.Name)
+		defer s.contain(ctx, &err, "resource", r.Name)
 		return r.Resource.Handler(ctx, r.Name)
 	case r.Template != nil:
-		defer s.contain(&err, "resource", r.Name)
+		defer s.contain(ctx, &err, "resource", r.Name)
 		return r.Template.Handler(ctx, r.Name, r.vars)
 	}
 	return nil, fmt.Errorf("no component for %s %q", r.Method, r.Name)
@@ -464,9 +467,9 @@ func (s *Server) invoke(ctx context.Context, r *Request) (res mcp.Result, err er
 
 // contain turns a panic in a resource or prompt handler into an internal
 // error, so that the server keeps serving.
-func (s *Server) contain(err *error, kind, name string) {
+func (s *Server) contain(ctx context.Context, err *error, kind, name string) {
 	if v := recover(); v != nil {
-		s.log.Error("handler panicked", "kind", kind, "name", name, "panic", v, "stack", string(debug.Stack()))
+		s.log.ErrorContext(ctx, "handler panicked", append([]any{"kind", kind, "name", name, "panic", v, "stack", string(debug.Stack())}, traceAttrs(ctx)...)...)
 		msg := fmt.Sprintf("%s %q panicked: %v", kind, name, v)
 		if s.opts.MaskErrors {
 			msg = fmt.Sprintf("%s %q failed", kind, name)
@@ -521,29 +524,29 @@ func (s *Server) callTool(ctx context.Context, t *Tool, args json.RawMessage) (*
 }
 
 func timedOut(t *Tool) *CallToolResult {
-	return ErrorResult(fmt.Errorf("tool %q timed out after %v", t.Name, t.Timeout))
+	return toolFailure("tool %q timed out after %v", t.Name, t.Timeout)
 }
 
 // runTool calls the tool's handler, turning a panic into an error result.
 func (s *Server) runTool(ctx context.Context, t *Tool, args json.RawMessage) (res *CallToolResult, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			s.log.Error("tool panicked", "tool", t.Name, "panic", v, "stack", string(debug.Stack()))
+			s.log.ErrorContext(ctx, "tool panicked", append([]any{"tool", t.Name, "panic", v, "stack", string(debug.Stack())}, traceAttrs(ctx)...)...)
 			msg := fmt.Sprintf("tool %q panicked: %v", t.Name, v)
 			if s.opts.MaskErrors {
 				msg = fmt.Sprintf("tool %q failed with an internal error", t.Name)
 			}
-			res, err = ErrorResult(errors.New(msg)), nil
+			res, err = toolFailure("%s", msg), nil
 		}
 	}()
 	res, err = t.Handler(ctx, args)
 	if err == nil && res == nil {
-		res = ErrorResult(fmt.Errorf("tool %q returned no result", t.Name))
+		res = toolFailure("tool %q returned no result", t.Name)
 	}
 	if err == nil {
 		if i := nilContent(res.Content); i >= 0 {
 			s.log.Error("tool returned a nil content entry", "tool", t.Name, "index", i)
-			res = ErrorResult(fmt.Errorf("tool %q returned an empty content entry (content[%d]) and no result can be sent", t.Name, i))
+			res = toolFailure("tool %q returned an empty content entry (content[%d]) and no result can be sent", t.Name, i)
 		}
 	}
 	return res, err

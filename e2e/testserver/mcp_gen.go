@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 )
 
-// Components returns the MCP components declared in package main: 5 tools, 1 resource template and 1 completion.
+// Components returns the MCP components declared in package main: 6 tools, 1 resource template and 1 completion.
 // Serve them with a runtime.Server:
 //
 //	s := runtime.NewServer(&runtime.Implementation{Name: "...", Version: "..."}, nil)
@@ -28,7 +28,7 @@ func Components() *runtime.Components {
 			ResourceTemplate: "notes://{id}",
 		}},
 		ResourceTemplates: []*runtime.ResourceTemplate{mcpNoteResourceTemplate},
-		Tools:             []*runtime.Tool{mcpEchoTool, mcpExplodeTool, mcpFailTool, mcpRenameTool, mcpSleepTool},
+		Tools:             []*runtime.Tool{mcpEchoTool, mcpExplodeTool, mcpFailTool, mcpLookupTool, mcpRenameTool, mcpSleepTool},
 	}
 }
 
@@ -106,6 +106,33 @@ var mcpFailTool = &runtime.Tool{
 // mcpCallFail implements tool "fail": it calls Fail and encodes its result.
 func mcpCallFail(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := Fail(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpLookupInputSchema is the JSON Schema of the arguments of tool "lookup".
+const mcpLookupInputSchema = `{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`
+
+// mcpLookupTool is the MCP tool "lookup", backed by Lookup.
+var mcpLookupTool = &runtime.Tool{
+	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
+	Description: `Lookup finds a city by name. Its error for an unknown city is meant for
+the model, so it is shown even with -mask-errors.`,
+	Handler:     mcpCallLookup,
+	InputSchema: json.RawMessage(mcpLookupInputSchema),
+	Name:        "lookup",
+}
+
+// mcpCallLookup decodes and validates the arguments of tool "lookup", calls Lookup and encodes its result.
+func mcpCallLookup(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
+	var in LookupArgs
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadLookupArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
+		return runtime.ArgumentsError(err), nil
+	}
+	out, err := Lookup(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
 	}
@@ -312,6 +339,42 @@ func mcpReadExplodeArgs(d *codec.Decoder, v *ExplodeArgs, errs *codec.Errors, pa
 	}
 	if !hasMessage {
 		errs.Add(path, "missing required argument \"message\"")
+	}
+	return nil
+}
+
+// mcpReadLookupArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadLookupArgs(d *codec.Decoder, v *LookupArgs, errs *codec.Errors, path string) error {
+	if err := d.BeginObject(); err != nil {
+		return err
+	}
+	var hasCity bool
+	for {
+		key, ok, err := d.NextKey()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "city":
+			if hasCity {
+				return codec.Duplicate("city")
+			}
+			hasCity = true
+			v.City, err = d.ReadString()
+			if err != nil {
+				return codec.AtField(err, "city")
+			}
+		default:
+			if err := d.Skip(); err != nil {
+				return err
+			}
+		}
+	}
+	if !hasCity {
+		errs.Add(path, "missing required argument \"city\"")
 	}
 	return nil
 }

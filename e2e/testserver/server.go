@@ -60,6 +60,26 @@ func Fail(ctx context.Context) (string, error) {
 	return "", errors.New("the tool failed on purpose")
 }
 
+// LookupArgs are the arguments of lookup.
+type LookupArgs struct {
+	City string `json:"city"`
+}
+
+// README: lookup
+
+// Lookup finds a city by name. Its error for an unknown city is meant for
+// the model, so it is shown even with -mask-errors.
+//
+//mcp:tool readonly
+func Lookup(ctx context.Context, in LookupArgs) (string, error) {
+	if in.City != "Paris" {
+		return "", runtime.ToolErrorf("no city named %q; try Paris", in.City)
+	}
+	return "Paris: 2.1 million people", nil
+}
+
+// README end
+
 // Sleep ignores its context and outlives its timeout.
 //
 //mcp:tool timeout=200ms

@@ -10,7 +10,8 @@ import (
 )
 
 // Snippet returns the lines of file between a line "// README: name" and
-// the next line "// README end", with their common indentation removed.
+// the next line "// README end", without blank lines at either end and
+// with their common indentation removed.
 func Snippet(file, name string) (string, error) {
 	src, err := os.ReadFile(file)
 	if err != nil {
@@ -31,6 +32,12 @@ func Snippet(file, name string) (string, error) {
 	}
 	if !found || in {
 		return "", fmt.Errorf("%s: no snippet %q between // README: %s and // README end", file, name, name)
+	}
+	for len(lines) > 0 && strings.TrimSpace(lines[0]) == "" {
+		lines = lines[1:]
+	}
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
 	}
 	indent := -1
 	for _, l := range lines {

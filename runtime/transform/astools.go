@@ -193,7 +193,7 @@ func (rt ResourceTools) read(ctx context.Context, args json.RawMessage) (*runtim
 	res, err := rt.srv.Serve(ctx, &runtime.Request{Method: runtime.MethodReadResource, Name: uri})
 	if err != nil {
 		if notFound(err) {
-			return runtime.ErrorResult(fmt.Errorf("Unknown resource: %s", pyRepr(uri))), nil
+			return runtime.ErrorResult(runtime.ToolErrorf("Unknown resource: %s", pyRepr(uri))), nil
 		}
 		return runtime.ErrorResult(err), nil
 	}
@@ -309,7 +309,7 @@ func (pt PromptTools) get(ctx context.Context, args json.RawMessage) (*runtime.C
 	if err != nil {
 		var je *jsonrpc.Error
 		if errors.As(err, &je) && je.Code == jsonrpc.CodeInvalidParams && strings.HasPrefix(je.Message, "unknown prompt") {
-			return runtime.ErrorResult(fmt.Errorf("Unknown prompt: %s", pyRepr(*in.Name))), nil
+			return runtime.ErrorResult(runtime.ToolErrorf("Unknown prompt: %s", pyRepr(*in.Name))), nil
 		}
 		return runtime.ErrorResult(err), nil
 	}

@@ -65,6 +65,19 @@ func (c *Client) Fail(ctx context.Context) (string, error) {
 	return client.Text(res.Content), nil
 }
 
+// Lookup calls tool "lookup". Lookup finds a city by name.
+func (c *Client) Lookup(ctx context.Context, in LookupArgs) (string, error) {
+	args, err := mcpWriteLookupArgs(nil, &in)
+	if err != nil {
+		return "", fmt.Errorf("tool lookup: encoding the arguments: %w", err)
+	}
+	res, _, err := client.CallTool(ctx, c.session, "lookup", "", args)
+	if err != nil {
+		return "", err
+	}
+	return client.Text(res.Content), nil
+}
+
 // Rename calls tool "rename". Rename asks the user to confirm, then (only then) renames a note and tells subscribers of notes://1 that it changed.
 func (c *Client) Rename(ctx context.Context, in RenameArgs) (string, error) {
 	args, err := mcpWriteRenameArgs(nil, &in)
@@ -116,6 +129,11 @@ type Echoed struct {
 // ExplodeArgs are the arguments of explode.
 type ExplodeArgs struct {
 	Message string `json:"message"`
+}
+
+// LookupArgs are the arguments of lookup.
+type LookupArgs struct {
+	City string `json:"city"`
 }
 
 // RenameArgs are the arguments of rename.
@@ -199,6 +217,14 @@ func mcpReadEchoed(d *codec.Decoder, v *Echoed, errs *codec.Errors, path string)
 func mcpWriteExplodeArgs(b []byte, v *ExplodeArgs) ([]byte, error) {
 	b = append(b, `{"message":`...)
 	b = codec.AppendString(b, v.Message)
+	b = append(b, '}')
+	return b, nil
+}
+
+// mcpWriteLookupArgs appends the JSON encoding of *v to b, as encoding/json would.
+func mcpWriteLookupArgs(b []byte, v *LookupArgs) ([]byte, error) {
+	b = append(b, `{"city":`...)
+	b = codec.AppendString(b, v.City)
 	b = append(b, '}')
 	return b, nil
 }
