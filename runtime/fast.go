@@ -68,6 +68,9 @@ type fastCall struct {
 	meta   bool // the _meta triple of a 2026-07-28 request was present
 	client *Implementation
 	caps   []byte // the raw client capabilities of a 2026-07-28 request
+	// trace holds the trace context keys of _meta (traceparent, tracestate,
+	// baggage), nil without them.
+	trace map[string]any
 }
 
 func (h *fastHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -109,6 +112,13 @@ func (h *fastHandler) serveBody(w http.ResponseWriter, r *http.Request, body []b
 		return false
 	}
 	h.served.Add(1)
+	if obs := h.s.opts.Observer; obs != nil {
+		var done func(mcp.Result, error)
+		ctx, done = obs.Message(ctx, req)
+		res, err := h.serveCall(w, ctx, call, req)
+		done(res, err)
+		return true
+	}
 	h.serveCall(w, ctx, call, req)
 	return true
 }
@@ -117,11 +127,15 @@ func (h *fastHandler) serveBody(w http.ResponseWriter, r *http.Request, body []b
 func (s *Server) fastRequest(r *http.Request, call *fastCall) *Request {
 	req := newRequest(MethodCallTool)
 	req.Name, req.Arguments, req.Header = call.name, call.args, r.Header
+	req.ID, req.Transport, req.HTTPRequest = rawIDText(call.id), TransportHTTP, r
 	req.ProtocolVersion = r.Header.Get("Mcp-Protocol-Version")
+	req.Meta = call.trace // parsed only as far as the fast path needs
 	if call.modern {
 		req.ClientInfo = call.client
 		req.ClientCapabilities = fastCapabilities(call.caps)
-		req.Meta = map[string]any{} // parsed only as far as the fast path needs
+		if req.Meta == nil {
+			req.Meta = map[string]any{}
+		}
 	}
 	if s.opts.SessionKey != nil {
 		req.SessionID = s.opts.SessionKey(req)
@@ -130,8 +144,9 @@ func (s *Server) fastRequest(r *http.Request, call *fastCall) *Request {
 }
 
 // serveCall runs the call through the middleware chain and writes the
-// JSON-RPC response exactly as go-sdk would.
-func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call *fastCall, req *Request) {
+// JSON-RPC response exactly as go-sdk would. It returns what it sent: the
+// result, or the JSON-RPC error.
+func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call *fastCall, req *Request) (mcp.Result, error) {
 	res, pending, state, err := h.answerContained(ctx, req)
 	var result *CallToolResult
 	switch {
@@ -160,12 +175,14 @@ func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call
 			b, err = h.appendResult(b, unsendable(call.name), call.modern)
 		}
 	}
+	var sent error
 	if err != nil {
 		je := h.s.wireError(ctx, req, err)
 		b = appendError(b, je)
 		if call.modern {
 			status = errorStatus(je.Code)
 		}
+		result, sent = nil, je
 	}
 	b = append(b, '}')
 	hd := w.Header()
@@ -173,6 +190,10 @@ func (h *fastHandler) serveCall(w http.ResponseWriter, ctx context.Context, call
 	hd.Set("Cache-Control", "no-cache, no-transform")
 	w.WriteHeader(status)
 	w.Write(b)
+	if result == nil {
+		return nil, sent
+	}
+	return result, sent
 }
 
 // answerContained is Server.answer with a panic (in middleware, say)
@@ -445,18 +466,20 @@ func parseParams(d *codec.Decoder, call *fastCall) bool {
 				return false
 			}
 		case "_meta":
-			if !call.modern || !parseMeta(d, call) {
+			if !parseMeta(d, call) {
 				return false
 			}
-			call.meta = true
+			call.meta = call.modern
 		default:
 			return false
 		}
 	}
 }
 
-// parseMeta accepts exactly the SEP-2575 triple of a 2026-07-28 call:
-// protocol version, client info and client capabilities.
+// parseMeta accepts the _meta of a call: for a 2026-07-28 call exactly
+// the SEP-2575 triple (protocol version, client info and client
+// capabilities), and for any call the W3C trace context keys (traceparent,
+// tracestate, baggage), which observers read.
 func parseMeta(d *codec.Decoder, call *fastCall) bool {
 	if d.BeginObject() != nil {
 		return false
@@ -468,22 +491,37 @@ func parseMeta(d *codec.Decoder, call *fastCall) bool {
 			return false
 		}
 		if !more {
-			return pv && info && caps
+			return pv && info && caps || !call.modern && !pv && !info && !caps
 		}
 		switch string(key) {
+		case "traceparent", "tracestate", "baggage":
+			v, err := d.ReadString()
+			if err != nil {
+				return false
+			}
+			if call.trace == nil {
+				call.trace = make(map[string]any, 3)
+			}
+			call.trace[string(key)] = v
 		case mcp.MetaKeyProtocolVersion:
+			if !call.modern {
+				return false
+			}
 			s, err := d.ReadString()
 			if err != nil || s != statelessVersion {
 				return false
 			}
 			pv = true
 		case mcp.MetaKeyClientInfo:
+			if !call.modern {
+				return false
+			}
 			if call.client = parseClientInfo(d); call.client == nil {
 				return false
 			}
 			info = true
 		case mcp.MetaKeyClientCapabilities:
-			if d.Peek() != codec.Object {
+			if !call.modern || d.Peek() != codec.Object {
 				return false
 			}
 			if call.caps, err = d.ReadRaw(); err != nil {

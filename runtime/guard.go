@@ -138,7 +138,7 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	defer g.s.conns.track(r)()
+	defer g.s.conns.track(r, messageID(body))()
 	if g.fast != nil && g.fast.serveBody(w, r, body) {
 		return
 	}
@@ -282,31 +282,41 @@ func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter 
 // run on, since the client may resume the stream (see resumable).
 type connections struct {
 	mu   sync.Mutex
-	byHd map[unsafe.Pointer]context.Context
+	byHd map[unsafe.Pointer]*connEntry
+}
+
+// connEntry is what the guard recorded of one HTTP request: the request,
+// and the JSON-RPC id of the message it carried ("" for a notification,
+// a response or a batch).
+type connEntry struct {
+	r  *http.Request
+	id string
 }
 
 // keyOf is the identity of a header map.
 func keyOf(h http.Header) unsafe.Pointer { return reflect.ValueOf(h).UnsafePointer() }
 
-// track records r's context until the returned function is called. A
-// request that ended early (the client went away) stays recorded a while,
-// for handlers that start after it ended.
-func (c *connections) track(r *http.Request) func() {
+// track records r, which carried the message with JSON-RPC id id, until
+// the returned function is called. A request that ended early (the client
+// went away) stays recorded a while, for handlers that start after it
+// ended.
+func (c *connections) track(r *http.Request, id string) func() {
 	if r.Header == nil {
 		return func() {}
 	}
 	key, ctx := keyOf(r.Header), r.Context()
 	hd := r.Header
+	e := &connEntry{r: r, id: id}
 	c.mu.Lock()
 	if c.byHd == nil {
-		c.byHd = map[unsafe.Pointer]context.Context{}
+		c.byHd = map[unsafe.Pointer]*connEntry{}
 	}
-	c.byHd[key] = ctx
+	c.byHd[key] = e
 	c.mu.Unlock()
 	return func() {
 		forget := func() {
 			c.mu.Lock()
-			if c.byHd[key] == ctx {
+			if c.byHd[key] == e {
 				delete(c.byHd, key)
 			}
 			c.mu.Unlock()
@@ -326,15 +336,22 @@ func (c *connections) bind(ctx context.Context, h http.Header) (context.Context,
 	if h == nil {
 		return ctx, func() {}
 	}
-	c.mu.Lock()
-	hctx := c.byHd[keyOf(h)]
-	c.mu.Unlock()
-	if hctx == nil {
+	e := c.lookup(h)
+	if e == nil {
 		return ctx, func() {}
 	}
+	hctx := e.r.Context()
 	ctx, cancel := context.WithCancelCause(ctx)
 	stop := context.AfterFunc(hctx, func() { cancel(errClientGone) })
 	return ctx, func() { stop(); cancel(nil) }
+}
+
+// lookup returns what track recorded for the request with header map h,
+// or nil.
+func (c *connections) lookup(h http.Header) *connEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.byHd[keyOf(h)]
 }
 
 var errClientGone = errors.New("the client's HTTP request ended")

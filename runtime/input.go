@@ -382,7 +382,11 @@ func (r *Request) overHTTP() bool {
 		return true // only the HTTP fast path builds requests without one
 	}
 	extra := r.req.GetExtra()
-	return extra != nil && extra.Header != nil
+	if extra == nil || extra.Header == nil {
+		return false
+	}
+	_, stdio := extra.Header[stdioIDKey]
+	return !stdio
 }
 
 // supportsMultiRoundTrip reports whether the session's client takes input

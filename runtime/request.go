@@ -53,6 +53,17 @@ type Request struct {
 	SessionID string
 	// Header holds the HTTP request's headers; nil on stdio.
 	Header http.Header
+	// ID is the request's JSON-RPC id as text ("7", "req-1"); "" for a
+	// notification, or where the transport does not say (an in-memory
+	// transport, a 2025-03-26 batch over HTTP).
+	ID string
+	// Transport is TransportStdio or TransportHTTP; "" for another
+	// transport (an in-memory one, say).
+	Transport string
+	// HTTPRequest is the HTTP request that carried the message, nil off
+	// HTTP. Its body has been read; its context ends when the client goes
+	// away.
+	HTTPRequest *http.Request
 	// ProtocolVersion is the MCP protocol version of the request: the
 	// session's negotiated one, or a 2026-07-28 request's own.
 	ProtocolVersion string

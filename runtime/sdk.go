@@ -24,31 +24,46 @@ var catalogueMethods = map[string]bool{
 }
 
 func (s *Server) receive(next mcp.MethodHandler) mcp.MethodHandler {
-	return func(ctx context.Context, method string, req mcp.Request) (res mcp.Result, err error) {
-		if !catalogueMethods[method] {
-			return next(ctx, method, req)
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		ctx, done := s.observe(ctx, method, req)
+		res, wire, err := s.dispatch(ctx, next, method, req)
+		if done != nil {
+			done(res, err)
 		}
-		if extra := req.GetExtra(); extra != nil && !s.resumable(req) {
-			var release func()
-			ctx, release = s.conns.bind(ctx, extra.Header) // cancelled when the client goes away
-			defer release()
-		}
-		defer func() {
-			if v := recover(); v != nil {
-				s.log.ErrorContext(ctx, "request panicked", append([]any{"method", method, "panic", v, "stack", string(debug.Stack())}, traceAttrs(ctx)...)...)
-				msg := fmt.Sprintf("internal error: %v", v)
-				if s.opts.MaskErrors {
-					msg = "internal error"
-				}
-				res, err = nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: msg}
-			}
-		}()
-		res, err = s.answerSDK(ctx, method, req)
-		if err != nil || res == nil {
-			return res, err
-		}
-		return s.encodeSDK(&Request{Method: method, Name: requestName(req), req: req}, res)
+		return wire, err
 	}
+}
+
+// dispatch answers a message received through go-sdk, after the
+// observer: the catalogue methods itself, the rest through go-sdk (next).
+// It returns the result (for the observer), the result as go-sdk is to
+// send it, and the error.
+func (s *Server) dispatch(ctx context.Context, next mcp.MethodHandler, method string, req mcp.Request) (res, wire mcp.Result, err error) {
+	if !catalogueMethods[method] {
+		res, err = next(ctx, method, req)
+		return res, res, err
+	}
+	if extra := req.GetExtra(); extra != nil && !s.resumable(req) {
+		var release func()
+		ctx, release = s.conns.bind(ctx, extra.Header) // cancelled when the client goes away
+		defer release()
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.ErrorContext(ctx, "request panicked", append([]any{"method", method, "panic", v, "stack", string(debug.Stack())}, traceAttrs(ctx)...)...)
+			msg := fmt.Sprintf("internal error: %v", v)
+			if s.opts.MaskErrors {
+				msg = "internal error"
+			}
+			res, wire, err = nil, nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: msg}
+		}
+	}()
+	res, err = s.answerSDK(ctx, method, req)
+	if err != nil || res == nil {
+		return res, res, err
+	}
+	wire, err = s.encodeSDK(&Request{Method: method, Name: requestName(req), req: req}, res)
+	return res, wire, err
 }
 
 // requestName is the tool or prompt name or the resource URI of req.
@@ -83,6 +98,7 @@ func (s *Server) fromSDK(method string, req mcp.Request) *Request {
 	r.Version = requestedVersion(r.Meta)
 	if extra := req.GetExtra(); extra != nil {
 		r.Header = extra.Header
+		s.transportDetails(r, extra.Header)
 	}
 	ss, _ := req.GetSession().(*mcp.ServerSession)
 	if ss != nil {

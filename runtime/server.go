@@ -135,6 +135,11 @@ type Options struct {
 	// tool's new calls get an error result until some return. Zero means
 	// DefaultMaxAbandonedCalls; negative, no limit.
 	MaxAbandonedCalls int
+
+	// Observer is told of every message the server receives and of its
+	// outcome (see Observer); runtime/otel's tracing and metrics are one.
+	// Nil means none, at no cost.
+	Observer Observer
 }
 
 // Defaults of the limits in Options.

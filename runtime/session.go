@@ -54,6 +54,8 @@ type session struct {
 	keys    map[string]bool // state keys written, deleted on close
 	onClose []func()
 	closed  bool
+	// observedStart: the SessionObserver was told the session started.
+	observedStart bool
 	// rules caches the decoded visibility rules of the stored bytes raw.
 	raw   []byte
 	rules []Rule

@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/mcpgen/mcpgen/runtime/codec"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -65,13 +67,36 @@ func (s *Server) serveIO(ctx context.Context, r io.Reader, w io.Writer, limits i
 	pr, pw := io.Pipe()
 	f := &lineFilter{in: bufio.NewReaderSize(r, 64*1024), out: out, pass: pw, pending: pending, limits: limits}
 	go f.run()
-	err := s.mcp.Run(ctx, &mcp.IOTransport{Reader: pr, Writer: out})
+	err := s.mcp.Run(ctx, markIDs{&mcp.IOTransport{Reader: pr, Writer: out}})
 	pending.stop()
 	pr.Close()
 	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) || errors.Is(err, mcp.ErrConnectionClosed) {
 		return nil
 	}
 	return err
+}
+
+// markIDs is a stdio transport whose requests carry their JSON-RPC id to
+// the runtime (Request.ID): go-sdk keeps it to itself, so the reader
+// leaves it in the request's RequestExtra under stdioIDKey.
+type markIDs struct{ mcp.Transport }
+
+func (t markIDs) Connect(ctx context.Context) (mcp.Connection, error) {
+	c, err := t.Transport.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return markedConn{c}, nil
+}
+
+type markedConn struct{ mcp.Connection }
+
+func (c markedConn) Read(ctx context.Context) (jsonrpc.Message, error) {
+	msg, err := c.Connection.Read(ctx)
+	if req, ok := msg.(*jsonrpc.Request); ok && req.Extra == nil {
+		req.Extra = &mcp.RequestExtra{Header: http.Header{stdioIDKey: {idText(req.ID)}}}
+	}
+	return msg, err
 }
 
 // lockedWriter serializes whole-message writes from go-sdk and the filter,

@@ -1,0 +1,147 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// An Observer is told of every message the server receives: requests and
+// notifications, catalogue methods or not (initialize, ping,
+// logging/setLevel, subscriptions), on every transport and path (go-sdk's
+// and the fast path). Tracing and metrics plug in here: package
+// runtime/otel is an Observer. Set it in Options.Observer.
+//
+// Message runs before the message is handled, outside all middleware. The
+// context it returns is the one the message is handled in (a span's, say),
+// and done is called once, with the result and the error the client is
+// sent (a *jsonrpc.Error, or another error go-sdk turns into one). A
+// tools/call that fails as a tool has a *CallToolResult with IsError set
+// and a nil error. r describes the message; on the go-sdk path it is not
+// the Request middleware later sees, and it must not be kept after done.
+type Observer interface {
+	Message(ctx context.Context, r *Request) (context.Context, func(res mcp.Result, err error))
+}
+
+// A SessionObserver is an Observer that also wants to know when sessions
+// start and end: Session is called with a session's first message, and the
+// function it returns when the session closes.
+type SessionObserver interface {
+	Observer
+	Session(r *Request) (end func())
+}
+
+// Transports a Request can arrive on (Request.Transport).
+const (
+	TransportStdio = "stdio"
+	TransportHTTP  = "http"
+)
+
+// stdioIDKey carries, in the RequestExtra.Header of a stdio request, the
+// request's JSON-RPC id. No HTTP header has this name (it has a colon), and
+// fromSDK removes the header before anyone sees it.
+const stdioIDKey = ":mcpgen-id"
+
+// idText returns a JSON-RPC id as the observers and Request.ID show it:
+// the string itself, or the number's digits; "" for no id.
+func idText(id jsonrpc.ID) string {
+	switch v := id.Raw().(type) {
+	case string:
+		return v
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// rawIDText is idText for the raw JSON of an id: a string's contents
+// unquoted, a number as written, "" for null or none.
+func rawIDText(raw []byte) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	if raw[0] == '"' {
+		if s, err := strconv.Unquote(string(raw)); err == nil {
+			return s
+		}
+		return string(raw[1 : len(raw)-1])
+	}
+	return string(raw)
+}
+
+// observe calls the observer, if any, for a message received through
+// go-sdk. It returns the context to handle the message in and the
+// function to call with its outcome (nil without an observer).
+func (s *Server) observe(ctx context.Context, method string, req mcp.Request) (context.Context, func(mcp.Result, error)) {
+	if s.opts.Observer == nil {
+		return ctx, nil
+	}
+	r := s.fromSDK(method, req)
+	r.Name = requestName(req)
+	switch p := req.GetParams().(type) {
+	case *mcp.CallToolParamsRaw:
+		r.Arguments = p.Arguments
+	case *mcp.SubscribeParams:
+		r.Name = p.URI
+	case *mcp.UnsubscribeParams:
+		r.Name = p.URI
+	}
+	if r.sess != nil {
+		r.sess.observed(s.opts.Observer, r)
+	}
+	return s.opts.Observer.Message(ctx, r)
+}
+
+// transportDetails sets the HTTP request and JSON-RPC id of r from what the
+// HTTP guard recorded for the request whose header map is h, or, for
+// stdio, from the marker its line reader left.
+func (s *Server) transportDetails(r *Request, h http.Header) {
+	if h == nil {
+		return
+	}
+	if ids, ok := h[stdioIDKey]; ok {
+		r.Transport, r.Header = TransportStdio, nil
+		if len(ids) > 0 {
+			r.ID = ids[0]
+		}
+		return
+	}
+	r.Transport = TransportHTTP
+	if e := s.conns.lookup(h); e != nil {
+		r.HTTPRequest, r.ID = e.r, e.id
+	}
+}
+
+// messageID returns the JSON-RPC id of the request an HTTP body carries,
+// as text; "" for a notification, a response or a batch.
+func messageID(body []byte) string {
+	id, request, _ := idAndKind(bytes.TrimSpace(body))
+	if !request {
+		return ""
+	}
+	return rawIDText(id)
+}
+
+// observed tells a SessionObserver, once, that the session started, and
+// keeps what to call when it ends.
+func (rec *session) observed(o Observer, r *Request) {
+	so, ok := o.(SessionObserver)
+	if !ok {
+		return
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.observedStart || rec.closed {
+		return
+	}
+	rec.observedStart = true
+	rec.onClose = append([]func(){so.Session(r)}, rec.onClose...)
+}
