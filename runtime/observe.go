@@ -93,6 +93,11 @@ func (s *Server) observe(ctx context.Context, method string, req mcp.Request) (c
 		r.Name = p.URI
 	case *mcp.UnsubscribeParams:
 		r.Name = p.URI
+	case *mcp.InitializeParams:
+		// The session has no negotiated version yet: it is being agreed.
+		if p != nil && r.ProtocolVersion == "" {
+			r.ProtocolVersion, r.ClientInfo, r.ClientCapabilities = negotiatedVersion(p.ProtocolVersion), p.ClientInfo, p.Capabilities
+		}
 	}
 	if r.sess != nil {
 		r.sess.observed(s.opts.Observer, r)

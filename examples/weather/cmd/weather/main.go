@@ -8,6 +8,10 @@
 // or over streamable HTTP at http://127.0.0.1:8080/mcp:
 //
 //	go run ./examples/weather/cmd/weather -http 127.0.0.1:8080
+//
+// With the standard OpenTelemetry variables set (for example
+// OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318) it exports traces and
+// metrics over OTLP/HTTP; without them, nothing.
 package main
 
 import (
@@ -17,18 +21,30 @@ import (
 
 	"github.com/mcpgen/mcpgen/examples/weather"
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/otel"
 )
 
 func main() {
-	s := runtime.NewServer(&runtime.Implementation{Name: "weather", Version: "1.0.0"}, &runtime.Options{
-		Instructions: weather.Instructions,
-	})
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "weather:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ctx := context.Background()
+	opts := &runtime.Options{Instructions: weather.Instructions}
+	inst, stop, err := otel.FromEnv(ctx, "weather")
+	if err != nil {
+		return err
+	}
+	defer stop(ctx) // flushes what is still to be exported
+	if inst != nil {
+		opts.Observer = inst
+	}
+	s := runtime.NewServer(&runtime.Implementation{Name: "weather", Version: "1.0.0"}, opts)
 	if err := s.Add(weather.Components()); err != nil {
-		fmt.Fprintln(os.Stderr, "weather:", err)
-		os.Exit(1)
+		return err
 	}
-	if err := s.Run(context.Background()); err != nil {
-		fmt.Fprintln(os.Stderr, "weather:", err)
-		os.Exit(1)
-	}
+	return s.Run(ctx)
 }
