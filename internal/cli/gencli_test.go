@@ -180,3 +180,35 @@ func TestGeneratedCLINames(t *testing.T) {
 		t.Error("an alias equal to the subcommand")
 	}
 }
+
+// The generated CLI's go.mod pins the versions this module requires: a
+// different one would need a go.mod file that building this repository
+// never downloads, and the CLI would not build from an empty module cache
+// with GOPROXY=off (as e2e/genclient_test.go builds it).
+func TestCLIGoModMatchesModule(t *testing.T) {
+	root, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := modfile.Parse("go.mod", root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, r := range mod.Require {
+		want[r.Mod.Path] = r.Mod.Version
+	}
+	tmpl, err := os.ReadFile("../../templates/cli/go.mod.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(tmpl), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || !strings.Contains(f[0], ".") || !strings.HasPrefix(f[1], "v") {
+			continue
+		}
+		if v, ok := want[f[0]]; ok && v != f[1] {
+			t.Errorf("templates/cli/go.mod.tmpl pins %s %s; go.mod requires %s", f[0], f[1], v)
+		}
+	}
+}
