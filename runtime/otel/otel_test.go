@@ -78,6 +78,23 @@ func (tel *telemetry) span(t *testing.T, name string, kind trace.SpanKind) trace
 	}
 }
 
+// spanName returns the name of the span with id, waiting a little for it
+// to end (an HTTP request's span ends after its response is written).
+func (tel *telemetry) spanName(id trace.SpanID) string {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for _, sp := range tel.spans.GetSpans() {
+			if sp.SpanContext.SpanID() == id {
+				return sp.Name
+			}
+		}
+		if time.Now().After(deadline) {
+			return ""
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func attrs(kvs []attribute.KeyValue) map[string]string {
 	m := map[string]string{}
 	for _, kv := range kvs {
@@ -343,14 +360,8 @@ func TestHTTP(t *testing.T) {
 			if len(echo.Links) != 1 {
 				t.Fatalf("echo links = %v, want the HTTP request's span", echo.Links)
 			}
-			var httpSpan bool
-			for _, sp := range tel.spans.GetSpans() {
-				if sp.Name == "POST /mcp" && sp.SpanContext.SpanID() == echo.Links[0].SpanContext.SpanID() {
-					httpSpan = true
-				}
-			}
-			if !httpSpan {
-				t.Errorf("echo's link %v is not an HTTP request span", echo.Links[0].SpanContext)
+			if name := tel.spanName(echo.Links[0].SpanContext.SpanID()); name != "POST /mcp" {
+				t.Errorf("echo's link is span %q, not the HTTP request's", name)
 			}
 			addr, port := strings.Split(strings.TrimPrefix(hs.URL, "http://"), ":")[0], strings.Split(hs.URL, ":")[2]
 			checkAttrs(t, "client tools/call echo", ctel.span(t, "tools/call echo", trace.SpanKindClient).Attributes, map[string]string{
@@ -378,14 +389,8 @@ func TestParentWithoutMeta(t *testing.T) {
 				t.Fatal(err)
 			}
 			echo := tel.span(t, "tools/call echo", trace.SpanKindServer)
-			var parent string
-			for _, sp := range tel.spans.GetSpans() {
-				if sp.SpanContext.SpanID() == echo.Parent.SpanID() {
-					parent = sp.Name
-				}
-			}
-			if parent != "POST /mcp" || len(echo.Links) != 0 {
-				t.Errorf("echo's parent is %q with links %v, want the HTTP request span and no link", parent, echo.Links)
+			if parent := tel.spanName(echo.Parent.SpanID()); parent != "POST /mcp" || len(echo.Links) != 0 {
+				t.Errorf("echo's parent is span %q with links %v, want the HTTP request span and no link", parent, echo.Links)
 			}
 		})
 	}
