@@ -28,14 +28,14 @@ const mcpSearchOutputSchema = `{"type":"object","properties":{"query":{"type":"s
 
 // mcpSearchTool is the MCP tool "search", backed by Search.
 var mcpSearchTool = &runtime.Tool{
-	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
+	Name: "search",
 	Description: `Search looks a query up in a tiny fixed index and returns up to three
 deterministic hits, best first. Tags, when given, are folded into the
 titles.`,
-	Handler:      mcpCallSearch,
+	Annotations:  &runtime.ToolAnnotations{ReadOnlyHint: true},
 	InputSchema:  json.RawMessage(mcpSearchInputSchema),
-	Name:         "search",
 	OutputSchema: json.RawMessage(mcpSearchOutputSchema),
+	Handler:      mcpCallSearch,
 }
 
 // mcpCallSearch decodes and validates the arguments of tool "search", calls Search and encodes its result.

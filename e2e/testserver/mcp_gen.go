@@ -20,15 +20,15 @@ import (
 //	err := s.Add(Components())
 func Components() *runtime.Components {
 	return &runtime.Components{
+		Tools:             []*runtime.Tool{mcpEchoTool, mcpExplodeTool, mcpFailTool, mcpLookupTool, mcpRenameTool, mcpSleepTool},
+		ResourceTemplates: []*runtime.ResourceTemplate{mcpNoteResourceTemplate},
 		Completions: []*runtime.Completion{{
-			Argument: "id",
+			ResourceTemplate: "notes://{id}",
+			Argument:         "id",
 			Handler: func(ctx context.Context, value string, _ map[string]string) ([]string, error) {
 				return CompleteID(ctx, value)
 			},
-			ResourceTemplate: "notes://{id}",
 		}},
-		ResourceTemplates: []*runtime.ResourceTemplate{mcpNoteResourceTemplate},
-		Tools:             []*runtime.Tool{mcpEchoTool, mcpExplodeTool, mcpFailTool, mcpLookupTool, mcpRenameTool, mcpSleepTool},
 	}
 }
 
@@ -40,12 +40,12 @@ const mcpEchoOutputSchema = `{"type":"object","properties":{"text":{"type":"stri
 
 // mcpEchoTool is the MCP tool "echo", backed by Echo.
 var mcpEchoTool = &runtime.Tool{
-	Annotations:  &runtime.ToolAnnotations{ReadOnlyHint: true},
-	Description:  "Echo repeats a text.",
-	Handler:      mcpCallEcho,
-	InputSchema:  json.RawMessage(mcpEchoInputSchema),
 	Name:         "echo",
+	Description:  "Echo repeats a text.",
+	Annotations:  &runtime.ToolAnnotations{ReadOnlyHint: true},
+	InputSchema:  json.RawMessage(mcpEchoInputSchema),
 	OutputSchema: json.RawMessage(mcpEchoOutputSchema),
+	Handler:      mcpCallEcho,
 }
 
 // mcpCallEcho decodes and validates the arguments of tool "echo", calls Echo and encodes its result.
@@ -71,11 +71,11 @@ const mcpExplodeInputSchema = `{"type":"object","properties":{"message":{"type":
 
 // mcpExplodeTool is the MCP tool "explode", backed by Explode.
 var mcpExplodeTool = &runtime.Tool{
+	Name: "explode",
 	Description: `Explode panics with the given message, to show that a panicking tool
 becomes an error result and the server keeps serving.`,
-	Handler:     mcpCallExplode,
 	InputSchema: json.RawMessage(mcpExplodeInputSchema),
-	Name:        "explode",
+	Handler:     mcpCallExplode,
 }
 
 // mcpCallExplode decodes and validates the arguments of tool "explode", calls Explode and encodes its result.
@@ -97,10 +97,10 @@ const mcpFailInputSchema = `{"type":"object","properties":{}}`
 
 // mcpFailTool is the MCP tool "fail", backed by Fail.
 var mcpFailTool = &runtime.Tool{
-	Description: "Fail returns an error, which the client sees as an isError result.",
-	Handler:     mcpCallFail,
-	InputSchema: json.RawMessage(mcpFailInputSchema),
 	Name:        "fail",
+	Description: "Fail returns an error, which the client sees as an isError result.",
+	InputSchema: json.RawMessage(mcpFailInputSchema),
+	Handler:     mcpCallFail,
 }
 
 // mcpCallFail implements tool "fail": it calls Fail and encodes its result.
@@ -117,12 +117,12 @@ const mcpLookupInputSchema = `{"type":"object","properties":{"city":{"type":"str
 
 // mcpLookupTool is the MCP tool "lookup", backed by Lookup.
 var mcpLookupTool = &runtime.Tool{
-	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
+	Name: "lookup",
 	Description: `Lookup finds a city by name. Its error for an unknown city is meant for
 the model, so it is shown even with -mask-errors.`,
-	Handler:     mcpCallLookup,
+	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
 	InputSchema: json.RawMessage(mcpLookupInputSchema),
-	Name:        "lookup",
+	Handler:     mcpCallLookup,
 }
 
 // mcpCallLookup decodes and validates the arguments of tool "lookup", calls Lookup and encodes its result.
@@ -144,12 +144,12 @@ const mcpRenameInputSchema = `{"type":"object","properties":{"to":{"type":"strin
 
 // mcpRenameTool is the MCP tool "rename", backed by Rename.
 var mcpRenameTool = &runtime.Tool{
+	Name: "rename",
 	Description: `Rename asks the user to confirm, then (only then) renames a note and
 tells subscribers of notes://1 that it changed. It shows that one
 handler written with runtime.Elicit works for every protocol version.`,
-	Handler:     mcpCallRename,
 	InputSchema: json.RawMessage(mcpRenameInputSchema),
-	Name:        "rename",
+	Handler:     mcpCallRename,
 }
 
 // mcpCallRename decodes and validates the arguments of tool "rename", calls Rename and encodes its result.
@@ -171,11 +171,11 @@ const mcpSleepInputSchema = `{"type":"object","properties":{}}`
 
 // mcpSleepTool is the MCP tool "sleep", backed by Sleep.
 var mcpSleepTool = &runtime.Tool{
-	Description: "Sleep ignores its context and outlives its timeout.",
-	Handler:     mcpCallSleep,
-	InputSchema: json.RawMessage(mcpSleepInputSchema),
 	Name:        "sleep",
+	Description: "Sleep ignores its context and outlives its timeout.",
 	Timeout:     200 * time.Millisecond,
+	InputSchema: json.RawMessage(mcpSleepInputSchema),
+	Handler:     mcpCallSleep,
 }
 
 // mcpCallSleep implements tool "sleep": it calls Sleep and encodes its result.
@@ -189,21 +189,20 @@ func mcpCallSleep(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResu
 
 // mcpNoteResourceTemplate is the MCP resource template notes://{id}, backed by Note.
 var mcpNoteResourceTemplate = &runtime.ResourceTemplate{
-	Description: "Note returns a stored note by id.",
-	Handler:     mcpReadNote,
-	MIMEType:    "text/plain",
-	Name:        "note",
 	URITemplate: "notes://{id}",
+	Name:        "note",
+	Description: "Note returns a stored note by id.",
+	MIMEType:    "text/plain",
+	Handler:     mcpReadNote,
 }
 
 // mcpReadNote reads resource template notes://{id}: it converts the URI's variables to Note's parameters and calls it.
 func mcpReadNote(ctx context.Context, uri string, vars []string) (*runtime.ReadResourceResult, error) {
-	p0v, err := strconv.ParseInt(vars[0], 10, 64)
+	id, err := strconv.ParseInt(vars[0], 10, 0)
 	if err != nil {
 		return nil, runtime.InvalidParams("resource notes://{id}: variable id: %q is not an integer", vars[0])
 	}
-	p0 := int(p0v)
-	out, err := Note(ctx, p0)
+	out, err := Note(ctx, int(id))
 	if err != nil {
 		return nil, err
 	}

@@ -17,17 +17,17 @@ import (
 //	err := s.Add(Components())
 func Components() *runtime.Components {
 	return &runtime.Components{
+		Tools:             []*runtime.Tool{mcpTestAudioContentTool, mcpTestElicitationTool, mcpTestElicitationSep1034DefaultsTool, mcpTestElicitationSep1330EnumsTool, mcpTestEmbeddedResourceTool, mcpTestErrorHandlingTool, mcpTestImageContentTool, mcpTestInputRequiredResultCapabilitiesTool, mcpTestInputRequiredResultElicitationTool, mcpTestInputRequiredResultListRootsTool, mcpTestInputRequiredResultMultiRoundTool, mcpTestInputRequiredResultMultipleInputsTool, mcpTestInputRequiredResultRequestStateTool, mcpTestInputRequiredResultSamplingTool, mcpTestInputRequiredResultTamperedStateTool, mcpTestLoggingToolTool, mcpTestMissingCapabilityTool, mcpTestMultipleContentTypesTool, mcpTestReconnectionTool, mcpTestSamplingTool, mcpTestSimpleTextTool, mcpTestStreamingElicitationTool, mcpTestToolWithLoggingTool, mcpTestToolWithProgressTool, mcpTestTriggerPromptChangeTool, mcpTestTriggerToolChangeTool},
+		Resources:         []*runtime.Resource{mcpStaticBinaryResource, mcpStaticTextResource, mcpWatchedResource},
+		ResourceTemplates: []*runtime.ResourceTemplate{mcpTemplateResourceTemplate},
+		Prompts:           []*runtime.Prompt{mcpTestInputRequiredResultPromptPrompt, mcpTestPromptWithArgumentsPrompt, mcpTestPromptWithEmbeddedResourcePrompt, mcpTestPromptWithImagePrompt, mcpTestSimplePromptPrompt},
 		Completions: []*runtime.Completion{{
+			Prompt:   "test_prompt_with_arguments",
 			Argument: "arg1",
 			Handler: func(ctx context.Context, value string, _ map[string]string) ([]string, error) {
 				return CompleteArg1(ctx, value)
 			},
-			Prompt: "test_prompt_with_arguments",
 		}},
-		Prompts:           []*runtime.Prompt{mcpTestInputRequiredResultPromptPrompt, mcpTestPromptWithArgumentsPrompt, mcpTestPromptWithEmbeddedResourcePrompt, mcpTestPromptWithImagePrompt, mcpTestSimplePromptPrompt},
-		ResourceTemplates: []*runtime.ResourceTemplate{mcpTemplateResourceTemplate},
-		Resources:         []*runtime.Resource{mcpStaticBinaryResource, mcpStaticTextResource, mcpWatchedResource},
-		Tools:             []*runtime.Tool{mcpTestAudioContentTool, mcpTestElicitationTool, mcpTestElicitationSep1034DefaultsTool, mcpTestElicitationSep1330EnumsTool, mcpTestEmbeddedResourceTool, mcpTestErrorHandlingTool, mcpTestImageContentTool, mcpTestInputRequiredResultCapabilitiesTool, mcpTestInputRequiredResultElicitationTool, mcpTestInputRequiredResultListRootsTool, mcpTestInputRequiredResultMultiRoundTool, mcpTestInputRequiredResultMultipleInputsTool, mcpTestInputRequiredResultRequestStateTool, mcpTestInputRequiredResultSamplingTool, mcpTestInputRequiredResultTamperedStateTool, mcpTestLoggingToolTool, mcpTestMissingCapabilityTool, mcpTestMultipleContentTypesTool, mcpTestReconnectionTool, mcpTestSamplingTool, mcpTestSimpleTextTool, mcpTestStreamingElicitationTool, mcpTestToolWithLoggingTool, mcpTestToolWithProgressTool, mcpTestTriggerPromptChangeTool, mcpTestTriggerToolChangeTool},
 	}
 }
 
@@ -36,11 +36,11 @@ const mcpTestAudioContentInputSchema = `{"type":"object","properties":{}}`
 
 // mcpTestAudioContentTool is the MCP tool "test_audio_content", backed by TestAudioContent.
 var mcpTestAudioContentTool = &runtime.Tool{
-	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
-	Description: "TestAudioContent returns a minimal WAV file.",
-	Handler:     mcpCallTestAudioContent,
-	InputSchema: json.RawMessage(mcpTestAudioContentInputSchema),
 	Name:        "test_audio_content",
+	Description: "TestAudioContent returns a minimal WAV file.",
+	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
+	InputSchema: json.RawMessage(mcpTestAudioContentInputSchema),
+	Handler:     mcpCallTestAudioContent,
 }
 
 // mcpCallTestAudioContent implements tool "test_audio_content": it calls TestAudioContent and encodes its result.
@@ -57,10 +57,10 @@ const mcpTestElicitationInputSchema = `{"type":"object","properties":{"message":
 
 // mcpTestElicitationTool is the MCP tool "test_elicitation", backed by TestElicitation.
 var mcpTestElicitationTool = &runtime.Tool{
-	Description: "TestElicitation asks the user for a name and an email address.",
-	Handler:     mcpCallTestElicitation,
-	InputSchema: json.RawMessage(mcpTestElicitationInputSchema),
 	Name:        "test_elicitation",
+	Description: "TestElicitation asks the user for a name and an email address.",
+	InputSchema: json.RawMessage(mcpTestElicitationInputSchema),
+	Handler:     mcpCallTestElicitation,
 }
 
 // mcpCallTestElicitation decodes and validates the arguments of tool "test_elicitation", calls TestElicitation and encodes its result.
@@ -82,10 +82,10 @@ const mcpTestElicitationSep1034DefaultsInputSchema = `{"type":"object","properti
 
 // mcpTestElicitationSep1034DefaultsTool is the MCP tool "test_elicitation_sep1034_defaults", backed by TestElicitationDefaults.
 var mcpTestElicitationSep1034DefaultsTool = &runtime.Tool{
-	Description: "TestElicitationDefaults asks for input with a default for every field.",
-	Handler:     mcpCallTestElicitationSep1034Defaults,
-	InputSchema: json.RawMessage(mcpTestElicitationSep1034DefaultsInputSchema),
 	Name:        "test_elicitation_sep1034_defaults",
+	Description: "TestElicitationDefaults asks for input with a default for every field.",
+	InputSchema: json.RawMessage(mcpTestElicitationSep1034DefaultsInputSchema),
+	Handler:     mcpCallTestElicitationSep1034Defaults,
 }
 
 // mcpCallTestElicitationSep1034Defaults implements tool "test_elicitation_sep1034_defaults": it calls TestElicitationDefaults and encodes its result.
@@ -102,10 +102,10 @@ const mcpTestElicitationSep1330EnumsInputSchema = `{"type":"object","properties"
 
 // mcpTestElicitationSep1330EnumsTool is the MCP tool "test_elicitation_sep1330_enums", backed by TestElicitationEnums.
 var mcpTestElicitationSep1330EnumsTool = &runtime.Tool{
-	Description: "TestElicitationEnums asks for input with every kind of enum.",
-	Handler:     mcpCallTestElicitationSep1330Enums,
-	InputSchema: json.RawMessage(mcpTestElicitationSep1330EnumsInputSchema),
 	Name:        "test_elicitation_sep1330_enums",
+	Description: "TestElicitationEnums asks for input with every kind of enum.",
+	InputSchema: json.RawMessage(mcpTestElicitationSep1330EnumsInputSchema),
+	Handler:     mcpCallTestElicitationSep1330Enums,
 }
 
 // mcpCallTestElicitationSep1330Enums implements tool "test_elicitation_sep1330_enums": it calls TestElicitationEnums and encodes its result.
@@ -122,11 +122,11 @@ const mcpTestEmbeddedResourceInputSchema = `{"type":"object","properties":{}}`
 
 // mcpTestEmbeddedResourceTool is the MCP tool "test_embedded_resource", backed by TestEmbeddedResource.
 var mcpTestEmbeddedResourceTool = &runtime.Tool{
-	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
-	Description: "TestEmbeddedResource returns an embedded text resource.",
-	Handler:     mcpCallTestEmbeddedResource,
-	InputSchema: json.RawMessage(mcpTestEmbeddedResourceInputSchema),
 	Name:        "test_embedded_resource",
+	Description: "TestEmbeddedResource returns an embedded text resource.",
+	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
+	InputSchema: json.RawMessage(mcpTestEmbeddedResourceInputSchema),
+	Handler:     mcpCallTestEmbeddedResource,
 }
 
 // mcpCallTestEmbeddedResource implements tool "test_embedded_resource": it calls TestEmbeddedResource and encodes its result.
@@ -143,10 +143,10 @@ const mcpTestErrorHandlingInputSchema = `{"type":"object","properties":{}}`
 
 // mcpTestErrorHandlingTool is the MCP tool "test_error_handling", backed by TestErrorHandling.
 var mcpTestErrorHandlingTool = &runtime.Tool{
-	Description: "TestErrorHandling always fails, to show a tool error result.",
-	Handler:     mcpCallTestErrorHandling,
-	InputSchema: json.RawMessage(mcpTestErrorHandlingInputSchema),
 	Name:        "test_error_handling",
+	Description: "TestErrorHandling always fails, to show a tool error result.",
+	InputSchema: json.RawMessage(mcpTestErrorHandlingInputSchema),
+	Handler:     mcpCallTestErrorHandling,
 }
 
 // mcpCallTestErrorHandling implements tool "test_error_handling": it calls TestErrorHandling and encodes its result.
@@ -163,11 +163,11 @@ const mcpTestImageContentInputSchema = `{"type":"object","properties":{}}`
 
 // mcpTestImageContentTool is the MCP tool "test_image_content", backed by TestImageContent.
 var mcpTestImageContentTool = &runtime.Tool{
-	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
-	Description: "TestImageContent returns a one-pixel red PNG.",
-	Handler:     mcpCallTestImageContent,
-	InputSchema: json.RawMessage(mcpTestImageContentInputSchema),
 	Name:        "test_image_content",
+	Description: "TestImageContent returns a one-pixel red PNG.",
+	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
+	InputSchema: json.RawMessage(mcpTestImageContentInputSchema),
+	Handler:     mcpCallTestImageContent,
 }
 
 // mcpCallTestImageContent implements tool "test_image_content": it calls TestImageContent and encodes its result.
@@ -184,11 +184,11 @@ const mcpTestInputRequiredResultCapabilitiesInputSchema = `{"type":"object","pro
 
 // mcpTestInputRequiredResultCapabilitiesTool is the MCP tool "test_input_required_result_capabilities", backed by TestInputRequiredResultCapabilities.
 var mcpTestInputRequiredResultCapabilitiesTool = &runtime.Tool{
+	Name: "test_input_required_result_capabilities",
 	Description: `TestInputRequiredResultCapabilities asks only for the input the client
 declared capabilities for: a name, a greeting, its roots.`,
-	Handler:     mcpCallTestInputRequiredResultCapabilities,
 	InputSchema: json.RawMessage(mcpTestInputRequiredResultCapabilitiesInputSchema),
-	Name:        "test_input_required_result_capabilities",
+	Handler:     mcpCallTestInputRequiredResultCapabilities,
 }
 
 // mcpCallTestInputRequiredResultCapabilities implements tool "test_input_required_result_capabilities": it calls TestInputRequiredResultCapabilities and encodes its result.
@@ -205,11 +205,11 @@ const mcpTestInputRequiredResultElicitationInputSchema = `{"type":"object","prop
 
 // mcpTestInputRequiredResultElicitationTool is the MCP tool "test_input_required_result_elicitation", backed by TestInputRequiredResultElicitation.
 var mcpTestInputRequiredResultElicitationTool = &runtime.Tool{
+	Name: "test_input_required_result_elicitation",
 	Description: `TestInputRequiredResultElicitation asks for the caller's name through an
 in-band elicitation.`,
-	Handler:     mcpCallTestInputRequiredResultElicitation,
 	InputSchema: json.RawMessage(mcpTestInputRequiredResultElicitationInputSchema),
-	Name:        "test_input_required_result_elicitation",
+	Handler:     mcpCallTestInputRequiredResultElicitation,
 }
 
 // mcpCallTestInputRequiredResultElicitation implements tool "test_input_required_result_elicitation": it calls TestInputRequiredResultElicitation and encodes its result.
@@ -226,11 +226,11 @@ const mcpTestInputRequiredResultListRootsInputSchema = `{"type":"object","proper
 
 // mcpTestInputRequiredResultListRootsTool is the MCP tool "test_input_required_result_list_roots", backed by TestInputRequiredResultListRoots.
 var mcpTestInputRequiredResultListRootsTool = &runtime.Tool{
+	Name: "test_input_required_result_list_roots",
 	Description: `TestInputRequiredResultListRoots asks for the client's roots through an
 in-band roots/list request.`,
-	Handler:     mcpCallTestInputRequiredResultListRoots,
 	InputSchema: json.RawMessage(mcpTestInputRequiredResultListRootsInputSchema),
-	Name:        "test_input_required_result_list_roots",
+	Handler:     mcpCallTestInputRequiredResultListRoots,
 }
 
 // mcpCallTestInputRequiredResultListRoots implements tool "test_input_required_result_list_roots": it calls TestInputRequiredResultListRoots and encodes its result.
@@ -247,11 +247,11 @@ const mcpTestInputRequiredResultMultiRoundInputSchema = `{"type":"object","prope
 
 // mcpTestInputRequiredResultMultiRoundTool is the MCP tool "test_input_required_result_multi_round", backed by TestInputRequiredResultMultiRound.
 var mcpTestInputRequiredResultMultiRoundTool = &runtime.Tool{
+	Name: "test_input_required_result_multi_round",
 	Description: `TestInputRequiredResultMultiRound asks in two rounds: a name, then a
 favourite colour.`,
-	Handler:     mcpCallTestInputRequiredResultMultiRound,
 	InputSchema: json.RawMessage(mcpTestInputRequiredResultMultiRoundInputSchema),
-	Name:        "test_input_required_result_multi_round",
+	Handler:     mcpCallTestInputRequiredResultMultiRound,
 }
 
 // mcpCallTestInputRequiredResultMultiRound implements tool "test_input_required_result_multi_round": it calls TestInputRequiredResultMultiRound and encodes its result.
@@ -268,11 +268,11 @@ const mcpTestInputRequiredResultMultipleInputsInputSchema = `{"type":"object","p
 
 // mcpTestInputRequiredResultMultipleInputsTool is the MCP tool "test_input_required_result_multiple_inputs", backed by TestInputRequiredResultMultipleInputs.
 var mcpTestInputRequiredResultMultipleInputsTool = &runtime.Tool{
+	Name: "test_input_required_result_multiple_inputs",
 	Description: `TestInputRequiredResultMultipleInputs asks for a name, a greeting and the
 client's roots in one round.`,
-	Handler:     mcpCallTestInputRequiredResultMultipleInputs,
 	InputSchema: json.RawMessage(mcpTestInputRequiredResultMultipleInputsInputSchema),
-	Name:        "test_input_required_result_multiple_inputs",
+	Handler:     mcpCallTestInputRequiredResultMultipleInputs,
 }
 
 // mcpCallTestInputRequiredResultMultipleInputs implements tool "test_input_required_result_multiple_inputs": it calls TestInputRequiredResultMultipleInputs and encodes its result.
@@ -289,12 +289,12 @@ const mcpTestInputRequiredResultRequestStateInputSchema = `{"type":"object","pro
 
 // mcpTestInputRequiredResultRequestStateTool is the MCP tool "test_input_required_result_request_state", backed by TestInputRequiredResultRequestState.
 var mcpTestInputRequiredResultRequestStateTool = &runtime.Tool{
+	Name: "test_input_required_result_request_state",
 	Description: `TestInputRequiredResultRequestState asks for a confirmation; the answer
 comes back with the signed requestState, which the runtime verifies
 before this handler runs again.`,
-	Handler:     mcpCallTestInputRequiredResultRequestState,
 	InputSchema: json.RawMessage(mcpTestInputRequiredResultRequestStateInputSchema),
-	Name:        "test_input_required_result_request_state",
+	Handler:     mcpCallTestInputRequiredResultRequestState,
 }
 
 // mcpCallTestInputRequiredResultRequestState implements tool "test_input_required_result_request_state": it calls TestInputRequiredResultRequestState and encodes its result.
@@ -311,11 +311,11 @@ const mcpTestInputRequiredResultSamplingInputSchema = `{"type":"object","propert
 
 // mcpTestInputRequiredResultSamplingTool is the MCP tool "test_input_required_result_sampling", backed by TestInputRequiredResultSampling.
 var mcpTestInputRequiredResultSamplingTool = &runtime.Tool{
+	Name: "test_input_required_result_sampling",
 	Description: `TestInputRequiredResultSampling asks the client's model a question
 through an in-band sampling request.`,
-	Handler:     mcpCallTestInputRequiredResultSampling,
 	InputSchema: json.RawMessage(mcpTestInputRequiredResultSamplingInputSchema),
-	Name:        "test_input_required_result_sampling",
+	Handler:     mcpCallTestInputRequiredResultSampling,
 }
 
 // mcpCallTestInputRequiredResultSampling implements tool "test_input_required_result_sampling": it calls TestInputRequiredResultSampling and encodes its result.
@@ -332,12 +332,12 @@ const mcpTestInputRequiredResultTamperedStateInputSchema = `{"type":"object","pr
 
 // mcpTestInputRequiredResultTamperedStateTool is the MCP tool "test_input_required_result_tampered_state", backed by TestInputRequiredResultTamperedState.
 var mcpTestInputRequiredResultTamperedStateTool = &runtime.Tool{
+	Name: "test_input_required_result_tampered_state",
 	Description: `TestInputRequiredResultTamperedState asks for a confirmation; a retry
 whose requestState fails the runtime's signature check is refused
 before this handler runs.`,
-	Handler:     mcpCallTestInputRequiredResultTamperedState,
 	InputSchema: json.RawMessage(mcpTestInputRequiredResultTamperedStateInputSchema),
-	Name:        "test_input_required_result_tampered_state",
+	Handler:     mcpCallTestInputRequiredResultTamperedState,
 }
 
 // mcpCallTestInputRequiredResultTamperedState implements tool "test_input_required_result_tampered_state": it calls TestInputRequiredResultTamperedState and encodes its result.
@@ -354,11 +354,11 @@ const mcpTestLoggingToolInputSchema = `{"type":"object","properties":{}}`
 
 // mcpTestLoggingToolTool is the MCP tool "test_logging_tool", backed by TestLoggingTool.
 var mcpTestLoggingToolTool = &runtime.Tool{
+	Name: "test_logging_tool",
 	Description: `TestLoggingTool sends a log message, which the client receives only if
 it asked for logs.`,
-	Handler:     mcpCallTestLoggingTool,
 	InputSchema: json.RawMessage(mcpTestLoggingToolInputSchema),
-	Name:        "test_logging_tool",
+	Handler:     mcpCallTestLoggingTool,
 }
 
 // mcpCallTestLoggingTool implements tool "test_logging_tool": it calls TestLoggingTool and encodes its result.
@@ -375,11 +375,11 @@ const mcpTestMissingCapabilityInputSchema = `{"type":"object","properties":{}}`
 
 // mcpTestMissingCapabilityTool is the MCP tool "test_missing_capability", backed by TestMissingCapability.
 var mcpTestMissingCapabilityTool = &runtime.Tool{
+	Name: "test_missing_capability",
 	Description: `TestMissingCapability needs the sampling capability: a client that did
 not declare it gets MissingRequiredClientCapabilities (-32021).`,
-	Handler:     mcpCallTestMissingCapability,
 	InputSchema: json.RawMessage(mcpTestMissingCapabilityInputSchema),
-	Name:        "test_missing_capability",
+	Handler:     mcpCallTestMissingCapability,
 }
 
 // mcpCallTestMissingCapability implements tool "test_missing_capability": it calls TestMissingCapability and encodes its result.
@@ -396,11 +396,11 @@ const mcpTestMultipleContentTypesInputSchema = `{"type":"object","properties":{}
 
 // mcpTestMultipleContentTypesTool is the MCP tool "test_multiple_content_types", backed by TestMultipleContentTypes.
 var mcpTestMultipleContentTypesTool = &runtime.Tool{
-	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
-	Description: "TestMultipleContentTypes returns text, an image and an embedded resource.",
-	Handler:     mcpCallTestMultipleContentTypes,
-	InputSchema: json.RawMessage(mcpTestMultipleContentTypesInputSchema),
 	Name:        "test_multiple_content_types",
+	Description: "TestMultipleContentTypes returns text, an image and an embedded resource.",
+	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
+	InputSchema: json.RawMessage(mcpTestMultipleContentTypesInputSchema),
+	Handler:     mcpCallTestMultipleContentTypes,
 }
 
 // mcpCallTestMultipleContentTypes implements tool "test_multiple_content_types": it calls TestMultipleContentTypes and encodes its result.
@@ -417,11 +417,11 @@ const mcpTestReconnectionInputSchema = `{"type":"object","properties":{}}`
 
 // mcpTestReconnectionTool is the MCP tool "test_reconnection", backed by TestReconnection.
 var mcpTestReconnectionTool = &runtime.Tool{
+	Name: "test_reconnection",
 	Description: `TestReconnection closes its SSE stream mid-call and answers after the
 client reconnected, resuming the stream with Last-Event-ID (SEP-1699).`,
-	Handler:     mcpCallTestReconnection,
 	InputSchema: json.RawMessage(mcpTestReconnectionInputSchema),
-	Name:        "test_reconnection",
+	Handler:     mcpCallTestReconnection,
 }
 
 // mcpCallTestReconnection implements tool "test_reconnection": it calls TestReconnection and encodes its result.
@@ -438,10 +438,10 @@ const mcpTestSamplingInputSchema = `{"type":"object","properties":{"prompt":{"ty
 
 // mcpTestSamplingTool is the MCP tool "test_sampling", backed by TestSampling.
 var mcpTestSamplingTool = &runtime.Tool{
-	Description: "TestSampling asks the client's model to answer a prompt.",
-	Handler:     mcpCallTestSampling,
-	InputSchema: json.RawMessage(mcpTestSamplingInputSchema),
 	Name:        "test_sampling",
+	Description: "TestSampling asks the client's model to answer a prompt.",
+	InputSchema: json.RawMessage(mcpTestSamplingInputSchema),
+	Handler:     mcpCallTestSampling,
 }
 
 // mcpCallTestSampling decodes and validates the arguments of tool "test_sampling", calls TestSampling and encodes its result.
@@ -463,11 +463,11 @@ const mcpTestSimpleTextInputSchema = `{"type":"object","properties":{}}`
 
 // mcpTestSimpleTextTool is the MCP tool "test_simple_text", backed by TestSimpleText.
 var mcpTestSimpleTextTool = &runtime.Tool{
-	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
-	Description: "TestSimpleText returns a simple text response.",
-	Handler:     mcpCallTestSimpleText,
-	InputSchema: json.RawMessage(mcpTestSimpleTextInputSchema),
 	Name:        "test_simple_text",
+	Description: "TestSimpleText returns a simple text response.",
+	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
+	InputSchema: json.RawMessage(mcpTestSimpleTextInputSchema),
+	Handler:     mcpCallTestSimpleText,
 }
 
 // mcpCallTestSimpleText implements tool "test_simple_text": it calls TestSimpleText and encodes its result.
@@ -481,12 +481,12 @@ const mcpTestStreamingElicitationInputSchema = `{"type":"object","properties":{}
 
 // mcpTestStreamingElicitationTool is the MCP tool "test_streaming_elicitation", backed by TestStreamingElicitation.
 var mcpTestStreamingElicitationTool = &runtime.Tool{
+	Name: "test_streaming_elicitation",
 	Description: `TestStreamingElicitation asks for a confirmation while the call is in
 flight: a 2026-07-28 client gets it in the result, never as an
 independent request on the response stream.`,
-	Handler:     mcpCallTestStreamingElicitation,
 	InputSchema: json.RawMessage(mcpTestStreamingElicitationInputSchema),
-	Name:        "test_streaming_elicitation",
+	Handler:     mcpCallTestStreamingElicitation,
 }
 
 // mcpCallTestStreamingElicitation implements tool "test_streaming_elicitation": it calls TestStreamingElicitation and encodes its result.
@@ -503,10 +503,10 @@ const mcpTestToolWithLoggingInputSchema = `{"type":"object","properties":{}}`
 
 // mcpTestToolWithLoggingTool is the MCP tool "test_tool_with_logging", backed by TestToolWithLogging.
 var mcpTestToolWithLoggingTool = &runtime.Tool{
-	Description: "TestToolWithLogging sends three log messages while it runs.",
-	Handler:     mcpCallTestToolWithLogging,
-	InputSchema: json.RawMessage(mcpTestToolWithLoggingInputSchema),
 	Name:        "test_tool_with_logging",
+	Description: "TestToolWithLogging sends three log messages while it runs.",
+	InputSchema: json.RawMessage(mcpTestToolWithLoggingInputSchema),
+	Handler:     mcpCallTestToolWithLogging,
 }
 
 // mcpCallTestToolWithLogging implements tool "test_tool_with_logging": it calls TestToolWithLogging and encodes its result.
@@ -523,10 +523,10 @@ const mcpTestToolWithProgressInputSchema = `{"type":"object","properties":{}}`
 
 // mcpTestToolWithProgressTool is the MCP tool "test_tool_with_progress", backed by TestToolWithProgress.
 var mcpTestToolWithProgressTool = &runtime.Tool{
-	Description: "TestToolWithProgress reports progress 0, 50 and 100 out of 100.",
-	Handler:     mcpCallTestToolWithProgress,
-	InputSchema: json.RawMessage(mcpTestToolWithProgressInputSchema),
 	Name:        "test_tool_with_progress",
+	Description: "TestToolWithProgress reports progress 0, 50 and 100 out of 100.",
+	InputSchema: json.RawMessage(mcpTestToolWithProgressInputSchema),
+	Handler:     mcpCallTestToolWithProgress,
 }
 
 // mcpCallTestToolWithProgress implements tool "test_tool_with_progress": it calls TestToolWithProgress and encodes its result.
@@ -543,11 +543,11 @@ const mcpTestTriggerPromptChangeInputSchema = `{"type":"object","properties":{}}
 
 // mcpTestTriggerPromptChangeTool is the MCP tool "test_trigger_prompt_change", backed by TestTriggerPromptChange.
 var mcpTestTriggerPromptChangeTool = &runtime.Tool{
+	Name: "test_trigger_prompt_change",
 	Description: `TestTriggerPromptChange adds or removes a transient prompt, so that
 clients are told the prompt list changed.`,
-	Handler:     mcpCallTestTriggerPromptChange,
 	InputSchema: json.RawMessage(mcpTestTriggerPromptChangeInputSchema),
-	Name:        "test_trigger_prompt_change",
+	Handler:     mcpCallTestTriggerPromptChange,
 }
 
 // mcpCallTestTriggerPromptChange implements tool "test_trigger_prompt_change": it calls TestTriggerPromptChange and encodes its result.
@@ -564,11 +564,11 @@ const mcpTestTriggerToolChangeInputSchema = `{"type":"object","properties":{}}`
 
 // mcpTestTriggerToolChangeTool is the MCP tool "test_trigger_tool_change", backed by TestTriggerToolChange.
 var mcpTestTriggerToolChangeTool = &runtime.Tool{
+	Name: "test_trigger_tool_change",
 	Description: `TestTriggerToolChange adds or removes a transient tool, so that clients
 are told the tool list changed.`,
-	Handler:     mcpCallTestTriggerToolChange,
 	InputSchema: json.RawMessage(mcpTestTriggerToolChangeInputSchema),
-	Name:        "test_trigger_tool_change",
+	Handler:     mcpCallTestTriggerToolChange,
 }
 
 // mcpCallTestTriggerToolChange implements tool "test_trigger_tool_change": it calls TestTriggerToolChange and encodes its result.
@@ -582,11 +582,11 @@ func mcpCallTestTriggerToolChange(ctx context.Context, _ json.RawMessage) (*runt
 
 // mcpStaticBinaryResource is the MCP resource test://static-binary, backed by StaticBinary.
 var mcpStaticBinaryResource = &runtime.Resource{
-	Description: "StaticBinary is a static binary resource: a one-pixel PNG.",
-	Handler:     mcpReadStaticBinary,
-	MIMEType:    "image/png",
-	Name:        "static_binary",
 	URI:         "test://static-binary",
+	Name:        "static_binary",
+	Description: "StaticBinary is a static binary resource: a one-pixel PNG.",
+	MIMEType:    "image/png",
+	Handler:     mcpReadStaticBinary,
 }
 
 // mcpReadStaticBinary reads resource test://static-binary by calling StaticBinary.
@@ -600,11 +600,11 @@ func mcpReadStaticBinary(ctx context.Context, uri string) (*runtime.ReadResource
 
 // mcpStaticTextResource is the MCP resource test://static-text, backed by StaticText.
 var mcpStaticTextResource = &runtime.Resource{
-	Description: "StaticText is a static text resource.",
-	Handler:     mcpReadStaticText,
-	MIMEType:    "text/plain",
-	Name:        "static_text",
 	URI:         "test://static-text",
+	Name:        "static_text",
+	Description: "StaticText is a static text resource.",
+	MIMEType:    "text/plain",
+	Handler:     mcpReadStaticText,
 }
 
 // mcpReadStaticText reads resource test://static-text by calling StaticText.
@@ -618,17 +618,17 @@ func mcpReadStaticText(ctx context.Context, uri string) (*runtime.ReadResourceRe
 
 // mcpTemplateResourceTemplate is the MCP resource template test://template/{id}/data, backed by Template.
 var mcpTemplateResourceTemplate = &runtime.ResourceTemplate{
-	Description: "Template is a resource template with one variable.",
-	Handler:     mcpReadTemplate,
-	MIMEType:    "application/json",
-	Name:        "template",
 	URITemplate: "test://template/{id}/data",
+	Name:        "template",
+	Description: "Template is a resource template with one variable.",
+	MIMEType:    "application/json",
+	Handler:     mcpReadTemplate,
 }
 
 // mcpReadTemplate reads resource template test://template/{id}/data: it converts the URI's variables to Template's parameters and calls it.
 func mcpReadTemplate(ctx context.Context, uri string, vars []string) (*runtime.ReadResourceResult, error) {
-	p0 := vars[0]
-	out, err := Template(ctx, p0)
+	id := vars[0]
+	out, err := Template(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -641,11 +641,11 @@ func mcpReadTemplate(ctx context.Context, uri string, vars []string) (*runtime.R
 
 // mcpWatchedResource is the MCP resource test://watched-resource, backed by Watched.
 var mcpWatchedResource = &runtime.Resource{
-	Description: "Watched is a resource clients subscribe to.",
-	Handler:     mcpReadWatched,
-	MIMEType:    "text/plain",
-	Name:        "watched",
 	URI:         "test://watched-resource",
+	Name:        "watched",
+	Description: "Watched is a resource clients subscribe to.",
+	MIMEType:    "text/plain",
+	Handler:     mcpReadWatched,
 }
 
 // mcpReadWatched reads resource test://watched-resource by calling Watched.
@@ -659,10 +659,10 @@ func mcpReadWatched(ctx context.Context, uri string) (*runtime.ReadResourceResul
 
 // mcpTestInputRequiredResultPromptPrompt is the MCP prompt "test_input_required_result_prompt", backed by TestInputRequiredResultPrompt.
 var mcpTestInputRequiredResultPromptPrompt = &runtime.Prompt{
+	Name: "test_input_required_result_prompt",
 	Description: `TestInputRequiredResultPrompt is a prompt that asks for its context
 through an in-band elicitation.`,
 	Handler: mcpGetTestInputRequiredResultPrompt,
-	Name:    "test_input_required_result_prompt",
 }
 
 // mcpGetTestInputRequiredResultPrompt renders prompt "test_input_required_result_prompt": it checks the arguments and calls TestInputRequiredResultPrompt.
@@ -676,18 +676,18 @@ func mcpGetTestInputRequiredResultPrompt(ctx context.Context, _ map[string]strin
 
 // mcpTestPromptWithArgumentsPrompt is the MCP prompt "test_prompt_with_arguments", backed by TestPromptWithArguments.
 var mcpTestPromptWithArgumentsPrompt = &runtime.Prompt{
+	Name:        "test_prompt_with_arguments",
+	Description: "TestPromptWithArguments is a prompt with two required arguments.",
 	Arguments: []runtime.PromptArgument{{
-		Description: "First test argument",
 		Name:        "arg1",
+		Description: "First test argument",
 		Required:    true,
 	}, {
-		Description: "Second test argument",
 		Name:        "arg2",
+		Description: "Second test argument",
 		Required:    true,
 	}},
-	Description: "TestPromptWithArguments is a prompt with two required arguments.",
-	Handler:     mcpGetTestPromptWithArguments,
-	Name:        "test_prompt_with_arguments",
+	Handler: mcpGetTestPromptWithArguments,
 }
 
 // mcpGetTestPromptWithArguments renders prompt "test_prompt_with_arguments": it checks the arguments and calls TestPromptWithArguments.
@@ -712,14 +712,14 @@ func mcpGetTestPromptWithArguments(ctx context.Context, args map[string]string) 
 
 // mcpTestPromptWithEmbeddedResourcePrompt is the MCP prompt "test_prompt_with_embedded_resource", backed by TestPromptWithEmbeddedResource.
 var mcpTestPromptWithEmbeddedResourcePrompt = &runtime.Prompt{
+	Name:        "test_prompt_with_embedded_resource",
+	Description: "TestPromptWithEmbeddedResource is a prompt that embeds a resource.",
 	Arguments: []runtime.PromptArgument{{
-		Description: "URI of the resource to embed",
 		Name:        "resourceUri",
+		Description: "URI of the resource to embed",
 		Required:    true,
 	}},
-	Description: "TestPromptWithEmbeddedResource is a prompt that embeds a resource.",
-	Handler:     mcpGetTestPromptWithEmbeddedResource,
-	Name:        "test_prompt_with_embedded_resource",
+	Handler: mcpGetTestPromptWithEmbeddedResource,
 }
 
 // mcpGetTestPromptWithEmbeddedResource renders prompt "test_prompt_with_embedded_resource": it checks the arguments and calls TestPromptWithEmbeddedResource.
@@ -739,9 +739,9 @@ func mcpGetTestPromptWithEmbeddedResource(ctx context.Context, args map[string]s
 
 // mcpTestPromptWithImagePrompt is the MCP prompt "test_prompt_with_image", backed by TestPromptWithImage.
 var mcpTestPromptWithImagePrompt = &runtime.Prompt{
+	Name:        "test_prompt_with_image",
 	Description: "TestPromptWithImage is a prompt holding an image.",
 	Handler:     mcpGetTestPromptWithImage,
-	Name:        "test_prompt_with_image",
 }
 
 // mcpGetTestPromptWithImage renders prompt "test_prompt_with_image": it checks the arguments and calls TestPromptWithImage.
@@ -755,9 +755,9 @@ func mcpGetTestPromptWithImage(ctx context.Context, _ map[string]string) (*runti
 
 // mcpTestSimplePromptPrompt is the MCP prompt "test_simple_prompt", backed by TestSimplePrompt.
 var mcpTestSimplePromptPrompt = &runtime.Prompt{
+	Name:        "test_simple_prompt",
 	Description: "TestSimplePrompt is a prompt without arguments.",
 	Handler:     mcpGetTestSimplePrompt,
-	Name:        "test_simple_prompt",
 }
 
 // mcpGetTestSimplePrompt renders prompt "test_simple_prompt": it checks the arguments and calls TestSimplePrompt.

@@ -20,23 +20,23 @@ import (
 //	err := s.Add(Components())
 func Components() *runtime.Components {
 	return &runtime.Components{
+		Tools:             []*runtime.Tool{mcpCompareCitiesTool, mcpConvertTemperatureTool, mcpForecastV20Tool},
+		Resources:         []*runtime.Resource{mcpCitiesResource},
+		ResourceTemplates: []*runtime.ResourceTemplate{mcpCityResourceTemplate},
+		Prompts:           []*runtime.Prompt{mcpPlanTripPrompt},
 		Completions: []*runtime.Completion{{
-			Argument: "name",
+			ResourceTemplate: "weather://cities/{name}",
+			Argument:         "name",
 			Handler: func(ctx context.Context, value string, _ map[string]string) ([]string, error) {
 				return CompleteCityName(ctx, value)
 			},
-			ResourceTemplate: "weather://cities/{name}",
 		}, {
+			Prompt:   "plan_trip",
 			Argument: "city",
 			Handler: func(ctx context.Context, value string, _ map[string]string) ([]string, error) {
 				return CompleteTripCity(ctx, value)
 			},
-			Prompt: "plan_trip",
 		}},
-		Prompts:           []*runtime.Prompt{mcpPlanTripPrompt},
-		ResourceTemplates: []*runtime.ResourceTemplate{mcpCityResourceTemplate},
-		Resources:         []*runtime.Resource{mcpCitiesResource},
-		Tools:             []*runtime.Tool{mcpCompareCitiesTool, mcpConvertTemperatureTool, mcpForecastV20Tool},
 	}
 }
 
@@ -48,14 +48,14 @@ const mcpCompareCitiesOutputSchema = `{"type":"object","properties":{"date":{"ty
 
 // mcpCompareCitiesTool is the MCP tool "compare_cities", backed by CompareCities.
 var mcpCompareCitiesTool = &runtime.Tool{
-	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
+	Name: "compare_cities",
 	Description: `CompareCities compares the forecast of several cities on one day, warmest
 first, in metric units.`,
-	Handler:      mcpCallCompareCities,
-	InputSchema:  json.RawMessage(mcpCompareCitiesInputSchema),
-	Name:         "compare_cities",
-	OutputSchema: json.RawMessage(mcpCompareCitiesOutputSchema),
 	Tags:         []string{"weather"},
+	Annotations:  &runtime.ToolAnnotations{ReadOnlyHint: true},
+	InputSchema:  json.RawMessage(mcpCompareCitiesInputSchema),
+	OutputSchema: json.RawMessage(mcpCompareCitiesOutputSchema),
+	Handler:      mcpCallCompareCities,
 }
 
 // mcpCallCompareCities decodes and validates the arguments of tool "compare_cities", calls CompareCities and encodes its result.
@@ -84,17 +84,17 @@ const mcpConvertTemperatureOutputSchema = `{"type":"object","properties":{"value
 
 // mcpConvertTemperatureTool is the MCP tool "convert_temperature", backed by ConvertTemperature.
 var mcpConvertTemperatureTool = &runtime.Tool{
+	Name: "convert_temperature",
+	Description: `ConvertTemperature converts a temperature between Celsius, Fahrenheit
+and Kelvin.`,
+	Tags: []string{"units"},
 	Annotations: &runtime.ToolAnnotations{
 		IdempotentHint: true,
 		ReadOnlyHint:   true,
 	},
-	Description: `ConvertTemperature converts a temperature between Celsius, Fahrenheit
-and Kelvin.`,
-	Handler:      mcpCallConvertTemperature,
 	InputSchema:  json.RawMessage(mcpConvertTemperatureInputSchema),
-	Name:         "convert_temperature",
 	OutputSchema: json.RawMessage(mcpConvertTemperatureOutputSchema),
-	Tags:         []string{"units"},
+	Handler:      mcpCallConvertTemperature,
 }
 
 // mcpCallConvertTemperature decodes and validates the arguments of tool "convert_temperature", calls ConvertTemperature and encodes its result.
@@ -123,19 +123,19 @@ const mcpForecastV20OutputSchema = `{"type":"object","properties":{"city":{"type
 
 // mcpForecastV20Tool is the MCP tool "forecast" (version 2.0), backed by Forecast.
 var mcpForecastV20Tool = &runtime.Tool{
+	Name:    "forecast",
+	Version: "2.0",
+	Description: `Forecast returns the daily weather forecast for a city: conditions, high
+and low temperatures, chance of precipitation and wind.`,
+	Tags: []string{"weather"},
 	Annotations: &runtime.ToolAnnotations{
 		IdempotentHint: true,
 		ReadOnlyHint:   true,
 	},
-	Description: `Forecast returns the daily weather forecast for a city: conditions, high
-and low temperatures, chance of precipitation and wind.`,
-	Handler:      mcpCallForecastV20,
-	InputSchema:  json.RawMessage(mcpForecastV20InputSchema),
-	Name:         "forecast",
-	OutputSchema: json.RawMessage(mcpForecastV20OutputSchema),
-	Tags:         []string{"weather"},
 	Timeout:      10 * time.Second,
-	Version:      "2.0",
+	InputSchema:  json.RawMessage(mcpForecastV20InputSchema),
+	OutputSchema: json.RawMessage(mcpForecastV20OutputSchema),
+	Handler:      mcpCallForecastV20,
 }
 
 // mcpCallForecastV20 decodes and validates the arguments of tool "forecast", calls Forecast and encodes its result.
@@ -158,11 +158,11 @@ func mcpCallForecastV20(ctx context.Context, args json.RawMessage) (*runtime.Cal
 
 // mcpCitiesResource is the MCP resource weather://cities, backed by Cities.
 var mcpCitiesResource = &runtime.Resource{
-	Description: "Cities lists the cities the server has climate data for, one per line.",
-	Handler:     mcpReadCities,
-	MIMEType:    "text/plain",
-	Name:        "cities",
 	URI:         "weather://cities",
+	Name:        "cities",
+	Description: "Cities lists the cities the server has climate data for, one per line.",
+	MIMEType:    "text/plain",
+	Handler:     mcpReadCities,
 }
 
 // mcpReadCities reads resource weather://cities by calling Cities.
@@ -176,18 +176,18 @@ func mcpReadCities(ctx context.Context, uri string) (*runtime.ReadResourceResult
 
 // mcpCityResourceTemplate is the MCP resource template weather://cities/{name}, backed by City.
 var mcpCityResourceTemplate = &runtime.ResourceTemplate{
+	URITemplate: "weather://cities/{name}",
+	Name:        "city",
 	Description: `City returns what the server knows about a city: coordinates, time zone
 and monthly climate normals.`,
-	Handler:     mcpReadCity,
-	MIMEType:    "application/json",
-	Name:        "city",
-	URITemplate: "weather://cities/{name}",
+	MIMEType: "application/json",
+	Handler:  mcpReadCity,
 }
 
 // mcpReadCity reads resource template weather://cities/{name}: it converts the URI's variables to City's parameters and calls it.
 func mcpReadCity(ctx context.Context, uri string, vars []string) (*runtime.ReadResourceResult, error) {
-	p0 := vars[0]
-	out, err := City(ctx, p0)
+	name := vars[0]
+	out, err := City(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -200,17 +200,17 @@ func mcpReadCity(ctx context.Context, uri string, vars []string) (*runtime.ReadR
 
 // mcpPlanTripPrompt is the MCP prompt "plan_trip", backed by PlanTrip.
 var mcpPlanTripPrompt = &runtime.Prompt{
+	Name:        "plan_trip",
+	Description: "PlanTrip asks the model to plan a trip around the forecast for a city.",
 	Arguments: []runtime.PromptArgument{{
-		Description: "Destination city",
 		Name:        "city",
+		Description: "Destination city",
 		Required:    true,
 	}, {
-		Description: "What you want to do there, e.g. hiking",
 		Name:        "activity",
+		Description: "What you want to do there, e.g. hiking",
 	}},
-	Description: "PlanTrip asks the model to plan a trip around the forecast for a city.",
-	Handler:     mcpGetPlanTrip,
-	Name:        "plan_trip",
+	Handler: mcpGetPlanTrip,
 }
 
 // mcpGetPlanTrip renders prompt "plan_trip": it checks the arguments and calls PlanTrip.

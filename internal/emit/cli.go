@@ -139,12 +139,12 @@ func CLIFile(spec *CLISpec) ([]byte, error) {
 		subs = append(subs, jen.Id(funcs[i]).Call())
 	}
 	f.Func().Id("main").Params().Block(
-		jen.Id("root").Op(":=").Op("&").Qual(cobraPkg, "Command").Values(jen.Dict{
-			jen.Id("Use"):           jen.Lit(spec.Name),
-			jen.Id("Short"):         jen.Lit("Call the tools of the MCP server " + spec.Server),
-			jen.Id("SilenceUsage"):  jen.True(),
-			jen.Id("SilenceErrors"): jen.True(),
-		}),
+		jen.Id("root").Op(":=").Op("&").Qual(cobraPkg, "Command").Add(fields{
+			"Use":           jen.Lit(spec.Name),
+			"Short":         jen.Lit("Call the tools of the MCP server " + spec.Server),
+			"SilenceUsage":  jen.True(),
+			"SilenceErrors": jen.True(),
+		}.in(commandOrder)),
 		jen.Id("root").Dot("PersistentFlags").Call().Dot("StringVar").Call(jen.Op("&").Id("serverURL"), jen.Lit("server"), jen.Lit(""),
 			jen.Lit("the server's streamable HTTP URL (env "+env+")")),
 		jen.Id("root").Dot("PersistentFlags").Call().Dot("StringVar").Call(jen.Op("&").Id("serverCommand"), jen.Lit("server-command"), jen.Lit(""),
@@ -161,8 +161,8 @@ func CLIFile(spec *CLISpec) ([]byte, error) {
 	f.Comment("connect opens a session with the server: --server, --server-command, the")
 	f.Comment(env + " environment variable (a URL or a command), or the default.")
 	f.Func().Id("connect").Params(jen.Id("ctx").Qual("context", "Context")).Params(jen.Op("*").Qual(mcpPkg, "ClientSession"), jen.Error()).Block(
-		jen.Id("opts").Op(":=").Op("&").Qual(clientPkg, "Options").Values(jen.Dict{jen.Id("Name"): jen.Lit(spec.Name), jen.Id("Version"): jen.Lit("1.0.0"),
-			jen.Id("Progress"): jen.Id("showProgress")}),
+		jen.Id("opts").Op(":=").Op("&").Qual(clientPkg, "Options").Add(fields{"Name": jen.Lit(spec.Name), "Version": jen.Lit("1.0.0"),
+			"Progress": jen.Id("showProgress")}.in(clientOptionsOrder)),
 		jen.Id("url").Op(",").Id("command").Op(":=").List(jen.Id("serverURL"), jen.Qual("strings", "Fields").Call(jen.Id("serverCommand"))),
 		jen.If(jen.Id("url").Op("==").Lit("").Op("&&").Len(jen.Id("command")).Op("==").Lit(0)).Block(
 			jen.If(jen.Id("env").Op(":=").Qual("os", "Getenv").Call(jen.Lit(env)), jen.Id("env").Op("!=").Lit("")).Block(
@@ -199,8 +199,8 @@ func CLIFile(spec *CLISpec) ([]byte, error) {
 		jen.Id("meta").Op(":=").Qual(clientPkg, "ProgressMeta").Call(jen.Id("tool")),
 		jen.If(jen.Id("version").Op("!=").Lit("")).Block(
 			jen.Id("meta").Index(jen.Lit("mcpgen")).Op("=").Map(jen.String()).Any().Values(jen.Dict{jen.Lit("version"): jen.Id("version")})),
-		jen.List(jen.Id("res"), jen.Err()).Op(":=").Id("cs").Dot("CallTool").Call(jen.Id("ctx"), jen.Op("&").Qual(mcpPkg, "CallToolParams").Values(jen.Dict{
-			jen.Id("Name"): jen.Id("tool"), jen.Id("Arguments"): jen.Id("args"), jen.Id("Meta"): jen.Id("meta")})),
+		jen.List(jen.Id("res"), jen.Err()).Op(":=").Id("cs").Dot("CallTool").Call(jen.Id("ctx"), jen.Op("&").Qual(mcpPkg, "CallToolParams").Add(fields{
+			"Name": jen.Id("tool"), "Arguments": jen.Id("args"), "Meta": jen.Id("meta")}.in(callToolParamsOrder))),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 		jen.Id("out").Op(":=").Id("cmd").Dot("OutOrStdout").Call(),
 		jen.If(jen.Id("jsonOutput")).Block(
@@ -350,18 +350,18 @@ func cliTool(f *jen.File, t CLITool, fn string) {
 	body := append([]jen.Code{jen.Id("args").Op(":=").Map(jen.String()).Any().Values()}, collect...)
 	body = append(body, jen.Return(jen.Id("call").Call(jen.Id("c"), jen.Lit(t.Name), jen.Lit(t.Version), jen.Id("args"))))
 	short := firstSentence(t.Description)
-	fields := jen.Dict{
-		jen.Id("Use"):   jen.Lit(t.command()),
-		jen.Id("Short"): jen.Lit(short),
-		jen.Id("Long"):  jen.Lit(strings.TrimSpace(t.Description)),
-		jen.Id("Args"):  jen.Qual(cobraPkg, "NoArgs"),
+	d := fields{
+		"Use":   jen.Lit(t.command()),
+		"Short": jen.Lit(short),
+		"Long":  jen.Lit(strings.TrimSpace(t.Description)),
+		"Args":  jen.Qual(cobraPkg, "NoArgs"),
 	}
 	if t.command() != t.Name {
 		// The tool's own name works too.
-		fields[jen.Id("Aliases")] = jen.Index().String().Values(jen.Lit(t.Name))
+		d["Aliases"] = jen.Index().String().Values(jen.Lit(t.Name))
 	}
 	stmts := append(decls,
-		jen.Id("c").Op(":=").Op("&").Qual(cobraPkg, "Command").Values(fields),
+		jen.Id("c").Op(":=").Op("&").Qual(cobraPkg, "Command").Add(d.in(commandOrder)),
 		jen.Id("c").Dot("RunE").Op("=").Func().Params(jen.Id("c").Op("*").Qual(cobraPkg, "Command"), jen.Id("_").Index().String()).Error().Block(body...),
 	)
 	stmts = append(stmts, flags...)

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"go/types"
 	"sort"
 	"strconv"
 	"strings"
@@ -236,21 +237,21 @@ func (g *gen) componentsBody(tools, resources, templates, prompts, completions [
 	if i := strings.LastIndex(summary, ", "); i >= 0 {
 		summary = summary[:i] + " and " + summary[i+2:]
 	}
-	fields := jen.Dict{}
+	d := fields{}
 	if len(tools) > 0 {
-		fields[jen.Id("Tools")] = jen.Index().Op("*").Qual(runtimePkg, "Tool").Values(tools...)
+		d["Tools"] = jen.Index().Op("*").Qual(runtimePkg, "Tool").Values(tools...)
 	}
 	if len(resources) > 0 {
-		fields[jen.Id("Resources")] = jen.Index().Op("*").Qual(runtimePkg, "Resource").Values(resources...)
+		d["Resources"] = jen.Index().Op("*").Qual(runtimePkg, "Resource").Values(resources...)
 	}
 	if len(templates) > 0 {
-		fields[jen.Id("ResourceTemplates")] = jen.Index().Op("*").Qual(runtimePkg, "ResourceTemplate").Values(templates...)
+		d["ResourceTemplates"] = jen.Index().Op("*").Qual(runtimePkg, "ResourceTemplate").Values(templates...)
 	}
 	if len(prompts) > 0 {
-		fields[jen.Id("Prompts")] = jen.Index().Op("*").Qual(runtimePkg, "Prompt").Values(prompts...)
+		d["Prompts"] = jen.Index().Op("*").Qual(runtimePkg, "Prompt").Values(prompts...)
 	}
 	if len(completions) > 0 {
-		fields[jen.Id("Completions")] = jen.Index().Op("*").Qual(runtimePkg, "Completion").Values(completions...)
+		d["Completions"] = jen.Index().Op("*").Qual(runtimePkg, "Completion").Values(completions...)
 	}
 	// Components goes first in the file: render it into a separate group
 	// that jennifer places before the rest.
@@ -260,26 +261,26 @@ func (g *gen) componentsBody(tools, resources, templates, prompts, completions [
 		Comment("//\ts := runtime.NewServer(&runtime.Implementation{Name: \"...\", Version: \"...\"}, nil)").Line().
 		Comment("//\terr := s.Add(Components())").Line().
 		Func().Id("Components").Params().Op("*").Qual(runtimePkg, "Components").Block(
-		jen.Return(jen.Op("&").Qual(runtimePkg, "Components").Values(fields)),
+		jen.Return(jen.Op("&").Qual(runtimePkg, "Components").Add(d.in(componentsOrder))),
 	)
 	g.f.Add(decl)
 }
 
 // completion returns the descriptor of an //mcp:complete function.
 func (g *gen) completion(c *model.Completion) jen.Code {
-	d := jen.Dict{jen.Id("Argument"): jen.Lit(c.Arg)}
+	d := fields{"Argument": jen.Lit(c.Arg)}
 	if c.Prompt != "" {
-		d[jen.Id("Prompt")] = jen.Lit(c.Prompt)
+		d["Prompt"] = jen.Lit(c.Prompt)
 	} else {
-		d[jen.Id("ResourceTemplate")] = jen.Lit(c.Resource)
+		d["ResourceTemplate"] = jen.Lit(c.Resource)
 	}
 	if c.WithArgs {
-		d[jen.Id("Handler")] = jen.Id(c.Func.Name)
+		d["Handler"] = jen.Id(c.Func.Name)
 	} else {
-		d[jen.Id("Handler")] = jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("value").String(), jen.Id("_").Map(jen.String()).String()).
+		d["Handler"] = jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("value").String(), jen.Id("_").Map(jen.String()).String()).
 			Params(jen.Index().String(), jen.Error()).Block(jen.Return(jen.Id(c.Func.Name).Call(jen.Id("ctx"), jen.Id("value"))))
 	}
-	return jen.Values(d)
+	return d.in(completionOrder)
 }
 
 // str returns a Go string literal, raw when that reads better.
@@ -337,52 +338,52 @@ func (g *gen) tool(t *model.Tool, id string) {
 	if r := t.Func.Result; r != nil && r.Kind == model.ResultStructured && r.Type != nil {
 		out = g.schemaConst(base+"_output_schema", fmt.Sprintf("the JSON Schema of the structured result of tool %q%s", t.Name, versionText(t.Version)), schema.ForOutput(r.Type))
 	}
-	d := jen.Dict{
-		jen.Id("Name"):        jen.Lit(t.Name),
-		jen.Id("Description"): str(t.Description),
-		jen.Id("InputSchema"): jen.Qual("encoding/json", "RawMessage").Call(jen.Id(in)),
-		jen.Id("Handler"):     jen.Id(handler),
+	d := fields{
+		"Name":        jen.Lit(t.Name),
+		"Description": str(t.Description),
+		"InputSchema": jen.Qual("encoding/json", "RawMessage").Call(jen.Id(in)),
+		"Handler":     jen.Id(handler),
 	}
 	setCommon(d, t.Version, t.Title, t.Tags)
 	if t.Timeout > 0 {
-		d[jen.Id("Timeout")] = durationCode(t.Timeout)
+		d["Timeout"] = durationCode(t.Timeout)
 	}
 	if t.MaxResultBytes > 0 {
-		d[jen.Id("MaxResultBytes")] = jen.Lit(t.MaxResultBytes)
+		d["MaxResultBytes"] = jen.Lit(t.MaxResultBytes)
 	}
 	if out != "" {
-		d[jen.Id("OutputSchema")] = jen.Qual("encoding/json", "RawMessage").Call(jen.Id(out))
+		d["OutputSchema"] = jen.Qual("encoding/json", "RawMessage").Call(jen.Id(out))
 	}
 	if a := annotations(t); a != nil {
-		d[jen.Id("Annotations")] = a
+		d["Annotations"] = a
 	}
 	g.f.Commentf("%s is the MCP tool %q%s, backed by %s.", id, t.Name, versionText(t.Version), t.Func.Name)
-	g.f.Var().Id(id).Op("=").Op("&").Qual(runtimePkg, "Tool").Values(d)
+	g.f.Var().Id(id).Op("=").Op("&").Qual(runtimePkg, "Tool").Add(d.in(toolOrder))
 	g.toolHandler(t, handler)
 }
 
 func annotations(t *model.Tool) *jen.Statement {
 	h := t.Hints
-	d := jen.Dict{}
+	d := fields{}
 	if h.ReadOnly != nil && *h.ReadOnly {
-		d[jen.Id("ReadOnlyHint")] = jen.True()
+		d["ReadOnlyHint"] = jen.True()
 	}
 	if h.Idempotent != nil && *h.Idempotent {
-		d[jen.Id("IdempotentHint")] = jen.True()
+		d["IdempotentHint"] = jen.True()
 	}
 	if h.Destructive != nil {
-		d[jen.Id("DestructiveHint")] = jen.Qual(runtimePkg, "Bool").Call(jen.Lit(*h.Destructive))
+		d["DestructiveHint"] = jen.Qual(runtimePkg, "Bool").Call(jen.Lit(*h.Destructive))
 	}
 	if h.OpenWorld != nil {
-		d[jen.Id("OpenWorldHint")] = jen.Qual(runtimePkg, "Bool").Call(jen.Lit(*h.OpenWorld))
+		d["OpenWorldHint"] = jen.Qual(runtimePkg, "Bool").Call(jen.Lit(*h.OpenWorld))
 	}
 	if t.Title != "" {
-		d[jen.Id("Title")] = jen.Lit(t.Title)
+		d["Title"] = jen.Lit(t.Title)
 	}
 	if len(d) == 0 {
 		return nil
 	}
-	return jen.Op("&").Qual(runtimePkg, "ToolAnnotations").Values(d)
+	return jen.Op("&").Qual(runtimePkg, "ToolAnnotations").Add(d.in(annotationsOrder))
 }
 
 // goType returns the Go type expression of t.
@@ -565,20 +566,22 @@ func (g *gen) resource(r *model.Resource, id string) {
 		kind, what = "ResourceTemplate", "resource template"
 	}
 	handler := g.names.get("read_" + base)
-	d := jen.Dict{
-		jen.Id("Name"):        jen.Lit(r.Name),
-		jen.Id("Description"): str(r.Description),
-		jen.Id("MIMEType"):    jen.Lit(r.MIME),
-		jen.Id("Handler"):     jen.Id(handler),
+	d := fields{
+		"Name":        jen.Lit(r.Name),
+		"Description": str(r.Description),
+		"MIMEType":    jen.Lit(r.MIME),
+		"Handler":     jen.Id(handler),
 	}
+	order := resourceOrder
 	if r.Template {
-		d[jen.Id("URITemplate")] = jen.Lit(r.URI)
+		d["URITemplate"] = jen.Lit(r.URI)
+		order = templateOrder
 	} else {
-		d[jen.Id("URI")] = jen.Lit(r.URI)
+		d["URI"] = jen.Lit(r.URI)
 	}
 	setCommon(d, r.Version, r.Title, r.Tags)
 	g.f.Commentf("%s is the MCP %s %s, backed by %s.", id, what, r.URI, r.Func.Name)
-	g.f.Var().Id(id).Op("=").Op("&").Qual(runtimePkg, kind).Values(d)
+	g.f.Var().Id(id).Op("=").Op("&").Qual(runtimePkg, kind).Add(d.in(order))
 	g.resourceHandler(r, handler)
 }
 
@@ -594,11 +597,13 @@ func (g *gen) resourceHandler(r *model.Resource, id string) {
 		for vi, v := range r.Vars {
 			byParam[v.Param] = vi
 		}
+		reserved := map[string]bool{fn.Name: true}
 		for pi, prm := range fn.Params {
 			vi := byParam[pi]
-			local := "p" + strconv.Itoa(pi)
-			body = append(body, g.parseVar(local, prm.Type, vi, r.Vars[vi].Name, r.URI)...)
-			args = append(args, jen.Id(local))
+			local := localName(prm.Name, reserved)
+			code, arg := g.parseVar(local, prm.Type, vi, r.Vars[vi].Name, r.URI)
+			body = append(body, code...)
+			args = append(args, arg)
 		}
 	}
 	call := jen.Id(fn.Name).Call(args...)
@@ -614,7 +619,7 @@ func (g *gen) resourceHandler(r *model.Resource, id string) {
 	case model.ResultBytes:
 		body = append(body, jen.Return(jen.Qual(runtimePkg, "BlobContents").Call(jen.Id("uri"), jen.Lit(r.MIME), jen.Id("out")), jen.Nil()))
 	case model.ResultContent:
-		body = append(body, jen.Return(jen.Op("&").Qual(runtimePkg, "ReadResourceResult").Values(jen.Dict{jen.Id("Contents"): jen.Id("out")}), jen.Nil()))
+		body = append(body, jen.Return(jen.Op("&").Qual(runtimePkg, "ReadResourceResult").Values(jen.Id("Contents").Op(":").Id("out")), jen.Nil()))
 	case model.ResultFull:
 		body = append(body, jen.If(jen.Id("out").Op("==").Nil()).Block(
 			jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("resource %s: %s returned a nil result"), jen.Id("uri"), jen.Lit(fn.Name)))),
@@ -642,40 +647,59 @@ func (g *gen) resourceHandler(r *model.Resource, id string) {
 	g.f.Func().Id(id).Params(params...).Params(jen.Op("*").Qual(runtimePkg, "ReadResourceResult"), jen.Error()).Block(body...)
 }
 
-// parseVar converts vars[vi] to the parameter type t into a new local.
-func (g *gen) parseVar(local string, t *model.Type, vi int, name, uri string) []jen.Code {
+// handlerNames are the identifiers a resource template handler uses, which
+// the locals holding its variables must not shadow.
+var handlerNames = map[string]bool{"ctx": true, "uri": true, "vars": true, "out": true, "err": true, "b": true,
+	"strconv": true, "runtime": true, "fmt": true, "errors": true, "codec": true, "json": true, "context": true, "time": true}
+
+// localName names the local holding a parameter's value after the
+// parameter, unless that would shadow something the handler uses
+// (reserved, handlerNames, or a predeclared identifier).
+func localName(param string, reserved map[string]bool) string {
+	name := param
+	if name == "" || name == "_" || reserved[name] || handlerNames[name] || types.Universe.Lookup(name) != nil {
+		name = "v" + exported(param)
+	}
+	reserved[name] = true
+	return name
+}
+
+// parseVar converts vars[vi] into a new local named local, and returns the
+// statements and the argument that passes it as a parameter of type t: the
+// local itself, or converted to t.
+func (g *gen) parseVar(local string, t *model.Type, vi int, name, uri string) ([]jen.Code, jen.Code) {
 	src := jen.Id("vars").Index(jen.Lit(vi))
 	bad := func(what string) jen.Code {
 		return jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Qual(runtimePkg, "InvalidParams").Call(
 			jen.Lit(fmt.Sprintf("resource %s: variable %s: %%q is not %s", uri, name, what)), src.Clone())))
 	}
-	conv := func(expr jen.Code) *jen.Statement {
-		if t.Named() {
-			return g.goType(t).Call(expr)
+	// arg converts the local to t unless it already has that type.
+	arg := func(exact bool) jen.Code {
+		if exact && !t.Named() {
+			return jen.Id(local)
 		}
-		return jen.Add(expr)
+		return g.goType(t).Call(jen.Id(local))
 	}
 	switch t.Kind {
 	case model.String:
-		return []jen.Code{jen.Id(local).Op(":=").Add(conv(src))}
+		return []jen.Code{jen.Id(local).Op(":=").Add(src)}, arg(true)
 	case model.Bool:
-		return []jen.Code{jen.List(jen.Id(local+"v"), jen.Err()).Op(":=").Qual("strconv", "ParseBool").Call(src), bad("a boolean"),
-			jen.Id(local).Op(":=").Add(conv(jen.Id(local + "v")))}
+		return []jen.Code{jen.List(jen.Id(local), jen.Err()).Op(":=").Qual("strconv", "ParseBool").Call(src), bad("a boolean")}, arg(true)
 	case model.Int, model.Uint, model.Float:
 		fn, what := "ParseInt", "an integer"
-		extra := []jen.Code{jen.Lit(10), jen.Lit(bitsOr64(t.Bits))}
+		extra := []jen.Code{jen.Lit(10), jen.Lit(t.Bits)}
+		exact := t.Bits == 64
 		if t.Kind == model.Uint {
 			fn, what = "ParseUint", "a non-negative integer"
 		} else if t.Kind == model.Float {
 			fn, what = "ParseFloat", "a number"
 			extra = []jen.Code{jen.Lit(bitsOr64(t.Bits))}
+			exact = bitsOr64(t.Bits) == 64
 		}
-		typ := g.goType(t)
-		return []jen.Code{jen.List(jen.Id(local+"v"), jen.Err()).Op(":=").Qual("strconv", fn).Call(append([]jen.Code{src}, extra...)...), bad(what),
-			jen.Id(local).Op(":=").Add(typ).Call(jen.Id(local + "v"))}
+		return []jen.Code{jen.List(jen.Id(local), jen.Err()).Op(":=").Qual("strconv", fn).Call(append([]jen.Code{src}, extra...)...), bad(what)}, arg(exact)
 	}
 	g.fail("resource %s: unsupported variable type", uri)
-	return nil
+	return nil, jen.Id(local)
 }
 
 func bitsOr64(b int) int {
@@ -686,46 +710,46 @@ func bitsOr64(b int) int {
 }
 
 // setCommon adds the optional fields every component descriptor has.
-func setCommon(d jen.Dict, version, title string, tags []string) {
+func setCommon(d fields, version, title string, tags []string) {
 	if version != "" {
-		d[jen.Id("Version")] = jen.Lit(version)
+		d["Version"] = jen.Lit(version)
 	}
 	if title != "" {
-		d[jen.Id("Title")] = jen.Lit(title)
+		d["Title"] = jen.Lit(title)
 	}
 	if len(tags) > 0 {
-		d[jen.Id("Tags")] = strs(tags)
+		d["Tags"] = strs(tags)
 	}
 }
 
 func (g *gen) prompt(p *model.Prompt, id string) {
 	base := versioned(p.Name, p.Version)
 	handler := g.names.get("get_" + base)
-	d := jen.Dict{
-		jen.Id("Name"):        jen.Lit(p.Name),
-		jen.Id("Description"): str(p.Description),
-		jen.Id("Handler"):     jen.Id(handler),
+	d := fields{
+		"Name":        jen.Lit(p.Name),
+		"Description": str(p.Description),
+		"Handler":     jen.Id(handler),
 	}
 	setCommon(d, p.Version, p.Title, p.Tags)
 	if len(p.Args) > 0 {
 		var args []jen.Code
 		for _, a := range p.Args {
-			ad := jen.Dict{jen.Id("Name"): jen.Lit(a.Name)}
+			ad := fields{"Name": jen.Lit(a.Name)}
 			if a.Title != "" {
-				ad[jen.Id("Title")] = jen.Lit(a.Title)
+				ad["Title"] = jen.Lit(a.Title)
 			}
 			if a.Description != "" {
-				ad[jen.Id("Description")] = jen.Lit(a.Description)
+				ad["Description"] = jen.Lit(a.Description)
 			}
 			if a.Required {
-				ad[jen.Id("Required")] = jen.True()
+				ad["Required"] = jen.True()
 			}
-			args = append(args, jen.Values(ad))
+			args = append(args, ad.in(promptArgOrder))
 		}
-		d[jen.Id("Arguments")] = jen.Index().Qual(runtimePkg, "PromptArgument").Values(args...)
+		d["Arguments"] = jen.Index().Qual(runtimePkg, "PromptArgument").Values(args...)
 	}
 	g.f.Commentf("%s is the MCP prompt %q%s, backed by %s.", id, p.Name, versionText(p.Version), p.Func.Name)
-	g.f.Var().Id(id).Op("=").Op("&").Qual(runtimePkg, "Prompt").Values(d)
+	g.f.Var().Id(id).Op("=").Op("&").Qual(runtimePkg, "Prompt").Add(d.in(promptOrder))
 	g.promptHandler(p, handler)
 }
 

@@ -24,10 +24,10 @@ import (
 //	err := s.Add(Components())
 func Components() *runtime.Components {
 	return &runtime.Components{
-		Prompts:           []*runtime.Prompt{mcpReviewPrompt},
-		ResourceTemplates: []*runtime.ResourceTemplate{mcpCellResourceTemplate},
-		Resources:         []*runtime.Resource{mcpContentsResource, mcpLogoResource},
 		Tools:             []*runtime.Tool{mcpHelloTool, mcpMirrorTool, mcpMirrorPtrTool, mcpPixelTool, mcpPlacesTool, mcpSequenceTool},
+		Resources:         []*runtime.Resource{mcpContentsResource, mcpLogoResource},
+		ResourceTemplates: []*runtime.ResourceTemplate{mcpCellResourceTemplate},
+		Prompts:           []*runtime.Prompt{mcpReviewPrompt},
 	}
 }
 
@@ -36,12 +36,12 @@ const mcpHelloInputSchema = `{"type":"object","properties":{}}`
 
 // mcpHelloTool is the MCP tool "hello", backed by Hello.
 var mcpHelloTool = &runtime.Tool{
-	Annotations: &runtime.ToolAnnotations{Title: "Say hello"},
-	Description: "Hello greets.",
-	Handler:     mcpCallHello,
-	InputSchema: json.RawMessage(mcpHelloInputSchema),
 	Name:        "hello",
 	Title:       "Say hello",
+	Description: "Hello greets.",
+	Annotations: &runtime.ToolAnnotations{Title: "Say hello"},
+	InputSchema: json.RawMessage(mcpHelloInputSchema),
+	Handler:     mcpCallHello,
 }
 
 // mcpCallHello implements tool "hello": it calls Hello and encodes its result.
@@ -58,15 +58,15 @@ const mcpMirrorOutputSchema = `{"type":"object","properties":{"id":{"type":"stri
 
 // mcpMirrorTool is the MCP tool "mirror", backed by Mirror.
 var mcpMirrorTool = &runtime.Tool{
+	Name:        "mirror",
+	Description: "Mirror returns its arguments unchanged.",
 	Annotations: &runtime.ToolAnnotations{
 		IdempotentHint: true,
 		ReadOnlyHint:   true,
 	},
-	Description:  "Mirror returns its arguments unchanged.",
-	Handler:      mcpCallMirror,
 	InputSchema:  json.RawMessage(mcpMirrorInputSchema),
-	Name:         "mirror",
 	OutputSchema: json.RawMessage(mcpMirrorOutputSchema),
+	Handler:      mcpCallMirror,
 }
 
 // mcpCallMirror decodes and validates the arguments of tool "mirror", calls Mirror and encodes its result.
@@ -95,11 +95,11 @@ const mcpMirrorPtrOutputSchema = `{"type":"object","properties":{"id":{"type":"s
 
 // mcpMirrorPtrTool is the MCP tool "mirror_ptr", backed by MirrorPtr.
 var mcpMirrorPtrTool = &runtime.Tool{
-	Description:  "MirrorPtr returns its arguments through pointers.",
-	Handler:      mcpCallMirrorPtr,
-	InputSchema:  json.RawMessage(mcpMirrorPtrInputSchema),
 	Name:         "mirror_ptr",
+	Description:  "MirrorPtr returns its arguments through pointers.",
+	InputSchema:  json.RawMessage(mcpMirrorPtrInputSchema),
 	OutputSchema: json.RawMessage(mcpMirrorPtrOutputSchema),
+	Handler:      mcpCallMirrorPtr,
 }
 
 // mcpCallMirrorPtr decodes and validates the arguments of tool "mirror_ptr", calls MirrorPtr and encodes its result.
@@ -128,10 +128,10 @@ const mcpPixelInputSchema = `{"type":"object","properties":{}}`
 
 // mcpPixelTool is the MCP tool "pixel", backed by Pixel.
 var mcpPixelTool = &runtime.Tool{
-	Description: "Pixel returns a one-pixel PNG.",
-	Handler:     mcpCallPixel,
-	InputSchema: json.RawMessage(mcpPixelInputSchema),
 	Name:        "pixel",
+	Description: "Pixel returns a one-pixel PNG.",
+	InputSchema: json.RawMessage(mcpPixelInputSchema),
+	Handler:     mcpCallPixel,
 }
 
 // mcpCallPixel implements tool "pixel": it calls Pixel and encodes its result.
@@ -151,15 +151,15 @@ const mcpPlacesOutputSchema = `{"type":"object","additionalProperties":{"type":"
 
 // mcpPlacesTool is the MCP tool "places", backed by Places.
 var mcpPlacesTool = &runtime.Tool{
+	Name:        "places",
+	Description: "Places maps names to points.",
 	Annotations: &runtime.ToolAnnotations{
 		DestructiveHint: runtime.Bool(false),
 		OpenWorldHint:   runtime.Bool(false),
 	},
-	Description:  "Places maps names to points.",
-	Handler:      mcpCallPlaces,
 	InputSchema:  json.RawMessage(mcpPlacesInputSchema),
-	Name:         "places",
 	OutputSchema: json.RawMessage(mcpPlacesOutputSchema),
+	Handler:      mcpCallPlaces,
 }
 
 // mcpCallPlaces implements tool "places": it calls Places and encodes its result.
@@ -187,12 +187,12 @@ const mcpSequenceOutputSchema = `{"type":"object","properties":{"result":{"type"
 
 // mcpSequenceTool is the MCP tool "sequence", backed by Sequence.
 var mcpSequenceTool = &runtime.Tool{
-	Description:    "Sequence returns the numbers from 1 to n.",
-	Handler:        mcpCallSequence,
-	InputSchema:    json.RawMessage(mcpSequenceInputSchema),
-	MaxResultBytes: 4096,
 	Name:           "sequence",
+	Description:    "Sequence returns the numbers from 1 to n.",
+	MaxResultBytes: 4096,
+	InputSchema:    json.RawMessage(mcpSequenceInputSchema),
 	OutputSchema:   json.RawMessage(mcpSequenceOutputSchema),
+	Handler:        mcpCallSequence,
 }
 
 // mcpCallSequence decodes and validates the arguments of tool "sequence", calls Sequence and encodes its result.
@@ -218,31 +218,28 @@ func mcpCallSequence(ctx context.Context, args json.RawMessage) (*runtime.CallTo
 
 // mcpCellResourceTemplate is the MCP resource template grid://{row}/{col}{?wide}, backed by Cell.
 var mcpCellResourceTemplate = &runtime.ResourceTemplate{
-	Description: "Cell reads one cell of a grid.",
-	Handler:     mcpReadCell,
-	MIMEType:    "application/json",
-	Name:        "cell",
 	URITemplate: "grid://{row}/{col}{?wide}",
+	Name:        "cell",
+	Description: "Cell reads one cell of a grid.",
+	MIMEType:    "application/json",
+	Handler:     mcpReadCell,
 }
 
 // mcpReadCell reads resource template grid://{row}/{col}{?wide}: it converts the URI's variables to Cell's parameters and calls it.
 func mcpReadCell(ctx context.Context, uri string, vars []string) (*runtime.ReadResourceResult, error) {
-	p0v, err := strconv.ParseInt(vars[0], 10, 64)
+	row, err := strconv.ParseInt(vars[0], 10, 0)
 	if err != nil {
 		return nil, runtime.InvalidParams("resource grid://{row}/{col}{?wide}: variable row: %q is not an integer", vars[0])
 	}
-	p0 := int(p0v)
-	p1v, err := strconv.ParseUint(vars[1], 10, 8)
+	col, err := strconv.ParseUint(vars[1], 10, 8)
 	if err != nil {
 		return nil, runtime.InvalidParams("resource grid://{row}/{col}{?wide}: variable col: %q is not a non-negative integer", vars[1])
 	}
-	p1 := uint8(p1v)
-	p2v, err := strconv.ParseBool(vars[2])
+	wide, err := strconv.ParseBool(vars[2])
 	if err != nil {
 		return nil, runtime.InvalidParams("resource grid://{row}/{col}{?wide}: variable wide: %q is not a boolean", vars[2])
 	}
-	p2 := p2v
-	out, err := Cell(ctx, p0, p1, p2)
+	out, err := Cell(ctx, int(row), uint8(col), wide)
 	if err != nil {
 		return nil, err
 	}
@@ -255,11 +252,11 @@ func mcpReadCell(ctx context.Context, uri string, vars []string) (*runtime.ReadR
 
 // mcpContentsResource is the MCP resource kitchen://contents, backed by Contents.
 var mcpContentsResource = &runtime.Resource{
-	Description: "Contents returns raw resource contents.",
-	Handler:     mcpReadContents,
-	MIMEType:    "",
-	Name:        "contents",
 	URI:         "kitchen://contents",
+	Name:        "contents",
+	Description: "Contents returns raw resource contents.",
+	MIMEType:    "",
+	Handler:     mcpReadContents,
 }
 
 // mcpReadContents reads resource kitchen://contents by calling Contents.
@@ -273,11 +270,11 @@ func mcpReadContents(ctx context.Context, uri string) (*runtime.ReadResourceResu
 
 // mcpLogoResource is the MCP resource kitchen://logo, backed by Logo.
 var mcpLogoResource = &runtime.Resource{
-	Description: "Logo is the project's logo.",
-	Handler:     mcpReadLogo,
-	MIMEType:    "image/png",
-	Name:        "logo",
 	URI:         "kitchen://logo",
+	Name:        "logo",
+	Description: "Logo is the project's logo.",
+	MIMEType:    "image/png",
+	Handler:     mcpReadLogo,
 }
 
 // mcpReadLogo reads resource kitchen://logo by calling Logo.
@@ -291,15 +288,15 @@ func mcpReadLogo(ctx context.Context, uri string) (*runtime.ReadResourceResult, 
 
 // mcpReviewPrompt is the MCP prompt "review", backed by Review.
 var mcpReviewPrompt = &runtime.Prompt{
-	Arguments: []runtime.PromptArgument{{
-		Description: "The code to review",
-		Name:        "code",
-		Required:    true,
-	}, {Name: "language"}, {Name: "focus"}},
-	Description: "Review asks for a code review.",
-	Handler:     mcpGetReview,
 	Name:        "review",
 	Title:       "Code review",
+	Description: "Review asks for a code review.",
+	Arguments: []runtime.PromptArgument{{
+		Name:        "code",
+		Description: "The code to review",
+		Required:    true,
+	}, {Name: "language"}, {Name: "focus"}},
+	Handler: mcpGetReview,
 }
 
 // mcpGetReview renders prompt "review": it checks the arguments and calls Review.

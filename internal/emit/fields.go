@@ -1,0 +1,73 @@
+package emit
+
+import (
+	"reflect"
+	"sort"
+
+	"github.com/dave/jennifer/jen"
+	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/client"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/spf13/cobra"
+)
+
+// fields are the keyed fields of a composite literal, by field name.
+type fields map[string]jen.Code
+
+// in renders f as the body of a composite literal, {Key: value, ...},
+// with the keys in the order the type declares its fields (order, from
+// declared), as a person would write them: inline for one field, one per
+// line for more. Keys order lacks come last, sorted.
+func (f fields) in(order []string) *jen.Statement {
+	var keys []string
+	known := map[string]bool{}
+	for _, k := range order {
+		known[k] = true
+		if _, ok := f[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	var extra []string
+	for k := range f {
+		if !known[k] {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(extra)
+	keys = append(keys, extra...)
+	items := make([]jen.Code, len(keys))
+	for i, k := range keys {
+		items[i] = jen.Id(k).Op(":").Add(f[k])
+	}
+	return jen.Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: len(items) > 1}, items...)
+}
+
+// declared returns the exported fields of struct type T in declaration
+// order.
+func declared[T any]() []string {
+	t := reflect.TypeFor[T]()
+	var out []string
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// The field orders of the runtime types generated code fills in.
+var (
+	componentsOrder  = declared[runtime.Components]()
+	toolOrder        = declared[runtime.Tool]()
+	annotationsOrder = declared[runtime.ToolAnnotations]()
+	resourceOrder    = declared[runtime.Resource]()
+	templateOrder    = declared[runtime.ResourceTemplate]()
+	promptOrder      = declared[runtime.Prompt]()
+	promptArgOrder   = declared[runtime.PromptArgument]()
+	completionOrder  = declared[runtime.Completion]()
+
+	// Those of generated CLIs.
+	commandOrder        = declared[cobra.Command]()
+	clientOptionsOrder  = declared[client.Options]()
+	callToolParamsOrder = declared[mcp.CallToolParams]()
+)
