@@ -92,14 +92,14 @@ func mcpCallExplode(ctx context.Context, args json.RawMessage) (*runtime.CallToo
 	return runtime.TextResult(out), nil
 }
 
-// mcpFailInputSchema is the JSON Schema of the arguments of tool "fail".
-const mcpFailInputSchema = `{"type":"object","properties":{}}`
+// mcpNoArgumentsSchema is the JSON Schema of the arguments of tools "fail" and "sleep".
+const mcpNoArgumentsSchema = `{"type":"object","properties":{}}`
 
 // mcpFailTool is the MCP tool "fail", backed by Fail.
 var mcpFailTool = &runtime.Tool{
 	Name:        "fail",
 	Description: "Fail returns an error, which the client sees as an isError result.",
-	InputSchema: json.RawMessage(mcpFailInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallFail,
 }
 
@@ -166,15 +166,12 @@ func mcpCallRename(ctx context.Context, args json.RawMessage) (*runtime.CallTool
 	return runtime.TextResult(out), nil
 }
 
-// mcpSleepInputSchema is the JSON Schema of the arguments of tool "sleep".
-const mcpSleepInputSchema = `{"type":"object","properties":{}}`
-
 // mcpSleepTool is the MCP tool "sleep", backed by Sleep.
 var mcpSleepTool = &runtime.Tool{
 	Name:        "sleep",
 	Description: "Sleep ignores its context and outlives its timeout.",
 	Timeout:     200 * time.Millisecond,
-	InputSchema: json.RawMessage(mcpSleepInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallSleep,
 }
 

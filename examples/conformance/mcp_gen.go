@@ -31,15 +31,15 @@ func Components() *runtime.Components {
 	}
 }
 
-// mcpTestAudioContentInputSchema is the JSON Schema of the arguments of tool "test_audio_content".
-const mcpTestAudioContentInputSchema = `{"type":"object","properties":{}}`
+// mcpNoArgumentsSchema is the JSON Schema of the arguments of tools "test_audio_content", "test_elicitation_sep1034_defaults", "test_elicitation_sep1330_enums", "test_embedded_resource", "test_error_handling", "test_image_content", "test_input_required_result_capabilities", "test_input_required_result_elicitation", "test_input_required_result_list_roots", "test_input_required_result_multi_round", "test_input_required_result_multiple_inputs", "test_input_required_result_request_state", "test_input_required_result_sampling", "test_input_required_result_tampered_state", "test_logging_tool", "test_missing_capability", "test_multiple_content_types", "test_reconnection", "test_simple_text", "test_streaming_elicitation", "test_tool_with_logging", "test_tool_with_progress", "test_trigger_prompt_change" and "test_trigger_tool_change".
+const mcpNoArgumentsSchema = `{"type":"object","properties":{}}`
 
 // mcpTestAudioContentTool is the MCP tool "test_audio_content", backed by TestAudioContent.
 var mcpTestAudioContentTool = &runtime.Tool{
 	Name:        "test_audio_content",
 	Description: "TestAudioContent returns a minimal WAV file.",
 	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
-	InputSchema: json.RawMessage(mcpTestAudioContentInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestAudioContent,
 }
 
@@ -77,14 +77,11 @@ func mcpCallTestElicitation(ctx context.Context, args json.RawMessage) (*runtime
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestElicitationSep1034DefaultsInputSchema is the JSON Schema of the arguments of tool "test_elicitation_sep1034_defaults".
-const mcpTestElicitationSep1034DefaultsInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestElicitationSep1034DefaultsTool is the MCP tool "test_elicitation_sep1034_defaults", backed by TestElicitationDefaults.
 var mcpTestElicitationSep1034DefaultsTool = &runtime.Tool{
 	Name:        "test_elicitation_sep1034_defaults",
 	Description: "TestElicitationDefaults asks for input with a default for every field.",
-	InputSchema: json.RawMessage(mcpTestElicitationSep1034DefaultsInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestElicitationSep1034Defaults,
 }
 
@@ -97,14 +94,11 @@ func mcpCallTestElicitationSep1034Defaults(ctx context.Context, _ json.RawMessag
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestElicitationSep1330EnumsInputSchema is the JSON Schema of the arguments of tool "test_elicitation_sep1330_enums".
-const mcpTestElicitationSep1330EnumsInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestElicitationSep1330EnumsTool is the MCP tool "test_elicitation_sep1330_enums", backed by TestElicitationEnums.
 var mcpTestElicitationSep1330EnumsTool = &runtime.Tool{
 	Name:        "test_elicitation_sep1330_enums",
 	Description: "TestElicitationEnums asks for input with every kind of enum.",
-	InputSchema: json.RawMessage(mcpTestElicitationSep1330EnumsInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestElicitationSep1330Enums,
 }
 
@@ -117,15 +111,12 @@ func mcpCallTestElicitationSep1330Enums(ctx context.Context, _ json.RawMessage) 
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestEmbeddedResourceInputSchema is the JSON Schema of the arguments of tool "test_embedded_resource".
-const mcpTestEmbeddedResourceInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestEmbeddedResourceTool is the MCP tool "test_embedded_resource", backed by TestEmbeddedResource.
 var mcpTestEmbeddedResourceTool = &runtime.Tool{
 	Name:        "test_embedded_resource",
 	Description: "TestEmbeddedResource returns an embedded text resource.",
 	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
-	InputSchema: json.RawMessage(mcpTestEmbeddedResourceInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestEmbeddedResource,
 }
 
@@ -138,14 +129,11 @@ func mcpCallTestEmbeddedResource(ctx context.Context, _ json.RawMessage) (*runti
 	return runtime.ContentResult(out), nil
 }
 
-// mcpTestErrorHandlingInputSchema is the JSON Schema of the arguments of tool "test_error_handling".
-const mcpTestErrorHandlingInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestErrorHandlingTool is the MCP tool "test_error_handling", backed by TestErrorHandling.
 var mcpTestErrorHandlingTool = &runtime.Tool{
 	Name:        "test_error_handling",
 	Description: "TestErrorHandling always fails, to show a tool error result.",
-	InputSchema: json.RawMessage(mcpTestErrorHandlingInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestErrorHandling,
 }
 
@@ -158,15 +146,12 @@ func mcpCallTestErrorHandling(ctx context.Context, _ json.RawMessage) (*runtime.
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestImageContentInputSchema is the JSON Schema of the arguments of tool "test_image_content".
-const mcpTestImageContentInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestImageContentTool is the MCP tool "test_image_content", backed by TestImageContent.
 var mcpTestImageContentTool = &runtime.Tool{
 	Name:        "test_image_content",
 	Description: "TestImageContent returns a one-pixel red PNG.",
 	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
-	InputSchema: json.RawMessage(mcpTestImageContentInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestImageContent,
 }
 
@@ -179,15 +164,12 @@ func mcpCallTestImageContent(ctx context.Context, _ json.RawMessage) (*runtime.C
 	return runtime.BlobResult(out, "image/png"), nil
 }
 
-// mcpTestInputRequiredResultCapabilitiesInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_capabilities".
-const mcpTestInputRequiredResultCapabilitiesInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestInputRequiredResultCapabilitiesTool is the MCP tool "test_input_required_result_capabilities", backed by TestInputRequiredResultCapabilities.
 var mcpTestInputRequiredResultCapabilitiesTool = &runtime.Tool{
 	Name: "test_input_required_result_capabilities",
 	Description: `TestInputRequiredResultCapabilities asks only for the input the client
 declared capabilities for: a name, a greeting, its roots.`,
-	InputSchema: json.RawMessage(mcpTestInputRequiredResultCapabilitiesInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestInputRequiredResultCapabilities,
 }
 
@@ -200,15 +182,12 @@ func mcpCallTestInputRequiredResultCapabilities(ctx context.Context, _ json.RawM
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestInputRequiredResultElicitationInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_elicitation".
-const mcpTestInputRequiredResultElicitationInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestInputRequiredResultElicitationTool is the MCP tool "test_input_required_result_elicitation", backed by TestInputRequiredResultElicitation.
 var mcpTestInputRequiredResultElicitationTool = &runtime.Tool{
 	Name: "test_input_required_result_elicitation",
 	Description: `TestInputRequiredResultElicitation asks for the caller's name through an
 in-band elicitation.`,
-	InputSchema: json.RawMessage(mcpTestInputRequiredResultElicitationInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestInputRequiredResultElicitation,
 }
 
@@ -221,15 +200,12 @@ func mcpCallTestInputRequiredResultElicitation(ctx context.Context, _ json.RawMe
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestInputRequiredResultListRootsInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_list_roots".
-const mcpTestInputRequiredResultListRootsInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestInputRequiredResultListRootsTool is the MCP tool "test_input_required_result_list_roots", backed by TestInputRequiredResultListRoots.
 var mcpTestInputRequiredResultListRootsTool = &runtime.Tool{
 	Name: "test_input_required_result_list_roots",
 	Description: `TestInputRequiredResultListRoots asks for the client's roots through an
 in-band roots/list request.`,
-	InputSchema: json.RawMessage(mcpTestInputRequiredResultListRootsInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestInputRequiredResultListRoots,
 }
 
@@ -242,15 +218,12 @@ func mcpCallTestInputRequiredResultListRoots(ctx context.Context, _ json.RawMess
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestInputRequiredResultMultiRoundInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_multi_round".
-const mcpTestInputRequiredResultMultiRoundInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestInputRequiredResultMultiRoundTool is the MCP tool "test_input_required_result_multi_round", backed by TestInputRequiredResultMultiRound.
 var mcpTestInputRequiredResultMultiRoundTool = &runtime.Tool{
 	Name: "test_input_required_result_multi_round",
 	Description: `TestInputRequiredResultMultiRound asks in two rounds: a name, then a
 favourite colour.`,
-	InputSchema: json.RawMessage(mcpTestInputRequiredResultMultiRoundInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestInputRequiredResultMultiRound,
 }
 
@@ -263,15 +236,12 @@ func mcpCallTestInputRequiredResultMultiRound(ctx context.Context, _ json.RawMes
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestInputRequiredResultMultipleInputsInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_multiple_inputs".
-const mcpTestInputRequiredResultMultipleInputsInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestInputRequiredResultMultipleInputsTool is the MCP tool "test_input_required_result_multiple_inputs", backed by TestInputRequiredResultMultipleInputs.
 var mcpTestInputRequiredResultMultipleInputsTool = &runtime.Tool{
 	Name: "test_input_required_result_multiple_inputs",
 	Description: `TestInputRequiredResultMultipleInputs asks for a name, a greeting and the
 client's roots in one round.`,
-	InputSchema: json.RawMessage(mcpTestInputRequiredResultMultipleInputsInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestInputRequiredResultMultipleInputs,
 }
 
@@ -284,16 +254,13 @@ func mcpCallTestInputRequiredResultMultipleInputs(ctx context.Context, _ json.Ra
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestInputRequiredResultRequestStateInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_request_state".
-const mcpTestInputRequiredResultRequestStateInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestInputRequiredResultRequestStateTool is the MCP tool "test_input_required_result_request_state", backed by TestInputRequiredResultRequestState.
 var mcpTestInputRequiredResultRequestStateTool = &runtime.Tool{
 	Name: "test_input_required_result_request_state",
 	Description: `TestInputRequiredResultRequestState asks for a confirmation; the answer
 comes back with the signed requestState, which the runtime verifies
 before this handler runs again.`,
-	InputSchema: json.RawMessage(mcpTestInputRequiredResultRequestStateInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestInputRequiredResultRequestState,
 }
 
@@ -306,15 +273,12 @@ func mcpCallTestInputRequiredResultRequestState(ctx context.Context, _ json.RawM
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestInputRequiredResultSamplingInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_sampling".
-const mcpTestInputRequiredResultSamplingInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestInputRequiredResultSamplingTool is the MCP tool "test_input_required_result_sampling", backed by TestInputRequiredResultSampling.
 var mcpTestInputRequiredResultSamplingTool = &runtime.Tool{
 	Name: "test_input_required_result_sampling",
 	Description: `TestInputRequiredResultSampling asks the client's model a question
 through an in-band sampling request.`,
-	InputSchema: json.RawMessage(mcpTestInputRequiredResultSamplingInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestInputRequiredResultSampling,
 }
 
@@ -327,16 +291,13 @@ func mcpCallTestInputRequiredResultSampling(ctx context.Context, _ json.RawMessa
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestInputRequiredResultTamperedStateInputSchema is the JSON Schema of the arguments of tool "test_input_required_result_tampered_state".
-const mcpTestInputRequiredResultTamperedStateInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestInputRequiredResultTamperedStateTool is the MCP tool "test_input_required_result_tampered_state", backed by TestInputRequiredResultTamperedState.
 var mcpTestInputRequiredResultTamperedStateTool = &runtime.Tool{
 	Name: "test_input_required_result_tampered_state",
 	Description: `TestInputRequiredResultTamperedState asks for a confirmation; a retry
 whose requestState fails the runtime's signature check is refused
 before this handler runs.`,
-	InputSchema: json.RawMessage(mcpTestInputRequiredResultTamperedStateInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestInputRequiredResultTamperedState,
 }
 
@@ -349,15 +310,12 @@ func mcpCallTestInputRequiredResultTamperedState(ctx context.Context, _ json.Raw
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestLoggingToolInputSchema is the JSON Schema of the arguments of tool "test_logging_tool".
-const mcpTestLoggingToolInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestLoggingToolTool is the MCP tool "test_logging_tool", backed by TestLoggingTool.
 var mcpTestLoggingToolTool = &runtime.Tool{
 	Name: "test_logging_tool",
 	Description: `TestLoggingTool sends a log message, which the client receives only if
 it asked for logs.`,
-	InputSchema: json.RawMessage(mcpTestLoggingToolInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestLoggingTool,
 }
 
@@ -370,15 +328,12 @@ func mcpCallTestLoggingTool(ctx context.Context, _ json.RawMessage) (*runtime.Ca
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestMissingCapabilityInputSchema is the JSON Schema of the arguments of tool "test_missing_capability".
-const mcpTestMissingCapabilityInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestMissingCapabilityTool is the MCP tool "test_missing_capability", backed by TestMissingCapability.
 var mcpTestMissingCapabilityTool = &runtime.Tool{
 	Name: "test_missing_capability",
 	Description: `TestMissingCapability needs the sampling capability: a client that did
 not declare it gets MissingRequiredClientCapabilities (-32021).`,
-	InputSchema: json.RawMessage(mcpTestMissingCapabilityInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestMissingCapability,
 }
 
@@ -391,15 +346,12 @@ func mcpCallTestMissingCapability(ctx context.Context, _ json.RawMessage) (*runt
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestMultipleContentTypesInputSchema is the JSON Schema of the arguments of tool "test_multiple_content_types".
-const mcpTestMultipleContentTypesInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestMultipleContentTypesTool is the MCP tool "test_multiple_content_types", backed by TestMultipleContentTypes.
 var mcpTestMultipleContentTypesTool = &runtime.Tool{
 	Name:        "test_multiple_content_types",
 	Description: "TestMultipleContentTypes returns text, an image and an embedded resource.",
 	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
-	InputSchema: json.RawMessage(mcpTestMultipleContentTypesInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestMultipleContentTypes,
 }
 
@@ -412,15 +364,12 @@ func mcpCallTestMultipleContentTypes(ctx context.Context, _ json.RawMessage) (*r
 	return runtime.ContentResult(out...), nil
 }
 
-// mcpTestReconnectionInputSchema is the JSON Schema of the arguments of tool "test_reconnection".
-const mcpTestReconnectionInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestReconnectionTool is the MCP tool "test_reconnection", backed by TestReconnection.
 var mcpTestReconnectionTool = &runtime.Tool{
 	Name: "test_reconnection",
 	Description: `TestReconnection closes its SSE stream mid-call and answers after the
 client reconnected, resuming the stream with Last-Event-ID (SEP-1699).`,
-	InputSchema: json.RawMessage(mcpTestReconnectionInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestReconnection,
 }
 
@@ -458,15 +407,12 @@ func mcpCallTestSampling(ctx context.Context, args json.RawMessage) (*runtime.Ca
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestSimpleTextInputSchema is the JSON Schema of the arguments of tool "test_simple_text".
-const mcpTestSimpleTextInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestSimpleTextTool is the MCP tool "test_simple_text", backed by TestSimpleText.
 var mcpTestSimpleTextTool = &runtime.Tool{
 	Name:        "test_simple_text",
 	Description: "TestSimpleText returns a simple text response.",
 	Annotations: &runtime.ToolAnnotations{ReadOnlyHint: true},
-	InputSchema: json.RawMessage(mcpTestSimpleTextInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestSimpleText,
 }
 
@@ -476,16 +422,13 @@ func mcpCallTestSimpleText(ctx context.Context, _ json.RawMessage) (*runtime.Cal
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestStreamingElicitationInputSchema is the JSON Schema of the arguments of tool "test_streaming_elicitation".
-const mcpTestStreamingElicitationInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestStreamingElicitationTool is the MCP tool "test_streaming_elicitation", backed by TestStreamingElicitation.
 var mcpTestStreamingElicitationTool = &runtime.Tool{
 	Name: "test_streaming_elicitation",
 	Description: `TestStreamingElicitation asks for a confirmation while the call is in
 flight: a 2026-07-28 client gets it in the result, never as an
 independent request on the response stream.`,
-	InputSchema: json.RawMessage(mcpTestStreamingElicitationInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestStreamingElicitation,
 }
 
@@ -498,14 +441,11 @@ func mcpCallTestStreamingElicitation(ctx context.Context, _ json.RawMessage) (*r
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestToolWithLoggingInputSchema is the JSON Schema of the arguments of tool "test_tool_with_logging".
-const mcpTestToolWithLoggingInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestToolWithLoggingTool is the MCP tool "test_tool_with_logging", backed by TestToolWithLogging.
 var mcpTestToolWithLoggingTool = &runtime.Tool{
 	Name:        "test_tool_with_logging",
 	Description: "TestToolWithLogging sends three log messages while it runs.",
-	InputSchema: json.RawMessage(mcpTestToolWithLoggingInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestToolWithLogging,
 }
 
@@ -518,14 +458,11 @@ func mcpCallTestToolWithLogging(ctx context.Context, _ json.RawMessage) (*runtim
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestToolWithProgressInputSchema is the JSON Schema of the arguments of tool "test_tool_with_progress".
-const mcpTestToolWithProgressInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestToolWithProgressTool is the MCP tool "test_tool_with_progress", backed by TestToolWithProgress.
 var mcpTestToolWithProgressTool = &runtime.Tool{
 	Name:        "test_tool_with_progress",
 	Description: "TestToolWithProgress reports progress 0, 50 and 100 out of 100.",
-	InputSchema: json.RawMessage(mcpTestToolWithProgressInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestToolWithProgress,
 }
 
@@ -538,15 +475,12 @@ func mcpCallTestToolWithProgress(ctx context.Context, _ json.RawMessage) (*runti
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestTriggerPromptChangeInputSchema is the JSON Schema of the arguments of tool "test_trigger_prompt_change".
-const mcpTestTriggerPromptChangeInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestTriggerPromptChangeTool is the MCP tool "test_trigger_prompt_change", backed by TestTriggerPromptChange.
 var mcpTestTriggerPromptChangeTool = &runtime.Tool{
 	Name: "test_trigger_prompt_change",
 	Description: `TestTriggerPromptChange adds or removes a transient prompt, so that
 clients are told the prompt list changed.`,
-	InputSchema: json.RawMessage(mcpTestTriggerPromptChangeInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestTriggerPromptChange,
 }
 
@@ -559,15 +493,12 @@ func mcpCallTestTriggerPromptChange(ctx context.Context, _ json.RawMessage) (*ru
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestTriggerToolChangeInputSchema is the JSON Schema of the arguments of tool "test_trigger_tool_change".
-const mcpTestTriggerToolChangeInputSchema = `{"type":"object","properties":{}}`
-
 // mcpTestTriggerToolChangeTool is the MCP tool "test_trigger_tool_change", backed by TestTriggerToolChange.
 var mcpTestTriggerToolChangeTool = &runtime.Tool{
 	Name: "test_trigger_tool_change",
 	Description: `TestTriggerToolChange adds or removes a transient tool, so that clients
 are told the tool list changed.`,
-	InputSchema: json.RawMessage(mcpTestTriggerToolChangeInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallTestTriggerToolChange,
 }
 

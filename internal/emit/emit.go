@@ -60,6 +60,7 @@ type gen struct {
 	// generated file itself (the server package's, for its typed client).
 	localPath string
 	patterns  map[string]string
+	schemas   map[string]*schemaDecl // by content
 	queue     []func()
 	err       error
 }
@@ -165,6 +166,7 @@ func (g *gen) file() error {
 		completions = append(completions, g.completion(c))
 	}
 	g.componentsBody(tools, resources, templates, prompts, completions)
+	g.planSchemas()
 	for _, t := range g.pkg.Tools {
 		if t.Input != nil {
 			g.hint(t.Input, t.Func.Name+"_args")
@@ -322,21 +324,129 @@ func versionText(v string) string {
 	return " (version " + v + ")"
 }
 
-// schemaConst declares a schema constant and returns its name.
-func (g *gen) schemaConst(base, what string, js []byte) string {
-	id := g.names.get(base)
-	g.f.Commentf("%s is %s.", id, what)
-	g.f.Const().Id(id).Op("=").Id("`" + string(js) + "`")
-	return id
+// A schemaUse is one place a JSON Schema constant serves: the arguments
+// (input) or the structured result (output) of a tool.
+type schemaUse struct {
+	output bool
+	tool   string      // "\"forecast\" (version 2.0)"
+	base   string      // the name the constant gets when it has this use only
+	typ    *model.Type // the Go type described, nil for no arguments
+}
+
+// schemaDecl is one distinct schema: declared once, before the first
+// tool that uses it.
+type schemaDecl struct {
+	js   []byte
+	uses []schemaUse
+	id   string // set once declared
+}
+
+// toolSchemas returns the input and output schemas of t (out is nil when
+// t has no structured result).
+func toolSchemas(t *model.Tool) (in, out []byte) {
+	in = schema.ForInput(t.Input)
+	if r := t.Func.Result; r != nil && r.Kind == model.ResultStructured && r.Type != nil {
+		out = schema.ForOutput(r.Type)
+	}
+	return in, out
+}
+
+// planSchemas groups the schemas of the package's tools by content, so
+// that each distinct one is one constant.
+func (g *gen) planSchemas() {
+	g.schemas = map[string]*schemaDecl{}
+	add := func(js []byte, u schemaUse) {
+		d := g.schemas[string(js)]
+		if d == nil {
+			d = &schemaDecl{js: js}
+			g.schemas[string(js)] = d
+		}
+		d.uses = append(d.uses, u)
+	}
+	for _, t := range g.pkg.Tools {
+		base := versioned(t.Name, t.Version)
+		label := strconv.Quote(t.Name) + versionText(t.Version)
+		in, out := toolSchemas(t)
+		add(in, schemaUse{false, label, base + "_input_schema", t.Input})
+		if out != nil {
+			add(out, schemaUse{true, label, base + "_output_schema", t.Func.Result.Type})
+		}
+	}
+}
+
+// schemaConst returns the constant holding js, declaring it the first
+// time. A schema with one use is named after it (mcpForecastInputSchema);
+// one shared by several is named after the Go type they all describe
+// (mcpEverythingInputSchema), mcpNoArgumentsSchema for tools without
+// arguments, or else after its first use; its comment lists every use.
+func (g *gen) schemaConst(js []byte) string {
+	d := g.schemas[string(js)]
+	if d.id != "" {
+		return d.id
+	}
+	name := d.uses[0].base
+	var inputs, outputs []string
+	for _, u := range d.uses {
+		if u.output {
+			outputs = append(outputs, u.tool)
+		} else {
+			inputs = append(inputs, u.tool)
+		}
+	}
+	if len(d.uses) > 1 {
+		same, typ := true, d.uses[0].typ
+		for _, u := range d.uses[1:] {
+			if (u.typ == nil) != (typ == nil) || typ != nil && typeKey(base(u.typ)) != typeKey(base(typ)) {
+				same = false
+			}
+		}
+		switch {
+		case same && typ == nil:
+			name = "no_arguments_schema"
+		case same && base(typ).Named() && len(outputs) == 0:
+			name = base(typ).Name + "_input_schema"
+		case same && base(typ).Named() && len(inputs) == 0:
+			name = base(typ).Name + "_output_schema"
+		case same && base(typ).Named():
+			name = base(typ).Name + "_schema"
+		}
+	}
+	d.id = g.names.get(name)
+	var whats []string
+	if len(inputs) > 0 {
+		whats = append(whats, "the arguments of "+plural("tool", len(inputs))+" "+andList(inputs))
+	}
+	if len(outputs) > 0 {
+		whats = append(whats, "the structured result of "+plural("tool", len(outputs))+" "+andList(outputs))
+	}
+	g.f.Commentf("%s is the JSON Schema of %s.", d.id, strings.Join(whats, ", and of "))
+	g.f.Const().Id(d.id).Op("=").Id("`" + string(js) + "`")
+	return d.id
+}
+
+func plural(word string, n int) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// andList joins items as prose: "a", "a and b", "a, b and c".
+func andList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 func (g *gen) tool(t *model.Tool, id string) {
 	base := versioned(t.Name, t.Version)
 	handler := g.names.get("call_" + base)
-	in := g.schemaConst(base+"_input_schema", fmt.Sprintf("the JSON Schema of the arguments of tool %q%s", t.Name, versionText(t.Version)), schema.ForInput(t.Input))
+	inJS, outJS := toolSchemas(t)
+	in := g.schemaConst(inJS)
 	var out string
-	if r := t.Func.Result; r != nil && r.Kind == model.ResultStructured && r.Type != nil {
-		out = g.schemaConst(base+"_output_schema", fmt.Sprintf("the JSON Schema of the structured result of tool %q%s", t.Name, versionText(t.Version)), schema.ForOutput(r.Type))
+	if outJS != nil {
+		out = g.schemaConst(outJS)
 	}
 	d := fields{
 		"Name":        jen.Lit(t.Name),

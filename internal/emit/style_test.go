@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mcpgen/mcpgen/runtime"
@@ -36,6 +37,7 @@ func TestGeneratedCodeReadsAsHandWritten(t *testing.T) {
 			t.Fatal(err)
 		}
 		name, _ := filepath.Rel(root, f.Path)
+		schemas := map[string]string{} // value → constant
 		var outer string // the runtime type of the enclosing literal, for elided element types
 		ast.Inspect(file, func(n ast.Node) bool {
 			switch n := n.(type) {
@@ -59,10 +61,25 @@ func TestGeneratedCodeReadsAsHandWritten(t *testing.T) {
 				if at, ok := n.Type.(*ast.ArrayType); ok {
 					outer = runtimeType(at.Elt)
 				}
+			case *ast.ValueSpec:
+				// Each distinct schema is one constant.
+				for i, id := range n.Names {
+					if i >= len(n.Values) {
+						break
+					}
+					lit, ok := n.Values[i].(*ast.BasicLit)
+					if !ok || !strings.HasSuffix(id.Name, "Schema") {
+						continue
+					}
+					if other, dup := schemas[lit.Value]; dup {
+						t.Errorf("%s: %s and %s hold the same schema", name, other, id.Name)
+					}
+					schemas[lit.Value] = id.Name
+				}
 			case *ast.FuncDecl:
 				// A resource template's handler names the locals it
 				// passes to the function after its parameters.
-				if ps := n.Type.Params.List; len(ps) == 3 && ps[2].Names[0].Name == "vars" {
+				if ps := n.Type.Params.List; len(ps) == 3 && len(ps[2].Names) == 1 && ps[2].Names[0].Name == "vars" {
 					templates++
 					ast.Inspect(n.Body, func(n ast.Node) bool {
 						if as, ok := n.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {

@@ -444,11 +444,11 @@ func FuzzMirror(f *testing.F) {
 			mirror = tool.Handler
 		}
 	}
-	inSchema, err := schema.Compile([]byte(mcpMirrorInputSchema))
+	inSchema, err := schema.Compile([]byte(mcpEverythingInputSchema))
 	if err != nil {
 		f.Fatal(err)
 	}
-	outSchema, err := schema.Compile([]byte(mcpMirrorOutputSchema))
+	outSchema, err := schema.Compile([]byte(mcpEverythingOutputSchema))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -31,8 +31,8 @@ func Components() *runtime.Components {
 	}
 }
 
-// mcpHelloInputSchema is the JSON Schema of the arguments of tool "hello".
-const mcpHelloInputSchema = `{"type":"object","properties":{}}`
+// mcpNoArgumentsSchema is the JSON Schema of the arguments of tools "hello", "pixel" and "places".
+const mcpNoArgumentsSchema = `{"type":"object","properties":{}}`
 
 // mcpHelloTool is the MCP tool "hello", backed by Hello.
 var mcpHelloTool = &runtime.Tool{
@@ -40,7 +40,7 @@ var mcpHelloTool = &runtime.Tool{
 	Title:       "Say hello",
 	Description: "Hello greets.",
 	Annotations: &runtime.ToolAnnotations{Title: "Say hello"},
-	InputSchema: json.RawMessage(mcpHelloInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallHello,
 }
 
@@ -50,11 +50,11 @@ func mcpCallHello(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResu
 	return runtime.TextResult(out), nil
 }
 
-// mcpMirrorInputSchema is the JSON Schema of the arguments of tool "mirror".
-const mcpMirrorInputSchema = `{"type":"object","properties":{"id":{"type":"string","minLength":1},"created":{"type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"},"name":{"type":"string","description":"Lower-case name","minLength":1,"maxLength":10,"pattern":"^[a-z]+$"},"count":{"type":"integer","minimum":0,"maximum":100,"default":5},"small":{"type":"integer","minimum":-5,"maximum":5},"big":{"type":"integer","minimum":0},"ratio":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1},"temp":{"type":"number","description":"Celsius is a temperature.","minimum":-273.15},"flag":{"type":"boolean"},"quoted":{"type":"string"},"level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is.","default":"low"},"label":{"type":"string","description":"Label is a named string without constants.","enum":["red","green"]},"priorities":{"type":"array","items":{"type":"integer","enum":[1,2,3],"description":"Priority orders work; 1 is the most urgent."}},"tags":{"type":"array","items":{"type":"string","enum":["a","b","c"]},"maxItems":3},"point":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"],"description":"Point is a position on a plane."},"points":{"type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}},"grid":{"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"minItems":2,"maxItems":2},"labels":{"type":"object","additionalProperties":{"type":"string"}},"levels":{"type":"object","additionalProperties":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."}},"counts":{"type":"object","propertyNames":{"pattern":"^(0|-?[1-9][0-9]*)$"},"additionalProperties":{"type":"integer"}},"when":{"type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"},"every":{"type":["string","integer"],"pattern":"^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$","description":"a duration such as 1h30m or 250ms"},"data":{"type":"string","contentEncoding":"base64","pattern":"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"},"raw":{},"any":{},"token":{"type":"string","description":"Token marshals itself as text."},"pair":{"description":"Pair marshals itself as a JSON array."},"opt":{"type":"string"},"opt_level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."},"matrix":{"type":"array","items":{"type":"array","items":{"type":"number"}}},"nested":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"array","items":{"type":"string"}}},"required":["a","b"]}},"required":["id","name","token","nested"]}`
+// mcpEverythingInputSchema is the JSON Schema of the arguments of tools "mirror" and "mirror_ptr".
+const mcpEverythingInputSchema = `{"type":"object","properties":{"id":{"type":"string","minLength":1},"created":{"type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"},"name":{"type":"string","description":"Lower-case name","minLength":1,"maxLength":10,"pattern":"^[a-z]+$"},"count":{"type":"integer","minimum":0,"maximum":100,"default":5},"small":{"type":"integer","minimum":-5,"maximum":5},"big":{"type":"integer","minimum":0},"ratio":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1},"temp":{"type":"number","description":"Celsius is a temperature.","minimum":-273.15},"flag":{"type":"boolean"},"quoted":{"type":"string"},"level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is.","default":"low"},"label":{"type":"string","description":"Label is a named string without constants.","enum":["red","green"]},"priorities":{"type":"array","items":{"type":"integer","enum":[1,2,3],"description":"Priority orders work; 1 is the most urgent."}},"tags":{"type":"array","items":{"type":"string","enum":["a","b","c"]},"maxItems":3},"point":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"],"description":"Point is a position on a plane."},"points":{"type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}},"grid":{"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"minItems":2,"maxItems":2},"labels":{"type":"object","additionalProperties":{"type":"string"}},"levels":{"type":"object","additionalProperties":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."}},"counts":{"type":"object","propertyNames":{"pattern":"^(0|-?[1-9][0-9]*)$"},"additionalProperties":{"type":"integer"}},"when":{"type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"},"every":{"type":["string","integer"],"pattern":"^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$","description":"a duration such as 1h30m or 250ms"},"data":{"type":"string","contentEncoding":"base64","pattern":"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"},"raw":{},"any":{},"token":{"type":"string","description":"Token marshals itself as text."},"pair":{"description":"Pair marshals itself as a JSON array."},"opt":{"type":"string"},"opt_level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."},"matrix":{"type":"array","items":{"type":"array","items":{"type":"number"}}},"nested":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"array","items":{"type":"string"}}},"required":["a","b"]}},"required":["id","name","token","nested"]}`
 
-// mcpMirrorOutputSchema is the JSON Schema of the structured result of tool "mirror".
-const mcpMirrorOutputSchema = `{"type":"object","properties":{"id":{"type":"string","minLength":1},"created":{"type":"string","format":"date-time"},"name":{"type":"string","description":"Lower-case name","minLength":1,"maxLength":10,"pattern":"^[a-z]+$"},"count":{"type":"integer","minimum":0,"maximum":100,"default":5},"small":{"type":"integer","minimum":-5,"maximum":5},"big":{"type":"integer","minimum":0},"ratio":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1},"temp":{"type":"number","description":"Celsius is a temperature.","minimum":-273.15},"flag":{"type":"boolean"},"quoted":{"type":"string"},"level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is.","default":"low"},"label":{"type":"string","description":"Label is a named string without constants.","enum":["red","green"]},"priorities":{"type":"array","items":{"type":"integer","enum":[1,2,3],"description":"Priority orders work; 1 is the most urgent."}},"tags":{"type":"array","items":{"type":"string","enum":["a","b","c"]},"maxItems":3},"point":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"],"description":"Point is a position on a plane."},"points":{"type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}},"grid":{"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"minItems":2,"maxItems":2},"labels":{"type":"object","additionalProperties":{"type":"string"}},"levels":{"type":"object","additionalProperties":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."}},"counts":{"type":"object","propertyNames":{"pattern":"^-?[0-9]+$"},"additionalProperties":{"type":"integer"}},"when":{"type":"string","format":"date-time"},"every":{"type":"integer","description":"a duration in nanoseconds"},"data":{"type":"string","contentEncoding":"base64"},"raw":{},"any":{},"token":{"type":"string","description":"Token marshals itself as text."},"pair":{"description":"Pair marshals itself as a JSON array."},"opt":{"type":"string"},"opt_level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."},"matrix":{"type":"array","items":{"type":["array","null"],"items":{"type":"number"}}},"nested":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":["array","null"],"items":{"type":"string"}}},"required":["a","b"]}},"required":["id","name","token","nested"]}`
+// mcpEverythingOutputSchema is the JSON Schema of the structured result of tools "mirror" and "mirror_ptr".
+const mcpEverythingOutputSchema = `{"type":"object","properties":{"id":{"type":"string","minLength":1},"created":{"type":"string","format":"date-time"},"name":{"type":"string","description":"Lower-case name","minLength":1,"maxLength":10,"pattern":"^[a-z]+$"},"count":{"type":"integer","minimum":0,"maximum":100,"default":5},"small":{"type":"integer","minimum":-5,"maximum":5},"big":{"type":"integer","minimum":0},"ratio":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1},"temp":{"type":"number","description":"Celsius is a temperature.","minimum":-273.15},"flag":{"type":"boolean"},"quoted":{"type":"string"},"level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is.","default":"low"},"label":{"type":"string","description":"Label is a named string without constants.","enum":["red","green"]},"priorities":{"type":"array","items":{"type":"integer","enum":[1,2,3],"description":"Priority orders work; 1 is the most urgent."}},"tags":{"type":"array","items":{"type":"string","enum":["a","b","c"]},"maxItems":3},"point":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"],"description":"Point is a position on a plane."},"points":{"type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}},"grid":{"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"minItems":2,"maxItems":2},"labels":{"type":"object","additionalProperties":{"type":"string"}},"levels":{"type":"object","additionalProperties":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."}},"counts":{"type":"object","propertyNames":{"pattern":"^-?[0-9]+$"},"additionalProperties":{"type":"integer"}},"when":{"type":"string","format":"date-time"},"every":{"type":"integer","description":"a duration in nanoseconds"},"data":{"type":"string","contentEncoding":"base64"},"raw":{},"any":{},"token":{"type":"string","description":"Token marshals itself as text."},"pair":{"description":"Pair marshals itself as a JSON array."},"opt":{"type":"string"},"opt_level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."},"matrix":{"type":"array","items":{"type":["array","null"],"items":{"type":"number"}}},"nested":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":["array","null"],"items":{"type":"string"}}},"required":["a","b"]}},"required":["id","name","token","nested"]}`
 
 // mcpMirrorTool is the MCP tool "mirror", backed by Mirror.
 var mcpMirrorTool = &runtime.Tool{
@@ -64,8 +64,8 @@ var mcpMirrorTool = &runtime.Tool{
 		IdempotentHint: true,
 		ReadOnlyHint:   true,
 	},
-	InputSchema:  json.RawMessage(mcpMirrorInputSchema),
-	OutputSchema: json.RawMessage(mcpMirrorOutputSchema),
+	InputSchema:  json.RawMessage(mcpEverythingInputSchema),
+	OutputSchema: json.RawMessage(mcpEverythingOutputSchema),
 	Handler:      mcpCallMirror,
 }
 
@@ -87,18 +87,12 @@ func mcpCallMirror(ctx context.Context, args json.RawMessage) (*runtime.CallTool
 	return runtime.StructuredResult(b), nil
 }
 
-// mcpMirrorPtrInputSchema is the JSON Schema of the arguments of tool "mirror_ptr".
-const mcpMirrorPtrInputSchema = `{"type":"object","properties":{"id":{"type":"string","minLength":1},"created":{"type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"},"name":{"type":"string","description":"Lower-case name","minLength":1,"maxLength":10,"pattern":"^[a-z]+$"},"count":{"type":"integer","minimum":0,"maximum":100,"default":5},"small":{"type":"integer","minimum":-5,"maximum":5},"big":{"type":"integer","minimum":0},"ratio":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1},"temp":{"type":"number","description":"Celsius is a temperature.","minimum":-273.15},"flag":{"type":"boolean"},"quoted":{"type":"string"},"level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is.","default":"low"},"label":{"type":"string","description":"Label is a named string without constants.","enum":["red","green"]},"priorities":{"type":"array","items":{"type":"integer","enum":[1,2,3],"description":"Priority orders work; 1 is the most urgent."}},"tags":{"type":"array","items":{"type":"string","enum":["a","b","c"]},"maxItems":3},"point":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"],"description":"Point is a position on a plane."},"points":{"type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}},"grid":{"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"minItems":2,"maxItems":2},"labels":{"type":"object","additionalProperties":{"type":"string"}},"levels":{"type":"object","additionalProperties":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."}},"counts":{"type":"object","propertyNames":{"pattern":"^(0|-?[1-9][0-9]*)$"},"additionalProperties":{"type":"integer"}},"when":{"type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"},"every":{"type":["string","integer"],"pattern":"^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$","description":"a duration such as 1h30m or 250ms"},"data":{"type":"string","contentEncoding":"base64","pattern":"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"},"raw":{},"any":{},"token":{"type":"string","description":"Token marshals itself as text."},"pair":{"description":"Pair marshals itself as a JSON array."},"opt":{"type":"string"},"opt_level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."},"matrix":{"type":"array","items":{"type":"array","items":{"type":"number"}}},"nested":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"array","items":{"type":"string"}}},"required":["a","b"]}},"required":["id","name","token","nested"]}`
-
-// mcpMirrorPtrOutputSchema is the JSON Schema of the structured result of tool "mirror_ptr".
-const mcpMirrorPtrOutputSchema = `{"type":"object","properties":{"id":{"type":"string","minLength":1},"created":{"type":"string","format":"date-time"},"name":{"type":"string","description":"Lower-case name","minLength":1,"maxLength":10,"pattern":"^[a-z]+$"},"count":{"type":"integer","minimum":0,"maximum":100,"default":5},"small":{"type":"integer","minimum":-5,"maximum":5},"big":{"type":"integer","minimum":0},"ratio":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1},"temp":{"type":"number","description":"Celsius is a temperature.","minimum":-273.15},"flag":{"type":"boolean"},"quoted":{"type":"string"},"level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is.","default":"low"},"label":{"type":"string","description":"Label is a named string without constants.","enum":["red","green"]},"priorities":{"type":"array","items":{"type":"integer","enum":[1,2,3],"description":"Priority orders work; 1 is the most urgent."}},"tags":{"type":"array","items":{"type":"string","enum":["a","b","c"]},"maxItems":3},"point":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"],"description":"Point is a position on a plane."},"points":{"type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}},"grid":{"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"minItems":2,"maxItems":2},"labels":{"type":"object","additionalProperties":{"type":"string"}},"levels":{"type":"object","additionalProperties":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."}},"counts":{"type":"object","propertyNames":{"pattern":"^-?[0-9]+$"},"additionalProperties":{"type":"integer"}},"when":{"type":"string","format":"date-time"},"every":{"type":"integer","description":"a duration in nanoseconds"},"data":{"type":"string","contentEncoding":"base64"},"raw":{},"any":{},"token":{"type":"string","description":"Token marshals itself as text."},"pair":{"description":"Pair marshals itself as a JSON array."},"opt":{"type":"string"},"opt_level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."},"matrix":{"type":"array","items":{"type":["array","null"],"items":{"type":"number"}}},"nested":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":["array","null"],"items":{"type":"string"}}},"required":["a","b"]}},"required":["id","name","token","nested"]}`
-
 // mcpMirrorPtrTool is the MCP tool "mirror_ptr", backed by MirrorPtr.
 var mcpMirrorPtrTool = &runtime.Tool{
 	Name:         "mirror_ptr",
 	Description:  "MirrorPtr returns its arguments through pointers.",
-	InputSchema:  json.RawMessage(mcpMirrorPtrInputSchema),
-	OutputSchema: json.RawMessage(mcpMirrorPtrOutputSchema),
+	InputSchema:  json.RawMessage(mcpEverythingInputSchema),
+	OutputSchema: json.RawMessage(mcpEverythingOutputSchema),
 	Handler:      mcpCallMirrorPtr,
 }
 
@@ -123,14 +117,11 @@ func mcpCallMirrorPtr(ctx context.Context, args json.RawMessage) (*runtime.CallT
 	return runtime.StructuredResult(b), nil
 }
 
-// mcpPixelInputSchema is the JSON Schema of the arguments of tool "pixel".
-const mcpPixelInputSchema = `{"type":"object","properties":{}}`
-
 // mcpPixelTool is the MCP tool "pixel", backed by Pixel.
 var mcpPixelTool = &runtime.Tool{
 	Name:        "pixel",
 	Description: "Pixel returns a one-pixel PNG.",
-	InputSchema: json.RawMessage(mcpPixelInputSchema),
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
 	Handler:     mcpCallPixel,
 }
 
@@ -143,9 +134,6 @@ func mcpCallPixel(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResu
 	return runtime.BlobResult(out, "image/png"), nil
 }
 
-// mcpPlacesInputSchema is the JSON Schema of the arguments of tool "places".
-const mcpPlacesInputSchema = `{"type":"object","properties":{}}`
-
 // mcpPlacesOutputSchema is the JSON Schema of the structured result of tool "places".
 const mcpPlacesOutputSchema = `{"type":"object","additionalProperties":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}}`
 
@@ -157,7 +145,7 @@ var mcpPlacesTool = &runtime.Tool{
 		DestructiveHint: runtime.Bool(false),
 		OpenWorldHint:   runtime.Bool(false),
 	},
-	InputSchema:  json.RawMessage(mcpPlacesInputSchema),
+	InputSchema:  json.RawMessage(mcpNoArgumentsSchema),
 	OutputSchema: json.RawMessage(mcpPlacesOutputSchema),
 	Handler:      mcpCallPlaces,
 }
