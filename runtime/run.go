@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -29,6 +30,8 @@ func (s *Server) Run(ctx context.Context) error {
 //	-http ADDR       serve streamable HTTP at http://ADDR/mcp (env MCPGEN_HTTP)
 //	-stateless       serve HTTP without sessions (env MCPGEN_STATELESS=1)
 //	-json-response   answer HTTP with application/json rather than SSE
+//	-access-log      log one JSON line per request to stderr (Options.AccessLog;
+//	                 env MCPGEN_ACCESS_LOG=1)
 //
 // and the limits of Options, each also read from the environment:
 //
@@ -53,6 +56,7 @@ func (s *Server) RunArgs(ctx context.Context, args []string) error {
 	addr := fs.String("http", os.Getenv("MCPGEN_HTTP"), "serve streamable HTTP on `address` (host:port) instead of stdio")
 	stateless := fs.Bool("stateless", envBool("MCPGEN_STATELESS"), "serve HTTP without sessions")
 	jsonResp := fs.Bool("json-response", envBool("MCPGEN_JSON_RESPONSE"), "answer HTTP requests with application/json instead of SSE")
+	accessLog := fs.Bool("access-log", envBool("MCPGEN_ACCESS_LOG"), "log one JSON line per request to standard error (env MCPGEN_ACCESS_LOG)")
 	env := &envLimits{}
 	o := &s.opts
 	env.int(fs, &o.MaxInFlight, DefaultMaxInFlight, "max-in-flight", "MCPGEN_MAX_IN_FLIGHT", "requests of a stdio session in flight at once")
@@ -81,6 +85,9 @@ func (s *Server) RunArgs(ctx context.Context, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *accessLog && s.opts.AccessLog == nil {
+		s.opts.AccessLog = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
 	if *addr == "" {
 		return s.ServeStdio(ctx)

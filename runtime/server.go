@@ -140,6 +140,13 @@ type Options struct {
 	// outcome (see Observer); runtime/otel's tracing and metrics are one.
 	// Nil means none, at no cost.
 	Observer Observer
+
+	// AccessLog, if set, receives one record per request the catalogue
+	// answers (every method middleware sees, and calls of unknown
+	// components): method, name, duration, outcome, session and trace id
+	// (see AccessLog). Nil, the default, logs nothing and costs nothing.
+	// RunArgs's -access-log flag sets it to JSON lines on standard error.
+	AccessLog *slog.Logger
 }
 
 // Defaults of the limits in Options.
@@ -413,6 +420,18 @@ func (s *Server) serve(ctx context.Context, r *Request) (mcp.Result, error) {
 		r.root = s
 	}
 	r.srv = s
+	if log := s.opts.AccessLog; log != nil {
+		start := time.Now()
+		res, err := s.resolve(ctx, r)
+		logAccess(ctx, log, r, time.Since(start), res, err)
+		return res, err
+	}
+	return s.resolve(ctx, r)
+}
+
+// resolve finds the request's component in its view and runs the
+// middleware chain.
+func (s *Server) resolve(ctx context.Context, r *Request) (mcp.Result, error) {
 	if r.view == nil {
 		snap := s.snapshot(ctx)
 		r.setView(snap, s.sessionRules(ctx, r))
