@@ -33,6 +33,10 @@ type Options struct {
 	// Progress, if set, receives the progress notifications of calls that
 	// carry a progress token (see ProgressMeta).
 	Progress func(*mcp.ProgressNotificationParams)
+	// Middleware is added to the client's sending middleware, in order:
+	// runtime/otel's ClientMiddleware traces each request and carries its
+	// trace context to the server.
+	Middleware []mcp.Middleware
 }
 
 // ProgressMeta returns request metadata asking the server for progress
@@ -76,7 +80,9 @@ func (o *Options) newClient() *mcp.Client {
 			progress(req.Params)
 		}
 	}
-	return mcp.NewClient(&mcp.Implementation{Name: name, Version: version}, copts)
+	c := mcp.NewClient(&mcp.Implementation{Name: name, Version: version}, copts)
+	c.AddSendingMiddleware(o.Middleware...)
+	return c
 }
 
 func (o *Options) sessionOptions() *mcp.ClientSessionOptions {

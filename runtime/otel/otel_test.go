@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/client"
 	mcpotel "github.com/mcpgen/mcpgen/runtime/otel"
+	"github.com/mcpgen/mcpgen/runtime/proxy"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -160,9 +162,9 @@ func server(t *testing.T, tel *telemetry, opts *runtime.Options) *runtime.Server
 	return s
 }
 
-// client returns a go-sdk client whose requests carry the client
+// tracedClient returns a go-sdk client whose requests carry the client
 // telemetry's trace context.
-func client(ctel *telemetry, target string) *mcp.Client {
+func tracedClient(ctel *telemetry, target string) *mcp.Client {
 	c := mcp.NewClient(&mcp.Implementation{Name: "c", Version: "1"}, nil)
 	c.AddSendingMiddleware(ctel.inst.ClientMiddleware(target))
 	return c
@@ -291,7 +293,7 @@ func TestStdio(t *testing.T) {
 	defer cancel()
 	served := make(chan error, 1)
 	go func() { served <- s.ServeIO(ctx, sr, sw) }()
-	cs, err := client(ctel, "").Connect(ctx, &mcp.IOTransport{Reader: cr, Writer: cw}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	cs, err := tracedClient(ctel, "").Connect(ctx, &mcp.IOTransport{Reader: cr, Writer: cw}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +347,7 @@ func TestHTTP(t *testing.T) {
 			if mode == "stateless" {
 				so, protocol, session = nil, "2026-07-28", false
 			}
-			cs, err := client(ctel, hs.URL).Connect(ctx, &mcp.StreamableClientTransport{Endpoint: hs.URL, MaxRetries: -1}, so)
+			cs, err := tracedClient(ctel, hs.URL).Connect(ctx, &mcp.StreamableClientTransport{Endpoint: hs.URL, MaxRetries: -1}, so)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -436,5 +438,50 @@ func TestNilInstrumentation(t *testing.T) {
 	res, err := mw(func(context.Context, string, mcp.Request) (mcp.Result, error) { return nil, nil })(ctx, "ping", nil)
 	if res != nil || err != nil {
 		t.Fatalf("%v %v", res, err)
+	}
+}
+
+// One trace across a client, a proxy and the upstream server: the
+// runtime/client request's CLIENT span is the parent of the front
+// server's SERVER span, whose forwarded request (the proxy's CLIENT span)
+// is the parent of the upstream's SERVER span.
+func TestTraceThroughProxy(t *testing.T) {
+	upTel, frontTel, clientTel := newTelemetry(t, nil), newTelemetry(t, nil), newTelemetry(t, nil)
+	up := httptest.NewServer(server(t, upTel, nil).Handler())
+	defer up.Close()
+	p, err := proxy.New(proxy.Target{URL: up.URL}, &proxy.Options{Middleware: []mcp.Middleware{frontTel.inst.ClientMiddleware(up.URL)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	front := runtime.NewServer(&runtime.Implementation{Name: "front", Version: "1"}, &runtime.Options{Observer: frontTel.inst})
+	if err := front.Mount(p); err != nil {
+		t.Fatal(err)
+	}
+	fs := httptest.NewServer(front.Handler())
+	defer fs.Close()
+	cs, err := client.Connect(context.Background(), fs.URL, &client.Options{Middleware: []mcp.Middleware{clientTel.inst.ClientMiddleware(fs.URL)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "echo"}); err != nil {
+		t.Fatal(err)
+	}
+	c := clientTel.span(t, "tools/call echo", trace.SpanKindClient)
+	fsrv := frontTel.span(t, "tools/call echo", trace.SpanKindServer)
+	fcli := frontTel.span(t, "tools/call echo", trace.SpanKindClient)
+	usrv := upTel.span(t, "tools/call echo", trace.SpanKindServer)
+	for _, link := range []struct {
+		what          string
+		child, parent tracetest.SpanStub
+	}{
+		{"front server ← client", fsrv, c},
+		{"proxy client ← front server", fcli, fsrv},
+		{"upstream server ← proxy client", usrv, fcli},
+	} {
+		if link.child.Parent.SpanID() != link.parent.SpanContext.SpanID() || link.child.SpanContext.TraceID() != c.SpanContext.TraceID() {
+			t.Errorf("%s: parent %v, want %v in trace %v", link.what, link.child.Parent.SpanID(), link.parent.SpanContext.SpanID(), c.SpanContext.TraceID())
+		}
 	}
 }

@@ -96,6 +96,7 @@ import (
 	"github.com/mcpgen/mcpgen/runtime/client"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // DefaultConnectTimeout bounds connecting to an upstream server and its
@@ -166,6 +167,11 @@ type Options struct {
 	Stderr io.Writer
 	// Logger receives the proxy's diagnostics. Nil discards them.
 	Logger *slog.Logger
+	// Middleware is added to the sending middleware of every upstream
+	// client: runtime/otel's ClientMiddleware gives each forwarded request
+	// a CLIENT span, a child of the front request's span, and carries the
+	// trace context upstream.
+	Middleware []mcp.Middleware
 }
 
 func (o *Options) connectTimeout() time.Duration {
@@ -475,6 +481,7 @@ func (p *Proxy) connect(ctx context.Context, caps *mcp.ClientCapabilities, kind 
 	u := &upstream{p: p, kind: kind, calls: map[*call]struct{}{}, done: make(chan struct{})}
 	c := mcp.NewClient(&mcp.Implementation{Name: or(p.opts.ClientName, "mcpgen-proxy"), Version: or(p.opts.ClientVersion, "dev")}, u.clientOptions(caps))
 	c.AddReceivingMiddleware(u.rootsMiddleware)
+	c.AddSendingMiddleware(p.opts.Middleware...)
 
 	var t mcp.Transport
 	if p.target.URL != "" {
@@ -930,12 +937,12 @@ func (p *Proxy) forwardError(what string, err error) error {
 }
 
 // detached returns a context that ends with ctx (cancellation and
-// deadline) but carries none of its values. A front request's context
-// holds go-sdk's values for that request, such as its protocol version,
-// which go-sdk's client would otherwise send upstream as the
-// Mcp-Protocol-Version of an upstream session that negotiated another.
+// deadline) and carries its span, but none of its other values. A front
+// request's context holds go-sdk's values for that request, such as its
+// protocol version, which go-sdk's client would otherwise send upstream as
+// the Mcp-Protocol-Version of an upstream session that negotiated another.
 func detached(ctx context.Context) (context.Context, context.CancelFunc) {
-	out, cancel := context.WithCancel(context.Background())
+	out, cancel := context.WithCancel(trace.ContextWithSpan(context.Background(), trace.SpanFromContext(ctx)))
 	if dl, ok := ctx.Deadline(); ok {
 		var cancelDeadline context.CancelFunc
 		out, cancelDeadline = context.WithDeadline(out, dl)
