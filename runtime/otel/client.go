@@ -12,7 +12,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // ClientMiddleware returns a go-sdk sending middleware for an mcp.Client
@@ -36,7 +35,7 @@ func (in *Instrumentation) ClientMiddleware(target string) mcp.Middleware {
 			op := base
 			op.method = method
 			describeParams(&op, req.GetParams())
-			ctx, span := in.tracer.Start(ctx, op.spanName(), trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(AttrMethodName.String(method)))
+			ctx, span := in.tracer.Start(ctx, op.spanName(), clientKind)
 			if span.IsRecording() {
 				span.SetAttributes(op.attributes(AttrServerAddress, AttrServerPort, in.opts.RecordArguments)...)
 			}

@@ -113,6 +113,12 @@ const (
 	MetricClientSessionDuration   = "mcp.client.session.duration"
 )
 
+// The span kinds, as start options made once.
+var (
+	serverKind = trace.WithSpanKind(trace.SpanKindServer)
+	clientKind = trace.WithSpanKind(trace.SpanKindClient)
+)
+
 // Buckets are the explicit bucket boundaries, in seconds, the convention
 // gives every MCP duration histogram.
 var Buckets = []float64{0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300}
@@ -253,14 +259,25 @@ type outcome struct {
 
 // outcomeOf classifies a result and error.
 func outcomeOf(res mcp.Result, err error) outcome {
-	var je *jsonrpc.Error
+	if err == nil {
+		return toolOutcome(res)
+	}
+	je, ok := err.(*jsonrpc.Error)
+	if !ok {
+		errors.As(err, &je)
+	}
 	switch {
-	case errors.As(err, &je):
+	case je != nil:
 		code := strconv.FormatInt(je.Code, 10)
 		return outcome{errorType: code, statusCode: code, message: je.Message}
-	case err != nil:
+	default:
 		return outcome{errorType: "_OTHER", message: err.Error()}
 	}
+}
+
+// toolOutcome classifies a result: a tool result with isError is a
+// tool_error.
+func toolOutcome(res mcp.Result) outcome {
 	if ctr, ok := res.(*mcp.CallToolResult); ok && ctr != nil && ctr.IsError {
 		msg := "tool error"
 		for _, c := range ctr.Content {
@@ -385,7 +402,7 @@ func (in *Instrumentation) Message(ctx context.Context, r *runtime.Request) (con
 	} else if ambient.IsValid() && !trace.SpanContextFromContext(ctx).IsValid() {
 		parent = trace.ContextWithSpanContext(ctx, ambient)
 	}
-	opts = append(opts, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(AttrMethodName.String(op.method)))
+	opts = append(opts, serverKind)
 	ctx, span := in.tracer.Start(parent, op.spanName(), opts...)
 	if span.IsRecording() {
 		span.SetAttributes(op.attributes(AttrClientAddress, AttrClientPort, in.opts.RecordArguments)...)
