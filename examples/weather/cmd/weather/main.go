@@ -34,7 +34,8 @@ func main() {
 func run() error {
 	ctx := context.Background()
 	opts := &runtime.Options{Instructions: weather.Instructions}
-	inst, stop, err := otel.FromEnv(ctx, "weather")
+	// README: otel-env
+	inst, stop, err := otel.FromEnv(ctx, "weather") // nil unless OTEL_* variables configure an exporter
 	if err != nil {
 		return err
 	}
@@ -42,6 +43,7 @@ func run() error {
 	if inst != nil {
 		opts.Observer = inst
 	}
+	// README end
 	s := runtime.NewServer(&runtime.Implementation{Name: "weather", Version: "1.0.0"}, opts)
 	if err := s.Add(weather.Components()); err != nil {
 		return err
