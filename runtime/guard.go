@@ -82,14 +82,14 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeRPCError(w, http.StatusForbidden, codeInvalidRequest, fmt.Sprintf("Forbidden: requests from origin %q are not allowed", r.Header.Get("Origin")))
 		return
 	}
-	rc := http.NewResponseController(w)
+	dl := deadlinesOf(w)
 	if g.writeTimeout > 0 {
 		// No deadline while the handler works; each write gets its own.
-		rc.SetWriteDeadline(time.Time{})
-		w = &deadlineWriter{ResponseWriter: w, rc: rc, timeout: g.writeTimeout}
+		dl.SetWriteDeadline(time.Time{})
+		w = &deadlineWriter{ResponseWriter: w, dl: dl, timeout: g.writeTimeout}
 	}
 	if r.Method != http.MethodPost || r.Body == nil {
-		rc.SetReadDeadline(time.Time{}) // a GET stream lasts as long as it lasts
+		dl.SetReadDeadline(time.Time{}) // a GET stream lasts as long as it lasts
 		g.next.ServeHTTP(w, r)
 		return
 	}
@@ -117,20 +117,28 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The body is in: the rest of the exchange (an SSE stream, a slow tool)
 	// is bounded by the handler, not by the server's read timeout, which
 	// would otherwise cancel the request when it fires.
-	rc.SetReadDeadline(time.Time{})
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	dl.SetReadDeadline(time.Time{})
 	if len(bytes.TrimSpace(body)) == 0 {
 		writeRPCError(w, http.StatusBadRequest, codeParseError, "Parse error: the body is empty")
+		return
+	}
+	deep := tooDeep(body)
+	if !deep {
+		if id, je := g.s.checkParamHeaders(r, body); je != nil {
+			writeRPCError(w, http.StatusBadRequest, int(je.Code), je.Message, id)
+			return
+		}
+	}
+	// The fast path parses strictly (what it takes is a well-formed
+	// message), so only the nesting limit is checked before it.
+	if g.fast != nil && !deep && g.fast.serveBody(w, r, body) {
 		return
 	}
 	if bad := checkMessage(body); bad != nil {
 		writeRPCError(w, http.StatusBadRequest, bad.code, bad.msg, bad.id)
 		return
 	}
-	if id, je := g.s.checkParamHeaders(r, body); je != nil {
-		writeRPCError(w, http.StatusBadRequest, int(je.Code), je.Message, id)
-		return
-	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	if g.opensSession(r, body) {
 		defer g.opening.Add(-1)
 		if max := g.s.maxSessions(); max > 0 && g.s.liveSessions()+int(g.opening.Load()) > max {
@@ -139,9 +147,6 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	defer g.s.conns.track(r, messageID(body))()
-	if g.fast != nil && g.fast.serveBody(w, r, body) {
-		return
-	}
 	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' && (g.s.opts.Stateless || r.Header.Get("Mcp-Session-Id") != "") {
 		if bad := checkParams(trimmed); bad != nil {
 			// As go-sdk answers a request it took: a JSON-RPC error, 200
@@ -171,6 +176,21 @@ var errBodyMemory = errors.New("request bodies use all of MaxBodyMemory")
 // so that many large bodies at once cannot exhaust memory; reserved is what
 // it drew, to give back when the request is done.
 func (g *httpGuard) readBody(w http.ResponseWriter, r *http.Request) (body []byte, reserved int64, err error) {
+	if n := r.ContentLength; n >= 0 && n <= g.maxBody {
+		// net/http holds the body to its Content-Length.
+		if n > freeBody {
+			reserved = (n - freeBody + bodyStep - 1) / bodyStep * bodyStep
+			if g.bodyMemory.Add(reserved) > g.maxBodyMemory {
+				g.bodyMemory.Add(-reserved)
+				return nil, 0, errBodyMemory
+			}
+		}
+		body = make([]byte, n)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, reserved, err
+		}
+		return body, reserved, nil
+	}
 	rd := http.MaxBytesReader(w, r.Body, g.maxBody)
 	size := int64(4 << 10)
 	if r.ContentLength > 0 {
@@ -243,16 +263,30 @@ func writeRPCError(w http.ResponseWriter, status, code int, msg string, id ...[]
 	w.Write(errorResponse(rid, code, msg))
 }
 
+// deadliner sets a connection's deadlines: net/http's ResponseWriter does,
+// and a ResponseController finds them through wrappers.
+type deadliner interface {
+	SetReadDeadline(time.Time) error
+	SetWriteDeadline(time.Time) error
+}
+
+func deadlinesOf(w http.ResponseWriter) deadliner {
+	if d, ok := w.(deadliner); ok {
+		return d
+	}
+	return http.NewResponseController(w)
+}
+
 // deadlineWriter gives each write of a response its own deadline, so that
 // a client that stops reading cannot hold a handler forever, while an SSE
 // stream or a slow tool may take as long as it needs between writes.
 type deadlineWriter struct {
 	http.ResponseWriter
-	rc      *http.ResponseController
+	dl      deadliner
 	timeout time.Duration
 }
 
-func (d *deadlineWriter) extend() { d.rc.SetWriteDeadline(time.Now().Add(d.timeout)) }
+func (d *deadlineWriter) extend() { d.dl.SetWriteDeadline(time.Now().Add(d.timeout)) }
 
 func (d *deadlineWriter) WriteHeader(code int) {
 	d.extend()
@@ -266,7 +300,10 @@ func (d *deadlineWriter) Write(p []byte) (int, error) {
 
 func (d *deadlineWriter) FlushError() error {
 	d.extend()
-	return d.rc.Flush()
+	if f, ok := d.ResponseWriter.(interface{ FlushError() error }); ok {
+		return f.FlushError()
+	}
+	return http.NewResponseController(d.ResponseWriter).Flush()
 }
 
 func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
