@@ -149,7 +149,10 @@ func server(t *testing.T, tel *telemetry, opts *runtime.Options) *runtime.Server
 				return runtime.ErrorResult(errors.New("it failed")), nil
 			}},
 		},
-		Prompts: []*runtime.Prompt{{Name: "greet", Handler: func(context.Context, map[string]string) (*runtime.GetPromptResult, error) {
+		Completions: []*runtime.Completion{{Prompt: "greet", Argument: "who", Handler: func(context.Context, string, map[string]string) ([]string, error) {
+			return []string{"Ada"}, nil
+		}}},
+		Prompts: []*runtime.Prompt{{Name: "greet", Arguments: []runtime.PromptArgument{{Name: "who"}}, Handler: func(context.Context, map[string]string) (*runtime.GetPromptResult, error) {
 			return &runtime.GetPromptResult{Messages: []*runtime.PromptMessage{{Role: "user", Content: &runtime.TextContent{Text: "hi"}}}}, nil
 		}}},
 		Resources: []*runtime.Resource{{URI: "notes://1", Name: "n1", Handler: func(_ context.Context, uri string) (*runtime.ReadResourceResult, error) {
@@ -191,6 +194,38 @@ func exercise(t *testing.T, cs *mcp.ClientSession) {
 		t.Fatal(err)
 	}
 	if _, err := cs.ListTools(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.ListPrompts(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.ListResources(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.ListResourceTemplates(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Complete(ctx, &mcp.CompleteParams{Ref: &mcp.CompleteReference{Type: "ref/prompt", Name: "greet"}, Argument: mcp.CompleteParamsArgument{Name: "who", Value: "A"}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// exerciseSession sends what is sent on a session only (stdio and
+// stateful HTTP): go-sdk's client sends a 2026-07-28 ping without the
+// _meta its own server requires, and the rest changes session state.
+func exerciseSession(t *testing.T, cs *mcp.ClientSession) {
+	t.Helper()
+	ctx := context.Background()
+	if err := cs.Ping(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "info"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.Subscribe(ctx, &mcp.SubscribeParams{URI: "notes://1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: "notes://1"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -237,7 +272,27 @@ func checkServerSpans(t *testing.T, tel, ctel *telemetry, protocol string, sessi
 
 	checkAttrs(t, "prompts/get greet", tel.span(t, "prompts/get greet", trace.SpanKindServer).Attributes, base("prompts/get", map[string]string{"gen_ai.prompt.name": "greet"}))
 	checkAttrs(t, "resources/read", tel.span(t, "resources/read", trace.SpanKindServer).Attributes, base("resources/read", map[string]string{"mcp.resource.uri": "notes://1"}))
-	checkAttrs(t, "tools/list", tel.span(t, "tools/list", trace.SpanKindServer).Attributes, base("tools/list", nil))
+	for _, m := range []string{"tools/list", "prompts/list", "resources/list", "resources/templates/list", "completion/complete"} {
+		checkAttrs(t, m, tel.span(t, m, trace.SpanKindServer).Attributes, base(m, nil))
+	}
+	if session {
+		for _, m := range []string{"ping", "logging/setLevel"} {
+			checkAttrs(t, m, tel.span(t, m, trace.SpanKindServer).Attributes, base(m, nil))
+		}
+		for _, m := range []string{"resources/subscribe", "resources/unsubscribe"} {
+			checkAttrs(t, m, tel.span(t, m, trace.SpanKindServer).Attributes, base(m, map[string]string{"mcp.resource.uri": "notes://1"}))
+		}
+		// A notification: no id.
+		n := base("notifications/initialized", nil)
+		delete(n, "jsonrpc.request.id")
+		if network["network.protocol.version"] != "" {
+			// Handled after its POST was answered: the HTTP request is gone.
+			delete(n, "network.protocol.version")
+			delete(n, "client.address")
+			delete(n, "client.port")
+		}
+		checkAttrs(t, "notifications/initialized", tel.span(t, "notifications/initialized", trace.SpanKindServer).Attributes, n)
+	}
 }
 
 // metricPoints returns the data points of the histogram name.
@@ -299,6 +354,7 @@ func TestStdio(t *testing.T) {
 	}
 	ctel.inst.TrackSession(cs, "")
 	exercise(t, cs)
+	exerciseSession(t, cs)
 	cs.Close()
 	<-served
 	checkServerSpans(t, tel, ctel, "2025-11-25", true, map[string]string{"network.transport": "pipe"})
@@ -352,6 +408,9 @@ func TestHTTP(t *testing.T) {
 				t.Fatal(err)
 			}
 			exercise(t, cs)
+			if session {
+				exerciseSession(t, cs)
+			}
 			cs.Close()
 			network := map[string]string{"network.transport": "tcp", "network.protocol.name": "http", "network.protocol.version": "1.1", "client.address": "127.0.0.1", "client.port": "*"}
 			checkServerSpans(t, tel, ctel, protocol, session, network)
