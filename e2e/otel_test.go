@@ -3,6 +3,7 @@ package e2e
 import (
 	"compress/gzip"
 	"context"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -26,6 +28,14 @@ type otlpReceiver struct {
 	mu      sync.Mutex
 	spans   []string // "service span-name"
 	metrics []string // "service metric-name"
+	full    []receivedSpan
+}
+
+// receivedSpan is what the receiver keeps of each span.
+type receivedSpan struct {
+	service, name                 string
+	kind                          tracepb.Span_SpanKind
+	traceID, spanID, parentSpanID string
 }
 
 func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -57,6 +67,7 @@ func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			for _, ss := range rs.ScopeSpans {
 				for _, sp := range ss.Spans {
 					o.spans = append(o.spans, svc+" "+sp.Name)
+					o.full = append(o.full, receivedSpan{svc, sp.Name, sp.Kind, hex.EncodeToString(sp.TraceId), hex.EncodeToString(sp.SpanId), hex.EncodeToString(sp.ParentSpanId)})
 				}
 			}
 		}
@@ -129,6 +140,49 @@ func TestWeatherExportsOTLP(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the receiver got spans %v and metrics %v", spans, metrics)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// One trace across two processes: mcpgen call, with the standard
+// variables set, sends its CLIENT span's context in _meta, and the weather
+// server's SERVER span (started by mcpgen over stdio, inheriting the
+// environment) is its child; both arrive at the receiver.
+func TestCLITraceReachesServer(t *testing.T) {
+	t.Parallel()
+	recv := &otlpReceiver{}
+	hs := httptest.NewServer(recv)
+	defer hs.Close()
+	weather := buildBinary(t, "../examples/weather/cmd/weather")
+	env := []string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + hs.URL, "OTEL_SERVICE_NAME=", "OTEL_BSP_SCHEDULE_DELAY=50"}
+	out, errOut, code := runIn(t, t.TempDir(), env, mcpgenBinary(t), "call", "forecast", "city=Paris", "days=1", "--", weather)
+	if code != 0 {
+		t.Fatalf("mcpgen call: exit %d\n%s\n%s", code, out, errOut)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		recv.mu.Lock()
+		spans := slices.Clone(recv.full)
+		recv.mu.Unlock()
+		var client, server *receivedSpan
+		for i := range spans {
+			sp := &spans[i]
+			switch {
+			case sp.service == "mcpgen" && sp.name == "tools/call forecast" && sp.kind == tracepb.Span_SPAN_KIND_CLIENT:
+				client = sp
+			case sp.service == "weather" && sp.name == "tools/call forecast" && sp.kind == tracepb.Span_SPAN_KIND_SERVER:
+				server = sp
+			}
+		}
+		if client != nil && server != nil {
+			if server.traceID != client.traceID || server.parentSpanID != client.spanID {
+				t.Fatalf("server span %+v is not the child of client span %+v", *server, *client)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the receiver got %+v", spans)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mcpgen/mcpgen/runtime/client"
+	"github.com/mcpgen/mcpgen/runtime/otel"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -77,7 +78,24 @@ func Connect(ctx context.Context, t Target, h Handlers, stderr io.Writer) (*Sess
 	if h.Log != nil {
 		opts.LoggingMessageHandler = func(_ context.Context, req *mcp.LoggingMessageRequest) { h.Log(req.Params) }
 	}
-	newClient := func() *mcp.Client { return mcp.NewClient(&mcp.Implementation{Name: "mcpgen", Version: Version}, opts) }
+	// Traced when the OTEL_* variables configure an exporter (inst is nil
+	// otherwise): each request gets a CLIENT span whose context goes to the
+	// server in _meta.
+	inst, stopTracing, err := otel.FromEnv(ctx, "mcpgen")
+	if err != nil {
+		return nil, err
+	}
+	traceTarget := ""
+	if isURL(t.Spec) && len(t.Command) == 0 {
+		traceTarget = t.Spec
+	}
+	newClient := func() *mcp.Client {
+		c := mcp.NewClient(&mcp.Implementation{Name: "mcpgen", Version: Version}, opts)
+		if inst != nil {
+			c.AddSendingMiddleware(inst.ClientMiddleware(traceTarget))
+		}
+		return c
+	}
 	// Transports keep using the context they were connected with (the
 	// HTTP+SSE stream lives in it), so it must outlive connecting: the
 	// timeout cancels it only if connecting takes too long, and Close
@@ -91,10 +109,12 @@ func Connect(ctx context.Context, t Target, h Handlers, stderr io.Writer) (*Sess
 			s.Close()
 		}
 		cancel()
+		stopTracing(ctx)
 		return nil, fmt.Errorf("connecting to %s: no answer within %v", describe(t), t.Timeout)
 	}
 	if err != nil {
 		cancel()
+		stopTracing(ctx)
 		return nil, err
 	}
 	prev := s.cleanup
@@ -103,6 +123,10 @@ func Connect(ctx context.Context, t Target, h Handlers, stderr io.Writer) (*Sess
 		if prev != nil {
 			prev()
 		}
+		// Export what is left before the command exits.
+		flush, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		stopTracing(flush)
 	}
 	return s, nil
 }
