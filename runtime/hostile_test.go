@@ -983,3 +983,29 @@ func TestHTTPBodyMemory(t *testing.T) {
 		t.Errorf("%d bytes of body memory still drawn after the requests", n)
 	}
 }
+
+// While MaxInFlight requests are in flight and the server waits for the
+// client's answer to a request of its own (which is behind the line held),
+// the filter refuses the held line as busy rather than wait forever.
+func TestStdioBusyWhileServerWaits(t *testing.T) {
+	p := newInflight()
+	if got := p.admit([]string{"n1", "n2"}, nil, 2); got != admitOK {
+		t.Fatalf("admit: %v", got)
+	}
+	p.wrote([]byte(`{"jsonrpc":"2.0","id":1,"method":"elicitation/create","params":{}}`)) // the server asks the client
+	if got := p.admit([]string{"n3"}, nil, 2); got != admitBusy {
+		t.Fatalf("full, with the server waiting on the client: %v, want busy", got)
+	}
+	p.answered("n1") // the client answered the server's request
+	done := make(chan admission, 1)
+	go func() { done <- p.admit([]string{"n3"}, nil, 2) }()
+	select {
+	case got := <-done:
+		t.Fatalf("full: admitted at once (%v); want a wait", got)
+	case <-time.After(50 * time.Millisecond):
+	}
+	p.wrote([]byte(`{"jsonrpc":"2.0","id":1,"result":{}}`)) // n1 answered
+	if got := <-done; got != admitOK {
+		t.Fatalf("after an answer: %v", got)
+	}
+}
