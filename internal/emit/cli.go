@@ -3,7 +3,6 @@ package emit
 import (
 	"bytes"
 	"fmt"
-	"go/format"
 	"strings"
 	"unicode"
 
@@ -104,7 +103,7 @@ func (f CLIFlag) flag() string {
 // CLIFile returns the main.go of a standalone CLI for spec's server.
 func CLIFile(spec *CLISpec) ([]byte, error) {
 	f := jen.NewFile("main")
-	f.HeaderComment(Header)
+	f.HeaderComment(Header("server " + spec.Server))
 	f.ImportName(cobraPkg, "cobra")
 	f.ImportName(clientPkg, "client")
 	f.ImportName(mcpPkg, "mcp")
@@ -257,7 +256,7 @@ func CLIFile(spec *CLISpec) ([]byte, error) {
 	if err := f.Render(&buf); err != nil {
 		return nil, err
 	}
-	return format.Source(buf.Bytes())
+	return gofmt(buf.Bytes())
 }
 
 func orNilSlice(c *jen.Statement, n int) jen.Code {

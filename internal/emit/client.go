@@ -3,7 +3,6 @@ package emit
 import (
 	"bytes"
 	"fmt"
-	"go/format"
 	"path"
 	"sort"
 	"strconv"
@@ -40,7 +39,11 @@ func ClientName(pkg *model.Package) string {
 // structured results decoded by generated code.
 func ClientFile(pkg *model.Package, clientPath, name string) ([]byte, error) {
 	f := jen.NewFilePathName(clientPath, name)
-	f.HeaderComment(Header)
+	from := "package " + pkg.Path
+	if pkg.Server != "" {
+		from = "server " + pkg.Server
+	}
+	f.HeaderComment(Header(from))
 	f.ImportName(codecPkg, "codec")
 	f.ImportName(clientPkg, "client")
 	f.ImportName(mcpPkg, "mcp")
@@ -55,7 +58,7 @@ func ClientFile(pkg *model.Package, clientPath, name string) ([]byte, error) {
 	if err := f.Render(&buf); err != nil {
 		return nil, fmt.Errorf("rendering the client of %s: %w", pkg.Path, err)
 	}
-	src, err := format.Source(buf.Bytes())
+	src, err := gofmt(buf.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("formatting the client of %s: %w", pkg.Path, err)
 	}
@@ -140,6 +143,7 @@ func (c *clientGen) file(name string) {
 	for _, line := range lines {
 		c.f.PackageComment(line)
 	}
+	versionCheck(c.f)
 	c.f.Commentf("Client calls the server of %s.", what)
 	c.f.Type().Id("Client").Struct(jen.Id("session").Op("*").Qual(mcpPkg, "ClientSession"))
 	c.f.Comment("New returns a client that calls the server over session.")

@@ -8,10 +8,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/mcpgen/mcpgen/internal/emit"
 	"github.com/mcpgen/mcpgen/internal/generate"
 	"github.com/mcpgen/mcpgen/internal/model"
+	"github.com/mcpgen/mcpgen/internal/parse"
 	"github.com/mcpgen/mcpgen/internal/schema"
+	"github.com/mcpgen/mcpgen/internal/version"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated golden files")
@@ -66,8 +67,8 @@ func TestGolden(t *testing.T) {
 			if !bytes.Equal(old, f.Content) {
 				t.Errorf("generated code differs from %s; run go test ./internal/emit -update and review the diff", name)
 			}
-			if !bytes.HasPrefix(f.Content, []byte("// "+emit.Header+"\n")) {
-				t.Errorf("missing generated-code header")
+			if first, _, _ := bytes.Cut(f.Content, []byte("\n")); !parse.IsGeneratedHeader(string(first)) || !bytes.Contains(first, []byte(" mcpgen "+version.Version+" from ")) {
+				t.Errorf("header %q does not name mcpgen's version and the source", first)
 			}
 		})
 	}

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"sort"
 
+	"golang.org/x/tools/imports"
+
 	"github.com/dave/jennifer/jen"
 	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/client"
@@ -71,3 +73,10 @@ var (
 	clientOptionsOrder  = declared[client.Options]()
 	callToolParamsOrder = declared[mcp.CallToolParams]()
 )
+
+// gofmt formats generated source as gofmt and goimports would: the
+// standard library's imports first, then the others. It adds and removes
+// no import.
+func gofmt(src []byte) ([]byte, error) {
+	return imports.Process("generated.go", src, &imports.Options{Comments: true, TabIndent: true, TabWidth: 8, FormatOnly: true})
+}

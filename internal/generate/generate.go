@@ -67,7 +67,7 @@ func PlanWith(opts Options, dir string, patterns ...string) ([]File, error) {
 		files = append(files, File{Path: path, Content: src, Package: pkg})
 		name := emit.ClientName(pkg)
 		clientFile := filepath.Join(pkg.Dir, name, ClientFileName)
-		if old, err := os.ReadFile(clientFile); opts.Client || err == nil && bytes.HasPrefix(old, []byte(parse.GeneratedHeader)) {
+		if old, err := os.ReadFile(clientFile); opts.Client || err == nil && parse.GeneratedFile(old) {
 			if len(pkg.Tools)+len(pkg.Resources)+len(pkg.Prompts) == 0 {
 				continue
 			}
@@ -102,7 +102,7 @@ func staleOutputs(dir string, patterns []string, keep map[string]bool) ([]string
 			if filepath.Base(f) != FileName || keep[f] {
 				continue
 			}
-			if src, err := os.ReadFile(f); err == nil && bytes.HasPrefix(src, []byte(parse.GeneratedHeader)) {
+			if src, err := os.ReadFile(f); err == nil && parse.GeneratedFile(src) {
 				out = append(out, f)
 			}
 		}
