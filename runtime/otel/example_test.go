@@ -35,7 +35,9 @@ func Example() {
 	// ... srv.Add(Components()), serve srv.Handler() at url ...
 	// README end
 	if err := srv.Add(&runtime.Components{Tools: []*runtime.Tool{{Name: "echo", InputSchema: json.RawMessage(`{"type":"object"}`),
-		Handler: func(context.Context, json.RawMessage) (*runtime.CallToolResult, error) { return runtime.TextResult("ok"), nil }}}}); err != nil {
+		Handler: func(context.Context, json.RawMessage) (*runtime.CallToolResult, error) {
+			return runtime.TextResult("ok"), nil
+		}}}}); err != nil {
 		log.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
