@@ -169,3 +169,22 @@ func TestTypedClientEnumConstants(t *testing.T) {
 		t.Errorf("mirror = %v %v, %v", out.Level, out.Priorities, err)
 	}
 }
+
+// A resource's structured result reaches the typed client as the server
+// writes it: an array or a number, not wrapped as a tool's would be.
+func TestTypedClientResourceShapes(t *testing.T) {
+	c := typedClient(t)
+	ctx := context.Background()
+	row, err := c.Row(ctx, 2)
+	if err != nil || !reflect.DeepEqual(row, []kitchenclient.Point{{X: 0, Y: 2}, {X: 1, Y: 2}}) {
+		t.Errorf("Row(2) = %+v, %v", row, err)
+	}
+	size, err := c.Size(ctx)
+	if err != nil || size != 4 {
+		t.Errorf("Size() = %d, %v", size, err)
+	}
+	cell, err := c.Cell(ctx, 1, 3, true)
+	if err != nil || cell != (kitchenclient.Point{X: 6, Y: 1}) {
+		t.Errorf("Cell(1, 3, true) = %+v, %v", cell, err)
+	}
+}

@@ -181,6 +181,19 @@ func Cell(ctx context.Context, row int, col uint8, wide bool) (Point, error) {
 	return Point{X: float64(col), Y: float64(row)}, nil
 }
 
+// Row reads the points of one row of a grid: a resource whose JSON is an
+// array.
+//
+//mcp:resource uri=rows://{row} mime=application/json
+func Row(ctx context.Context, row int) ([]Point, error) {
+	return []Point{{X: 0, Y: float64(row)}, {X: 1, Y: float64(row)}}, nil
+}
+
+// Size is the grid's size: a resource whose JSON is a number.
+//
+//mcp:resource uri=kitchen://size mime=application/json
+func Size(ctx context.Context) (int, error) { return 4, nil }
+
 // Logo is the project's logo.
 //
 //mcp:resource uri=kitchen://logo mime=image/png

@@ -26,7 +26,7 @@ const (
 	_ = codec.RunGoGenerate(codec.MaxGeneratedVersion - 1)
 )
 
-// Components returns the MCP components declared in package kitchen: 6 tools, 2 resources, 1 resource template and 1 prompt.
+// Components returns the MCP components declared in package kitchen: 6 tools, 3 resources, 2 resource templates and 1 prompt.
 // Serve them with a runtime.Server:
 //
 //	s := runtime.NewServer(&runtime.Implementation{Name: "...", Version: "..."}, nil)
@@ -34,8 +34,8 @@ const (
 func Components() *runtime.Components {
 	return &runtime.Components{
 		Tools:             []*runtime.Tool{mcpHelloTool, mcpMirrorTool, mcpMirrorPtrTool, mcpPixelTool, mcpPlacesTool, mcpSequenceTool},
-		Resources:         []*runtime.Resource{mcpContentsResource, mcpLogoResource},
-		ResourceTemplates: []*runtime.ResourceTemplate{mcpCellResourceTemplate},
+		Resources:         []*runtime.Resource{mcpContentsResource, mcpLogoResource, mcpSizeResource},
+		ResourceTemplates: []*runtime.ResourceTemplate{mcpCellResourceTemplate, mcpRowResourceTemplate},
 		Prompts:           []*runtime.Prompt{mcpReviewPrompt},
 	}
 }
@@ -281,6 +281,55 @@ func mcpReadLogo(ctx context.Context, uri string) (*runtime.ReadResourceResult, 
 		return nil, err
 	}
 	return runtime.BlobContents(uri, "image/png", out), nil
+}
+
+// mcpSizeResource is the MCP resource kitchen://size, backed by Size.
+var mcpSizeResource = &runtime.Resource{
+	URI:         "kitchen://size",
+	Name:        "size",
+	Description: "Size is the grid's size: a resource whose JSON is a number.",
+	MIMEType:    "application/json",
+	Handler:     mcpReadSize,
+}
+
+// mcpReadSize reads resource kitchen://size by calling Size.
+func mcpReadSize(ctx context.Context, uri string) (*runtime.ReadResourceResult, error) {
+	out, err := Size(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := mcpWriteInt(nil, &out)
+	if err != nil {
+		return nil, fmt.Errorf("resource %s: encoding the result: %w", uri, err)
+	}
+	return runtime.TextContents(uri, "application/json", string(b)), nil
+}
+
+// mcpRowResourceTemplate is the MCP resource template rows://{row}, backed by Row.
+var mcpRowResourceTemplate = &runtime.ResourceTemplate{
+	URITemplate: "rows://{row}",
+	Name:        "row",
+	Description: `Row reads the points of one row of a grid: a resource whose JSON is an
+array.`,
+	MIMEType: "application/json",
+	Handler:  mcpReadRow,
+}
+
+// mcpReadRow reads resource template rows://{row}: it converts the URI's variables to Row's parameters and calls it.
+func mcpReadRow(ctx context.Context, uri string, vars []string) (*runtime.ReadResourceResult, error) {
+	row, err := strconv.ParseInt(vars[0], 10, 0)
+	if err != nil {
+		return nil, runtime.InvalidParams("resource rows://{row}: variable row: %q is not an integer", vars[0])
+	}
+	out, err := Row(ctx, int(row))
+	if err != nil {
+		return nil, err
+	}
+	b, err := mcpWritePointSlice(nil, &out)
+	if err != nil {
+		return nil, fmt.Errorf("resource %s: encoding the result: %w", uri, err)
+	}
+	return runtime.TextContents(uri, "application/json", string(b)), nil
 }
 
 // mcpReviewPrompt is the MCP prompt "review", backed by Review.
@@ -1171,6 +1220,32 @@ func mcpWritePoint(b []byte, v *Point) ([]byte, error) {
 		return b, err
 	}
 	b = append(b, '}')
+	return b, nil
+}
+
+// mcpWriteInt appends the JSON encoding of *v to b, as encoding/json would.
+func mcpWriteInt(b []byte, v *int) ([]byte, error) {
+	b = codec.AppendInt(b, int64((*v)))
+	return b, nil
+}
+
+// mcpWritePointSlice appends the JSON encoding of *v to b, as encoding/json would.
+func mcpWritePointSlice(b []byte, v *[]Point) ([]byte, error) {
+	var err error
+	if (*v) == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range *v {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			if b, err = mcpWritePoint(b, &(*v)[i0]); err != nil {
+				return b, err
+			}
+		}
+		b = append(b, ']')
+	}
 	return b, nil
 }
 

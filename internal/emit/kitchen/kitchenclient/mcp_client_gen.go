@@ -145,6 +145,30 @@ func (c *Client) Logo(ctx context.Context) ([]byte, error) {
 	return rc.Blob, nil
 }
 
+// Size reads resource kitchen://size. Size is the grid's size: a resource whose JSON is a number.
+func (c *Client) Size(ctx context.Context) (int, error) {
+	var out int
+	err := client.ReadStructured(ctx, c.session, "kitchen://size", &out, func(d *codec.Decoder, v *int, errs *codec.Errors, path string) error {
+		var err error
+		var x0 int64
+		x0, err = d.ReadInt(0)
+		*v = int(x0)
+		return err
+	})
+	return out, err
+}
+
+// Row reads resource rows://{row}. Row reads the points of one row of a grid: a resource whose JSON is an array.
+func (c *Client) Row(ctx context.Context, row int) ([]Point, error) {
+	uri, err := client.ExpandURI("rows://{row}", map[string]string{"row": strconv.FormatInt(int64(row), 10)})
+	if err != nil {
+		return nil, err
+	}
+	var out []Point
+	err = client.ReadStructured(ctx, c.session, uri, &out, mcpReadPointSlice)
+	return out, err
+}
+
 // Review gets prompt "review". Review asks for a code review.
 func (c *Client) Review(ctx context.Context, in ReviewArgs) (*mcp.GetPromptResult, error) {
 	args := map[string]string{}
@@ -1106,6 +1130,18 @@ func mcpReadPoint(d *codec.Decoder, v *Point, errs *codec.Errors, path string) e
 	return nil
 }
 
+// mcpReadPointSlice reads a JSON array (or null) into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadPointSlice(d *codec.Decoder, v *[]Point, errs *codec.Errors, path string) error {
+	i := 0
+	return codec.ReadSlice(d, v, func(d *codec.Decoder) (Point, error) {
+		var e Point
+		var err error
+		err = mcpReadPoint(d, &e, errs, codec.Index(path, i))
+		i++
+		return e, err
+	})
+}
+
 // mcpWritePoint appends the JSON encoding of *v to b, as encoding/json would.
 func mcpWritePoint(b []byte, v *Point) ([]byte, error) {
 	var err error
@@ -1137,18 +1173,6 @@ func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority, errs *codec.Errors, p
 				errs.Add(codec.Index(path, i), fmt.Sprintf("must be one of 1, 2, 3, not %v", e))
 			}
 		}
-		i++
-		return e, err
-	})
-}
-
-// mcpReadPointSlice reads a JSON array (or null) into v, adding the constraint violations it finds to errs (path is v's).
-func mcpReadPointSlice(d *codec.Decoder, v *[]Point, errs *codec.Errors, path string) error {
-	i := 0
-	return codec.ReadSlice(d, v, func(d *codec.Decoder) (Point, error) {
-		var e Point
-		var err error
-		err = mcpReadPoint(d, &e, errs, codec.Index(path, i))
 		i++
 		return e, err
 	})
