@@ -89,6 +89,9 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w = &deadlineWriter{ResponseWriter: w, dl: dl, timeout: g.writeTimeout}
 	}
 	if r.Method != http.MethodPost || r.Body == nil {
+		if g.s.refuseNonPost(w, r) {
+			return
+		}
 		dl.SetReadDeadline(time.Time{}) // a GET stream lasts as long as it lasts
 		g.next.ServeHTTP(w, r)
 		return
@@ -122,6 +125,10 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeRPCError(w, http.StatusBadRequest, codeParseError, "Parse error: the body is empty")
 		return
 	}
+	if !g.s.admitPost(w, body) {
+		return // starting, or draining
+	}
+	defer g.s.calls.Add(-1)
 	deep := tooDeep(body)
 	if !deep {
 		if id, je := g.s.checkParamHeaders(r, body); je != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Lifespans. A server runs its lifespans once (not per session): Start
@@ -33,6 +34,7 @@ type lifecycle struct {
 	started bool
 	closed  bool
 	stops   []func(context.Context) error
+	phase   atomic.Int32 // phaseCreated... (health.go), read without mu
 }
 
 func (l *lifecycle) running() bool {
@@ -72,6 +74,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if l.started {
 		return nil
 	}
+	l.phase.CompareAndSwap(phaseCreated, phaseStarting)
 	s.mu.Lock()
 	spans := append([]lifespan(nil), s.lifespans...)
 	s.mu.Unlock()
@@ -79,6 +82,7 @@ func (s *Server) Start(ctx context.Context) error {
 		stop, err := s.runStart(ctx, sp)
 		if err != nil {
 			stopErr := s.stopAll(ctx)
+			l.phase.CompareAndSwap(phaseStarting, phaseCreated)
 			return errors.Join(fmt.Errorf("starting %s: %w", sp.name, err), stopErr)
 		}
 		if stop != nil {
@@ -95,6 +99,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	s.rebuild(ctx, s.snap.Load() != nil)
+	l.phase.CompareAndSwap(phaseStarting, phaseReady)
 	return nil
 }
 
@@ -133,6 +138,7 @@ func (s *Server) Close(ctx context.Context) error {
 	l := &s.life
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.phase.Store(phaseStopped)
 	if l.closed || !l.started {
 		l.closed = true
 		return nil

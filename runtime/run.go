@@ -19,9 +19,14 @@ import (
 
 // Run serves the transport chosen by the command line (os.Args) and the
 // environment, until ctx is done or SIGINT/SIGTERM arrives. See RunArgs.
+//
+// The first signal shuts the server down gracefully (see ListenAndServe and
+// ServeIO: calls in flight get Options.ShutdownTimeout to finish); a second
+// one ends the process at once.
 func (s *Server) Run(ctx context.Context) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop) // from now on a signal has its default effect
 	return s.RunArgs(ctx, os.Args[1:])
 }
 
@@ -46,6 +51,7 @@ func (s *Server) Run(ctx context.Context) error {
 //	-write-timeout D         Options.WriteTimeout (MCPGEN_WRITE_TIMEOUT)
 //	-idle-timeout D          Options.IdleTimeout (MCPGEN_IDLE_TIMEOUT)
 //	-max-connections N       Options.MaxConnections (MCPGEN_MAX_CONNECTIONS)
+//	-shutdown-timeout D      Options.ShutdownTimeout (MCPGEN_SHUTDOWN_TIMEOUT)
 //
 // With no -http, it serves stdio. Flags override the environment, which
 // overrides Options. When serving HTTP it prints the endpoint URL to
@@ -70,6 +76,7 @@ func (s *Server) RunArgs(ctx context.Context, args []string) error {
 	env.duration(fs, &o.WriteTimeout, DefaultWriteTimeout, "write-timeout", "MCPGEN_WRITE_TIMEOUT", "time for each write of an HTTP response")
 	env.duration(fs, &o.IdleTimeout, DefaultIdleTimeout, "idle-timeout", "MCPGEN_IDLE_TIMEOUT", "close keep-alive connections idle this long")
 	env.int(fs, &o.MaxConnections, DefaultMaxConnections, "max-connections", "MCPGEN_MAX_CONNECTIONS", "open HTTP connections at once (negative: no limit)")
+	env.duration(fs, &o.ShutdownTimeout, DefaultShutdownTimeout, "shutdown-timeout", "MCPGEN_SHUTDOWN_TIMEOUT", "time the requests in flight get to finish when the server stops")
 	if env.err != nil {
 		return env.err
 	}
@@ -178,23 +185,29 @@ func envBool(name string) bool {
 }
 
 // ListenAndServe serves streamable HTTP at /mcp on addr until ctx is done,
-// then shuts down gracefully. ready, if not nil, is called with the
-// endpoint URL once the listener is bound (useful with port 0).
+// then shuts down gracefully. Beside /mcp it serves /healthz (liveness)
+// and /readyz (readiness; see LivenessHandler and ReadinessHandler).
 //
-// It starts the server's lifespans first (Start) and stops them after the
-// HTTP server has shut down (Close).
+// It listens first and starts the server's lifespans (Start) while
+// already answering: the probes say "starting" and /mcp answers 503 until
+// the lifespans have started. ready, if not nil, is then called with the
+// endpoint URL (useful with port 0).
+//
+// When ctx is done it turns readiness false, refuses new requests with
+// 503 and stops keeping connections alive, gives the requests in flight
+// Options.ShutdownTimeout to finish, closes every session (which ends
+// their streams), stops listening, closes the connections left
+// (cancelling what still runs), and stops the lifespans (Close).
 func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(url string)) (err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	if err := s.Start(ctx); err != nil {
-		ln.Close()
-		return err
-	}
 	defer func() { err = errors.Join(err, s.Close(context.Background())) }()
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", s.Handler())
+	mux.Handle("/healthz", s.LivenessHandler())
+	mux.Handle("/readyz", s.ReadinessHandler())
 	// The handler bounds each write (Options.WriteTimeout); the server's
 	// WriteTimeout only resets the deadline before each request, so that a
 	// deadline left by one request never cuts the next.
@@ -216,20 +229,38 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(url
 		}
 		ln = limitListener(ln, max)
 	}
+	s.life.phase.CompareAndSwap(phaseCreated, phaseStarting) // before the first probe
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if err := s.Start(ctx); err != nil {
+		srv.Close()
+		<-errc
+		return err
+	}
 	if ready != nil {
 		ready("http://" + ln.Addr().String() + "/mcp")
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	return s.shutdownHTTP(srv, errc)
+}
+
+// shutdownHTTP shuts srv down gracefully: see ListenAndServe. The listener
+// stays open while the requests in flight finish, so that a client can
+// still answer the server's own requests (an elicitation) on a new
+// connection; each connection closes after its response.
+func (s *Server) shutdownHTTP(srv *http.Server, errc <-chan error) error {
+	deadline, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout())
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		srv.Close()
+	s.drain()
+	srv.SetKeepAlivesEnabled(false)
+	s.waitCalls(deadline)
+	s.closeSessions() // which ends their streams
+	if err := srv.Shutdown(deadline); err != nil {
+		srv.Close() // the deadline passed: cut what is left, cancelling its handlers
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

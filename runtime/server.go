@@ -141,6 +141,12 @@ type Options struct {
 	// Nil means none, at no cost.
 	Observer Observer
 
+	// ShutdownTimeout is how long the requests in flight may take to
+	// finish when the server shuts down (SIGTERM under Run, the end of
+	// ListenAndServe's context, Shutdown); then sessions close and what
+	// still runs is cancelled. Zero means DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
+
 	// AccessLog, if set, receives one record per request the catalogue
 	// answers (every method middleware sees, and calls of unknown
 	// components): method, name, duration, outcome, session and trace id
@@ -192,7 +198,8 @@ type Server struct {
 	rebuildQueued atomic.Bool
 	rulesMu       sync.Mutex // serializes changes of session rules
 
-	sessions  sync.Map // *mcp.ServerSession -> *session
+	calls     atomic.Int64 // HTTP requests being handled (health.go)
+	sessions  sync.Map     // *mcp.ServerSession -> *session
 	conns     connections
 	abandoned abandonedCalls
 

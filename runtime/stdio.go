@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcpgen/mcpgen/runtime/codec"
@@ -28,6 +29,7 @@ type ioLimits struct {
 	maxLine     int           // longest line
 	drain       time.Duration // how long the end of input waits for requests in flight
 	maxInFlight int           // requests read but not answered, at most
+	shutdown    time.Duration // how long the end of ctx waits for them; 0: Options.ShutdownTimeout
 }
 
 var defaultIOLimits = ioLimits{maxLine: maxLine, drain: 30 * time.Second, maxInFlight: DefaultMaxInFlight}
@@ -50,6 +52,12 @@ var defaultIOLimits = ioLimits{maxLine: maxLine, drain: 30 * time.Second, maxInF
 // At the end of input, requests already read are answered before the
 // session closes (for up to 30 seconds), so that a client may write its
 // requests and close its end, as a shell pipe does.
+//
+// When ctx is done (SIGTERM under Run) the session drains: a new request
+// gets -32000 "Server shutting down", the requests in flight get
+// Options.ShutdownTimeout to be answered (the client's answers to the
+// server's own requests still pass), then the session ends and whatever
+// still runs is cancelled.
 func (s *Server) ServeIO(ctx context.Context, r io.Reader, w io.Writer) error {
 	limits := defaultIOLimits
 	if s.opts.MaxInFlight > 0 {
@@ -62,12 +70,27 @@ func (s *Server) serveIO(ctx context.Context, r io.Reader, w io.Writer, limits i
 	if limits.maxInFlight <= 0 {
 		limits.maxInFlight = DefaultMaxInFlight
 	}
+	if limits.shutdown <= 0 {
+		limits.shutdown = s.shutdownTimeout()
+	}
 	pending := newInflight()
 	out := &lockedWriter{w: w, pending: pending}
 	pr, pw := io.Pipe()
 	f := &lineFilter{in: bufio.NewReaderSize(r, 64*1024), out: out, pass: pw, pending: pending, limits: limits}
 	go f.run()
-	err := s.mcp.Run(ctx, markIDs{&mcp.IOTransport{Reader: pr, Writer: out}})
+	// When ctx ends, the session drains: new requests are refused, those in
+	// flight get limits.shutdown to be answered, then the session ends and
+	// what still runs is cancelled.
+	run, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stopDrain := context.AfterFunc(ctx, func() {
+		f.draining.Store(true)
+		pending.waitAll(limits.shutdown)
+		pw.CloseWithError(io.EOF)
+		cancel()
+	})
+	defer stopDrain()
+	err := s.mcp.Run(run, markIDs{&mcp.IOTransport{Reader: pr, Writer: out}})
 	pending.stop()
 	pr.Close()
 	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) || errors.Is(err, mcp.ErrConnectionClosed) {
@@ -121,11 +144,12 @@ func (l *lockedWriter) Close() error { return nil }
 
 // lineFilter copies acceptable lines from in to pass and answers the rest.
 type lineFilter struct {
-	in      *bufio.Reader
-	out     *lockedWriter
-	pass    *io.PipeWriter
-	pending *inflight
-	limits  ioLimits
+	in       *bufio.Reader
+	out      *lockedWriter
+	pass     *io.PipeWriter
+	pending  *inflight
+	limits   ioLimits
+	draining atomic.Bool // the server is shutting down: refuse new requests
 }
 
 func (f *lineFilter) run() {
@@ -215,6 +239,13 @@ func (f *lineFilter) handle(line []byte, readErr error) bool {
 				inits[m.id] = m.version
 			}
 		}
+	}
+	if len(calls) > 0 && f.draining.Load() {
+		var id json.RawMessage
+		if !batch {
+			id = idOf(line)
+		}
+		return f.answer(id, codeServerBusy, msgStopping)
 	}
 	if batch && len(calls) > f.limits.maxInFlight {
 		return f.answer(nil, codeInvalidRequest, fmt.Sprintf("Invalid Request: a batch of %d requests exceeds the limit of %d in flight", len(calls), f.limits.maxInFlight))
@@ -505,6 +536,29 @@ func (p *inflight) wait(timeout time.Duration) {
 		n, waiting, changed := len(p.ids), len(p.serverReqs), p.changed
 		p.mu.Unlock()
 		if n == 0 || waiting > 0 {
+			return
+		}
+		select {
+		case <-changed:
+		case <-p.stopped:
+			return
+		case <-timer.C:
+			return
+		}
+	}
+}
+
+// waitAll returns when no request is in flight (the client's answers to
+// the server's own requests still count: under a shutdown the client is
+// there to give them), the session has ended, or timeout has passed.
+func (p *inflight) waitAll(timeout time.Duration) {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		p.mu.Lock()
+		n, changed := len(p.ids), p.changed
+		p.mu.Unlock()
+		if n == 0 {
 			return
 		}
 		select {

@@ -22,14 +22,14 @@ const (
 	_ = codec.RunGoGenerate(codec.MaxGeneratedVersion - 1)
 )
 
-// Components returns the MCP components declared in package main: 6 tools, 1 resource template and 1 completion.
+// Components returns the MCP components declared in package main: 7 tools, 1 resource template and 1 completion.
 // Serve them with a runtime.Server:
 //
 //	s := runtime.NewServer(&runtime.Implementation{Name: "...", Version: "..."}, nil)
 //	err := s.Add(Components())
 func Components() *runtime.Components {
 	return &runtime.Components{
-		Tools:             []*runtime.Tool{mcpEchoTool, mcpExplodeTool, mcpFailTool, mcpLookupTool, mcpRenameTool, mcpSleepTool},
+		Tools:             []*runtime.Tool{mcpEchoTool, mcpExplodeTool, mcpFailTool, mcpLookupTool, mcpPauseTool, mcpRenameTool, mcpSleepTool},
 		ResourceTemplates: []*runtime.ResourceTemplate{mcpNoteResourceTemplate},
 		Completions: []*runtime.Completion{{
 			ResourceTemplate: "notes://{id}",
@@ -142,6 +142,33 @@ func mcpCallLookup(ctx context.Context, args json.RawMessage) (*runtime.CallTool
 		return runtime.ArgumentsError(err), nil
 	}
 	out, err := Lookup(ctx, in)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpPauseInputSchema is the JSON Schema of the arguments of tool "pause".
+const mcpPauseInputSchema = `{"type":"object","properties":{"millis":{"type":"integer","minimum":0,"maximum":60000}},"required":["millis"]}`
+
+// mcpPauseTool is the MCP tool "pause", backed by Pause.
+var mcpPauseTool = &runtime.Tool{
+	Name: "pause",
+	Description: `Pause waits for the given time, reporting progress as it starts, and
+stops early if its call is cancelled: a call that is in flight when the
+server is told to stop.`,
+	InputSchema: json.RawMessage(mcpPauseInputSchema),
+	Handler:     mcpCallPause,
+}
+
+// mcpCallPause decodes and validates the arguments of tool "pause", calls Pause and encodes its result.
+func mcpCallPause(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
+	var in PauseArgs
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadPauseArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
+		return runtime.ArgumentsError(err), nil
+	}
+	out, err := Pause(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
 	}
@@ -380,6 +407,50 @@ func mcpReadLookupArgs(d *codec.Decoder, v *LookupArgs, errs *codec.Errors, path
 	}
 	if !hasCity {
 		errs.Add(path, "missing required argument \"city\"")
+	}
+	return nil
+}
+
+// mcpReadPauseArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadPauseArgs(d *codec.Decoder, v *PauseArgs, errs *codec.Errors, path string) error {
+	if err := d.BeginObject(); err != nil {
+		return err
+	}
+	var hasMillis bool
+	for {
+		key, ok, err := d.NextKey()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "millis":
+			if hasMillis {
+				return codec.Duplicate("millis")
+			}
+			hasMillis = true
+			var x0 int64
+			x0, err = d.ReadInt(0)
+			v.Millis = int(x0)
+			if err != nil {
+				return codec.AtField(err, "millis")
+			}
+			if v.Millis < 0 {
+				errs.Addf(codec.Join(path, "millis"), "must be at least 0, not %v", v.Millis)
+			}
+			if v.Millis > 60000 {
+				errs.Addf(codec.Join(path, "millis"), "must be at most 60000, not %v", v.Millis)
+			}
+		default:
+			if err := d.Skip(); err != nil {
+				return err
+			}
+		}
+	}
+	if !hasMillis {
+		errs.Add(path, "missing required argument \"millis\"")
 	}
 	return nil
 }

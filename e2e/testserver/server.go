@@ -80,6 +80,28 @@ func Lookup(ctx context.Context, in LookupArgs) (string, error) {
 
 // README end
 
+// PauseArgs are the arguments of pause.
+type PauseArgs struct {
+	Millis int `json:"millis" mcp:"min=0,max=60000"`
+}
+
+// Pause waits for the given time, reporting progress as it starts, and
+// stops early if its call is cancelled: a call that is in flight when the
+// server is told to stop.
+//
+//mcp:tool
+func Pause(ctx context.Context, in PauseArgs) (string, error) {
+	if err := runtime.Progress(ctx, 0, float64(in.Millis), "pausing"); err != nil {
+		return "", err
+	}
+	select {
+	case <-time.After(time.Duration(in.Millis) * time.Millisecond):
+		return fmt.Sprintf("paused %dms", in.Millis), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
 // Sleep ignores its context and outlives its timeout.
 //
 //mcp:tool timeout=200ms

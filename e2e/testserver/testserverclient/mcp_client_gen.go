@@ -87,6 +87,19 @@ func (c *Client) Lookup(ctx context.Context, in LookupArgs) (string, error) {
 	return client.Text(res.Content), nil
 }
 
+// Pause calls tool "pause". Pause waits for the given time, reporting progress as it starts, and stops early if its call is cancelled: a call that is in flight when the server is told to stop.
+func (c *Client) Pause(ctx context.Context, in PauseArgs) (string, error) {
+	args, err := mcpWritePauseArgs(nil, &in)
+	if err != nil {
+		return "", fmt.Errorf("tool pause: encoding the arguments: %w", err)
+	}
+	res, _, err := client.CallTool(ctx, c.session, "pause", "", args)
+	if err != nil {
+		return "", err
+	}
+	return client.Text(res.Content), nil
+}
+
 // Rename calls tool "rename". Rename asks the user to confirm, then (only then) renames a note and tells subscribers of notes://1 that it changed.
 func (c *Client) Rename(ctx context.Context, in RenameArgs) (string, error) {
 	args, err := mcpWriteRenameArgs(nil, &in)
@@ -143,6 +156,11 @@ type ExplodeArgs struct {
 // LookupArgs are the arguments of lookup.
 type LookupArgs struct {
 	City string `json:"city"`
+}
+
+// PauseArgs are the arguments of pause.
+type PauseArgs struct {
+	Millis int `json:"millis" mcp:"min=0,max=60000"`
 }
 
 // RenameArgs are the arguments of rename.
@@ -234,6 +252,14 @@ func mcpWriteExplodeArgs(b []byte, v *ExplodeArgs) ([]byte, error) {
 func mcpWriteLookupArgs(b []byte, v *LookupArgs) ([]byte, error) {
 	b = append(b, `{"city":`...)
 	b = codec.AppendString(b, v.City)
+	b = append(b, '}')
+	return b, nil
+}
+
+// mcpWritePauseArgs appends the JSON encoding of *v to b, as encoding/json would.
+func mcpWritePauseArgs(b []byte, v *PauseArgs) ([]byte, error) {
+	b = append(b, `{"millis":`...)
+	b = codec.AppendInt(b, int64(v.Millis))
 	b = append(b, '}')
 	return b, nil
 }
