@@ -290,7 +290,12 @@ func (d *Directive) Options() (*Options, []*Error) {
 
 // TagKeys are the keys of the `mcp:"..."` struct tag.
 var TagKeys = []string{"default", "deprecated", "desc", "enum", "examples", "exclusiveMax", "exclusiveMin", "format",
-	"max", "maxItems", "maxLength", "min", "minItems", "minLength", "pattern", "required", "title"}
+	"max", "maxItems", "maxLength", "min", "minItems", "minLength", "pattern", "required", "schema", "title"}
+
+// SchemaDirective, in the doc comment of a struct type, names the Go
+// string constant (or //go:embed variable) holding the type's JSON Schema,
+// written by hand: //mcp:schema NAME.
+const SchemaDirective = Prefix + "schema"
 
 // ParseTag splits an `mcp:"..."` tag value into its items. Values holding a
 // comma are single-quoted, with a literal quote written twice. A tag of exactly

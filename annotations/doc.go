@@ -127,10 +127,30 @@
 //	examples=a|b     example values
 //	deprecated       marks the field deprecated
 //	required         required even though omitempty or a pointer
+//	schema=NAME      the field's JSON Schema, written by hand (see below);
+//	                 alone, or with required
 //	-                hides the field from MCP (alone)
 //
 // Values are checked against the field's type when mcpgen runs: min on a
 // string, or default=abc on an int, is an error.
+//
+// # Schemas written by hand
+//
+// Where a schema must say what keys cannot ($defs, $ref, $anchor, allOf,
+// anyOf, if/then/else, x-mcp-header, ...), schema=NAME in a field's tag, or
+// the line
+//
+//	//mcp:schema NAME
+//
+// in the doc comment of a struct type (the arguments of a tool, or a struct
+// used in them), names a string constant or a //go:embed variable (string or
+// []byte, one file) of the package holding a JSON Schema (draft 2020-12). It
+// replaces the generated schema, untouched, and that part of the arguments
+// is checked against it (package runtime/schemacheck) and decoded with
+// encoding/json instead of generated checks, so the fields of such a struct
+// carry no mcp tag. The schema must be valid against its meta-schema and
+// self-contained; nested below the root of the input schema, one that refers
+// into itself ("$ref": "#/...") needs an "$id".
 //
 // A field is required unless it is a pointer, has omitempty or omitzero, or
 // has a default. A named string or integer type with constants declared in

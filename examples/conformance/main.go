@@ -24,7 +24,7 @@ func main() {
 	// (test_reconnection closes its stream mid-call).
 	s := runtime.NewServer(&runtime.Implementation{Name: "mcpgen-conformance", Version: "1.0.0"},
 		&runtime.Options{EventStore: mcp.NewMemoryEventStore(nil)})
-	if err := s.Add(Components(), handwritten(), transient.d); err != nil {
+	if err := s.Add(Components(), transient.d); err != nil {
 		fmt.Fprintln(os.Stderr, "conformance:", err)
 		os.Exit(1)
 	}

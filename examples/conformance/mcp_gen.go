@@ -9,6 +9,7 @@ import (
 
 	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/codec"
+	schemacheck "github.com/mcpgen/mcpgen/runtime/schemacheck"
 )
 
 // This file uses version 1 of the runtime's API for generated code. Against a
@@ -19,14 +20,14 @@ const (
 	_ = codec.RunGoGenerate(codec.MaxGeneratedVersion - 1)
 )
 
-// Components returns the MCP components declared in package main: 26 tools, 3 resources, 1 resource template, 5 prompts and 1 completion.
+// Components returns the MCP components declared in package main: 28 tools, 3 resources, 1 resource template, 5 prompts and 1 completion.
 // Serve them with a runtime.Server:
 //
 //	s := runtime.NewServer(&runtime.Implementation{Name: "...", Version: "..."}, nil)
 //	err := s.Add(Components())
 func Components() *runtime.Components {
 	return &runtime.Components{
-		Tools:             []*runtime.Tool{mcpTestAudioContentTool, mcpTestElicitationTool, mcpTestElicitationSep1034DefaultsTool, mcpTestElicitationSep1330EnumsTool, mcpTestEmbeddedResourceTool, mcpTestErrorHandlingTool, mcpTestImageContentTool, mcpTestInputRequiredResultCapabilitiesTool, mcpTestInputRequiredResultElicitationTool, mcpTestInputRequiredResultListRootsTool, mcpTestInputRequiredResultMultiRoundTool, mcpTestInputRequiredResultMultipleInputsTool, mcpTestInputRequiredResultRequestStateTool, mcpTestInputRequiredResultSamplingTool, mcpTestInputRequiredResultTamperedStateTool, mcpTestLoggingToolTool, mcpTestMissingCapabilityTool, mcpTestMultipleContentTypesTool, mcpTestReconnectionTool, mcpTestSamplingTool, mcpTestSimpleTextTool, mcpTestStreamingElicitationTool, mcpTestToolWithLoggingTool, mcpTestToolWithProgressTool, mcpTestTriggerPromptChangeTool, mcpTestTriggerToolChangeTool},
+		Tools:             []*runtime.Tool{mcpJsonSchema202012ToolTool, mcpTestAudioContentTool, mcpTestElicitationTool, mcpTestElicitationSep1034DefaultsTool, mcpTestElicitationSep1330EnumsTool, mcpTestEmbeddedResourceTool, mcpTestErrorHandlingTool, mcpTestImageContentTool, mcpTestInputRequiredResultCapabilitiesTool, mcpTestInputRequiredResultElicitationTool, mcpTestInputRequiredResultListRootsTool, mcpTestInputRequiredResultMultiRoundTool, mcpTestInputRequiredResultMultipleInputsTool, mcpTestInputRequiredResultRequestStateTool, mcpTestInputRequiredResultSamplingTool, mcpTestInputRequiredResultTamperedStateTool, mcpTestLoggingToolTool, mcpTestMissingCapabilityTool, mcpTestMultipleContentTypesTool, mcpTestReconnectionTool, mcpTestSamplingTool, mcpTestSimpleTextTool, mcpTestStreamingElicitationTool, mcpTestToolWithLoggingTool, mcpTestToolWithProgressTool, mcpTestTriggerPromptChangeTool, mcpTestTriggerToolChangeTool, mcpTestXMcpHeaderTool},
 		Resources:         []*runtime.Resource{mcpStaticBinaryResource, mcpStaticTextResource, mcpWatchedResource},
 		ResourceTemplates: []*runtime.ResourceTemplate{mcpTemplateResourceTemplate},
 		Prompts:           []*runtime.Prompt{mcpTestInputRequiredResultPromptPrompt, mcpTestPromptWithArgumentsPrompt, mcpTestPromptWithEmbeddedResourcePrompt, mcpTestPromptWithImagePrompt, mcpTestSimplePromptPrompt},
@@ -38,6 +39,33 @@ func Components() *runtime.Components {
 			},
 		}},
 	}
+}
+
+// mcpJsonSchema202012ToolInputSchema is the JSON Schema of the arguments of tool "json_schema_2020_12_tool".
+const mcpJsonSchema202012ToolInputSchema = `{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","$defs":{"address":{"$anchor":"addressDef","type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},"properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"},"contactMethod":{"type":"string","enum":["phone","email"]},"phone":{"type":"string"},"email":{"type":"string"}},"allOf":[{"anyOf":[{"required":["phone"]},{"required":["email"]}]}],"if":{"properties":{"contactMethod":{"const":"phone"}},"required":["contactMethod"]},"then":{"required":["phone"]},"else":{"required":["email"]},"additionalProperties":false}`
+
+// mcpJsonSchema202012ToolTool is the MCP tool "json_schema_2020_12_tool", backed by JSONSchema202012.
+var mcpJsonSchema202012ToolTool = &runtime.Tool{
+	Name: "json_schema_2020_12_tool",
+	Description: `JSONSchema202012 takes arguments described with JSON Schema 2020-12
+features: $schema, $defs with an $anchor, $ref, allOf/anyOf,
+if/then/else and additionalProperties (SEP-1613, SEP-2106).`,
+	InputSchema: json.RawMessage(mcpJsonSchema202012ToolInputSchema),
+	Handler:     mcpCallJsonSchema202012Tool,
+}
+
+// mcpCallJsonSchema202012Tool decodes and validates the arguments of tool "json_schema_2020_12_tool", calls JSONSchema202012 and encodes its result.
+func mcpCallJsonSchema202012Tool(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
+	var in Contact
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadContact(&a.Decoder, &in, &a.Errors, "")); err != nil {
+		return runtime.ArgumentsError(err), nil
+	}
+	out, err := JSONSchema202012(ctx, in)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
 }
 
 // mcpNoArgumentsSchema is the JSON Schema of the arguments of tools "test_audio_content", "test_elicitation_sep1034_defaults", "test_elicitation_sep1330_enums", "test_embedded_resource", "test_error_handling", "test_image_content", "test_input_required_result_capabilities", "test_input_required_result_elicitation", "test_input_required_result_list_roots", "test_input_required_result_multi_round", "test_input_required_result_multiple_inputs", "test_input_required_result_request_state", "test_input_required_result_sampling", "test_input_required_result_tampered_state", "test_logging_tool", "test_missing_capability", "test_multiple_content_types", "test_reconnection", "test_simple_text", "test_streaming_elicitation", "test_tool_with_logging", "test_tool_with_progress", "test_trigger_prompt_change" and "test_trigger_tool_change".
@@ -520,6 +548,32 @@ func mcpCallTestTriggerToolChange(ctx context.Context, _ json.RawMessage) (*runt
 	return runtime.TextResult(out), nil
 }
 
+// mcpTestXMcpHeaderInputSchema is the JSON Schema of the arguments of tool "test_x_mcp_header".
+const mcpTestXMcpHeaderInputSchema = `{"type":"object","properties":{"region":{"type":"string","description":"mirrored into Mcp-Param-Region","x-mcp-header":"Region"},"level":{"type":"integer","description":"not mirrored"}}}`
+
+// mcpTestXMcpHeaderTool is the MCP tool "test_x_mcp_header", backed by TestXMcpHeader.
+var mcpTestXMcpHeaderTool = &runtime.Tool{
+	Name: "test_x_mcp_header",
+	Description: `TestXMcpHeader mirrors its region argument into the Mcp-Param-Region
+header, which the server checks against the body (SEP-2243).`,
+	InputSchema: json.RawMessage(mcpTestXMcpHeaderInputSchema),
+	Handler:     mcpCallTestXMcpHeader,
+}
+
+// mcpCallTestXMcpHeader decodes and validates the arguments of tool "test_x_mcp_header", calls TestXMcpHeader and encodes its result.
+func mcpCallTestXMcpHeader(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
+	var in XMcpHeaderArgs
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadXMcpHeaderArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
+		return runtime.ArgumentsError(err), nil
+	}
+	out, err := TestXMcpHeader(ctx, in)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
 // mcpStaticBinaryResource is the MCP resource test://static-binary, backed by StaticBinary.
 var mcpStaticBinaryResource = &runtime.Resource{
 	URI:         "test://static-binary",
@@ -709,6 +763,20 @@ func mcpGetTestSimplePrompt(ctx context.Context, _ map[string]string) (*runtime.
 	return runtime.PromptText("TestSimplePrompt is a prompt without arguments.", out), nil
 }
 
+// mcpReadContact reads a JSON value into v, checked against the schema written by hand in schema202012, adding the constraint violations it finds to errs (path is v's).
+func mcpReadContact(d *codec.Decoder, v *Contact, errs *codec.Errors, path string) error {
+	raw, err := d.ReadRaw()
+	if err != nil {
+		return err
+	}
+	n := errs.Len()
+	mcpSchemaSchema202012.Check(raw, path, errs)
+	if errs.Len() > n {
+		return nil
+	}
+	return json.Unmarshal(raw, v)
+}
+
 // mcpReadElicitationArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
 func mcpReadElicitationArgs(d *codec.Decoder, v *ElicitationArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
@@ -781,6 +849,57 @@ func mcpReadSamplingArgs(d *codec.Decoder, v *SamplingArgs, errs *codec.Errors, 
 	return nil
 }
 
+// mcpReadXMcpHeaderArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+func mcpReadXMcpHeaderArgs(d *codec.Decoder, v *XMcpHeaderArgs, errs *codec.Errors, path string) error {
+	if err := d.BeginObject(); err != nil {
+		return err
+	}
+	var hasRegion, hasLevel bool
+	for {
+		key, ok, err := d.NextKey()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "region":
+			if hasRegion {
+				return codec.Duplicate("region")
+			}
+			hasRegion = true
+			var raw []byte
+			if raw, err = d.ReadRaw(); err == nil {
+				n := errs.Len()
+				mcpSchemaRegionHeader.Check(raw, codec.Join(path, "region"), errs)
+				if errs.Len() == n {
+					err = json.Unmarshal(raw, &v.Region)
+				}
+			}
+			if err != nil {
+				return codec.AtField(err, "region")
+			}
+		case "level":
+			if hasLevel {
+				return codec.Duplicate("level")
+			}
+			hasLevel = true
+			var x0 int64
+			x0, err = d.ReadInt(0)
+			v.Level = int(x0)
+			if err != nil {
+				return codec.AtField(err, "level")
+			}
+		default:
+			if err := d.Skip(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // mcpWriteTemplateData appends the JSON encoding of *v to b, as encoding/json would.
 func mcpWriteTemplateData(b []byte, v *TemplateData) ([]byte, error) {
 	b = append(b, `{"id":`...)
@@ -792,3 +911,9 @@ func mcpWriteTemplateData(b []byte, v *TemplateData) ([]byte, error) {
 	b = append(b, '}')
 	return b, nil
 }
+
+// The JSON Schemas written by hand (//mcp:schema, schema=), compiled once.
+var (
+	mcpSchemaRegionHeader = schemacheck.MustCompile(`{"type":"string","description":"mirrored into Mcp-Param-Region","x-mcp-header":"Region"}`)
+	mcpSchemaSchema202012 = schemacheck.MustCompile(`{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","$defs":{"address":{"$anchor":"addressDef","type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},"properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"},"contactMethod":{"type":"string","enum":["phone","email"]},"phone":{"type":"string"},"email":{"type":"string"}},"allOf":[{"anyOf":[{"required":["phone"]},{"required":["email"]}]}],"if":{"properties":{"contactMethod":{"const":"phone"}},"required":["contactMethod"]},"then":{"required":["phone"]},"else":{"required":["email"]},"additionalProperties":false}`)
+)

@@ -192,6 +192,82 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// schema202012 is the input schema of json_schema_2020_12_tool, written by
+// hand: JSON Schema 2020-12 says what struct tags cannot (SEP-1613,
+// SEP-2106), and clients get it untouched.
+const schema202012 = `{
+	"$schema": "https://json-schema.org/draft/2020-12/schema",
+	"type": "object",
+	"$defs": {
+		"address": {
+			"$anchor": "addressDef",
+			"type": "object",
+			"properties": {"street": {"type": "string"}, "city": {"type": "string"}}
+		}
+	},
+	"properties": {
+		"name": {"type": "string"},
+		"address": {"$ref": "#/$defs/address"},
+		"contactMethod": {"type": "string", "enum": ["phone", "email"]},
+		"phone": {"type": "string"},
+		"email": {"type": "string"}
+	},
+	"allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+	"if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+	"then": {"required": ["phone"]},
+	"else": {"required": ["email"]},
+	"additionalProperties": false
+}`
+
+// Contact are the arguments of json_schema_2020_12_tool.
+//
+//mcp:schema schema202012
+type Contact struct {
+	Name          string   `json:"name,omitempty"`
+	Address       *Address `json:"address,omitempty"`
+	ContactMethod string   `json:"contactMethod,omitempty"`
+	Phone         string   `json:"phone,omitempty"`
+	Email         string   `json:"email,omitempty"`
+}
+
+// Address is a street address.
+type Address struct {
+	Street string `json:"street,omitempty"`
+	City   string `json:"city,omitempty"`
+}
+
+// JSONSchema202012 takes arguments described with JSON Schema 2020-12
+// features: $schema, $defs with an $anchor, $ref, allOf/anyOf,
+// if/then/else and additionalProperties (SEP-1613, SEP-2106).
+//
+//mcp:tool name=json_schema_2020_12_tool
+func JSONSchema202012(ctx context.Context, in Contact) (string, error) {
+	js, err := json.Marshal(in)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("JSON Schema 2020-12 tool called with: %s", js), nil
+}
+
+// regionHeader is the schema of test_x_mcp_header's region: a client
+// mirrors it into the Mcp-Param-Region header, which the server checks
+// against the argument (SEP-2243).
+const regionHeader = `{"type":"string","description":"mirrored into Mcp-Param-Region","x-mcp-header":"Region"}`
+
+// XMcpHeaderArgs are the arguments of test_x_mcp_header.
+type XMcpHeaderArgs struct {
+	Region string `json:"region,omitempty" mcp:"schema=regionHeader"`
+	Level  int    `json:"level,omitempty" mcp:"desc=not mirrored"`
+}
+
+// TestXMcpHeader mirrors its region argument into the Mcp-Param-Region
+// header, which the server checks against the body (SEP-2243).
+//
+//mcp:tool name=test_x_mcp_header
+func TestXMcpHeader(ctx context.Context, in XMcpHeaderArgs) (string, error) {
+	return "region=" + in.Region, nil
+}
+
 // TestReconnection closes its SSE stream mid-call and answers after the
 // client reconnected, resuming the stream with Last-Event-ID (SEP-1699).
 //

@@ -120,6 +120,9 @@ func (g *gen) reader(t *model.Type) *jen.Statement {
 		switch t.Kind {
 		case model.Struct:
 			body, doc = g.readStruct(t), "a JSON object into v"
+			if t.Schema != "" {
+				doc = "a JSON value into v, checked against the schema written by hand in " + t.SchemaName
+			}
 		case model.Slice:
 			body, doc = g.readSlice(t), "a JSON array (or null) into v"
 		case model.Array:
@@ -330,6 +333,9 @@ func goLiteral(t *model.Type, lit string) jen.Code {
 }
 
 func (g *gen) readStruct(t *model.Type) []jen.Code {
+	if t.Schema != "" {
+		return g.readHand(t.SchemaName, t.Schema, jen.Id("v"), jen.Id("path"), true)
+	}
 	top := g.inputs[typeKey(t)]
 	what := "field"
 	if top {
@@ -360,13 +366,18 @@ func (g *gen) readStruct(t *model.Type) []jen.Code {
 		body = append(body,
 			jen.If(jen.Id(id)).Block(jen.Return(jen.Qual(codecPkg, "Duplicate").Call(jen.Lit(f.JSONName)))),
 			jen.Id(id).Op("=").True())
-		if f.AsString {
+		switch {
+		case f.Schema != "":
+			body = append(body, g.readHand(f.SchemaName, f.Schema, jen.Op("&").Add(dst.Clone()), at, false)...)
+		case f.AsString:
 			body = append(body, g.readAsString(dst, f.Type, at)...)
-		} else {
+		default:
 			body = append(body, g.readValue("d", dst, f.Type, 0, at)...)
 		}
 		body = append(body, jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Qual(codecPkg, "AtField").Call(jen.Err(), jen.Lit(f.JSONName)))))
-		body = append(body, g.fieldChecks(f, dst)...)
+		if f.Schema == "" {
+			body = append(body, g.fieldChecks(f, dst)...)
+		}
 		cases = append(cases, jen.Case(jen.Lit(f.JSONName)).Block(body...))
 	}
 	cases = append(cases, jen.Default().Block(
@@ -406,6 +417,36 @@ func (g *gen) readStruct(t *model.Type) []jen.Code {
 		code = append(code, jen.If(jen.Op("!").Id(s.id)).Block(g.setDefault(jen.Id("v").Dot(s.f.GoName), s.f)...))
 	}
 	return append(code, jen.Return(jen.Nil()))
+}
+
+// readHand reads a value whose schema is written by hand (schema named
+// name, JSON js) into the pointer dst: its raw JSON is checked against the
+// compiled schema, the problems added to errs at path at, and a value
+// that passes is decoded with encoding/json, since the schema, not the Go
+// type, says what it may hold. whole is true for a reader's whole body
+// (a struct type with //mcp:schema), false inside a struct reader, where
+// err is declared and checked after.
+func (g *gen) readHand(name, js string, dst, at *jen.Statement, whole bool) []jen.Code {
+	check := []jen.Code{
+		jen.Id("n").Op(":=").Id("errs").Dot("Len").Call(),
+		jen.Id(g.schemaVar(name, js)).Dot("Check").Call(jen.Id("raw"), at, jen.Id("errs")),
+	}
+	if whole {
+		return append([]jen.Code{
+			jen.List(jen.Id("raw"), jen.Err()).Op(":=").Id("d").Dot("ReadRaw").Call(),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		}, append(check,
+			jen.If(jen.Id("errs").Dot("Len").Call().Op(">").Id("n")).Block(jen.Return(jen.Nil())),
+			jen.Return(jen.Qual("encoding/json", "Unmarshal").Call(jen.Id("raw"), dst)),
+		)...)
+	}
+	return []jen.Code{
+		jen.Var().Id("raw").Index().Byte(),
+		jen.If(jen.List(jen.Id("raw"), jen.Err()).Op("=").Id("d").Dot("ReadRaw").Call(), jen.Err().Op("==").Nil()).Block(append(check,
+			jen.If(jen.Id("errs").Dot("Len").Call().Op("==").Id("n")).Block(
+				jen.Err().Op("=").Qual("encoding/json", "Unmarshal").Call(jen.Id("raw"), dst)),
+		)...),
+	}
 }
 
 // readAsString reads a ",string" scalar: a JSON string holding the value.

@@ -49,6 +49,9 @@ func versionCheck(f *jen.File) {
 const (
 	runtimePkg = "github.com/mcpgen/mcpgen/runtime"
 	codecPkg   = "github.com/mcpgen/mcpgen/runtime/codec"
+	// schemacheckPkg validates the parts of arguments whose schema is
+	// written by hand.
+	schemacheckPkg = "github.com/mcpgen/mcpgen/runtime/schemacheck"
 )
 
 // File returns the contents of mcp_gen.go for pkg.
@@ -84,8 +87,11 @@ type gen struct {
 	localPath string
 	patterns  map[string]string
 	schemas   map[string]*schemaDecl // by content
-	queue     []func()
-	err       error
+	// handSchemas maps each schema written by hand (JSON) to its compiled
+	// variable.
+	handSchemas map[string]string
+	queue       []func()
+	err         error
 }
 
 func newGen(pkg *model.Package) *gen {
@@ -95,7 +101,7 @@ func newGen(pkg *model.Package) *gen {
 	f.ImportName(codecPkg, "codec")
 	versionCheck(f)
 	return &gen{pkg: pkg, f: f, names: newNames(pkg.Scope), funcs: map[string]string{},
-		inputs: map[string]bool{}, hints: map[string]string{}, patterns: map[string]string{}}
+		inputs: map[string]bool{}, hints: map[string]string{}, patterns: map[string]string{}, handSchemas: map[string]string{}}
 }
 
 // names hands out identifiers that collide neither with the package's own
@@ -224,6 +230,7 @@ func (g *gen) file() error {
 		next()
 	}
 	g.patternVars()
+	g.schemaVars()
 	return g.err
 }
 
@@ -444,7 +451,7 @@ func (g *gen) schemaConst(js []byte) string {
 		whats = append(whats, "the structured result of "+plural("tool", len(outputs))+" "+andList(outputs))
 	}
 	g.f.Commentf("%s is the JSON Schema of %s.", d.id, strings.Join(whats, ", and of "))
-	g.f.Const().Id(d.id).Op("=").Id("`" + string(js) + "`")
+	g.f.Const().Id(d.id).Op("=").Add(rawString(string(js)))
 	return d.id
 }
 
@@ -461,6 +468,15 @@ func andList(items []string) string {
 		return strings.Join(items, "")
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// rawString is a string literal, raw (backquoted) unless s holds a
+// backquote, as a hand-written schema may.
+func rawString(s string) jen.Code {
+	if strings.Contains(s, "`") {
+		return jen.Lit(s)
+	}
+	return jen.Id("`" + s + "`")
 }
 
 func (g *gen) tool(t *model.Tool, id string) {
@@ -963,6 +979,36 @@ func (g *gen) promptHandler(p *model.Prompt, id string) {
 	g.f.Commentf("%s renders prompt %q: it checks the arguments and calls %s.", id, p.Name, fn.Name)
 	g.f.Func().Id(id).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id(argsName).Map(jen.String()).String()).
 		Params(jen.Op("*").Qual(runtimePkg, "GetPromptResult"), jen.Error()).Block(body...)
+}
+
+// schemaVar returns the variable holding hand-written schema js, named
+// after the Go identifier it came from, compiled once at start.
+func (g *gen) schemaVar(name, js string) string {
+	if id, ok := g.handSchemas[js]; ok {
+		return id
+	}
+	id := g.names.get("schema_" + name)
+	g.handSchemas[js] = id
+	return id
+}
+
+// schemaVars declares the compiled hand-written schemas, sorted by name.
+func (g *gen) schemaVars() {
+	if len(g.handSchemas) == 0 {
+		return
+	}
+	type sv struct{ id, js string }
+	var list []sv
+	for js, id := range g.handSchemas {
+		list = append(list, sv{id, js})
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
+	defs := make([]jen.Code, len(list))
+	for i, s := range list {
+		defs[i] = jen.Id(s.id).Op("=").Qual(schemacheckPkg, "MustCompile").Call(rawString(s.js))
+	}
+	g.f.Comment("The JSON Schemas written by hand (//mcp:schema, schema=), compiled once.")
+	g.f.Var().Defs(defs...)
 }
 
 // patternVars declares the compiled regular expressions of pattern

@@ -37,7 +37,7 @@ func plan(t *testing.T) []generate.File {
 // the golden files of the generator. They are ordinary packages of the
 // module, so `go build ./...` and `go vet ./...` also prove that the
 // generated code compiles and is vet-clean, and their own tests run it.
-var goldenPackages = []string{"./examples/...", "./e2e/...", "./internal/emit/kitchen"}
+var goldenPackages = []string{"./examples/...", "./e2e/...", "./internal/emit/kitchen", "./internal/emit/handschema"}
 
 // TestGolden regenerates the golden packages in memory and compares the
 // result with the committed files. Run with -update after a deliberate

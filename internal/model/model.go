@@ -257,7 +257,11 @@ type Type struct {
 	// MarshalText (a JSON string) rather than MarshalJSON.
 	TextMarshaler bool
 	Doc           string // the type's doc comment, used as schema description
-	Pos           Pos
+	// Schema is the input schema written by hand for a struct type
+	// (//mcp:schema NAME in its doc comment), compact JSON, and
+	// SchemaName the Go identifier it came from; "" when generated.
+	Schema, SchemaName string
+	Pos                Pos
 }
 
 // Named reports whether t is a named (defined) type.
@@ -285,9 +289,13 @@ type Field struct {
 	// omitempty/omitzero, or has a default.
 	Required    bool
 	Constraints Constraints
-	Doc         string // field doc comment (used when desc is not set)
-	Tag         string // the raw struct tag, to spell unnamed struct types
-	Pos         Pos
+	// Schema is the schema written by hand for the field (`mcp:"schema=NAME"`),
+	// compact JSON, and SchemaName the Go identifier it came from; ""
+	// when generated.
+	Schema, SchemaName string
+	Doc                string // field doc comment (used when desc is not set)
+	Tag                string // the raw struct tag, to spell unnamed struct types
+	Pos                Pos
 }
 
 // Constraints come from the `mcp:"..."` struct tag. Numbers are kept as

@@ -190,10 +190,14 @@ type loader struct {
 	errs       ErrorList
 	namedTypes map[*types.Named]*model.Type
 	// Per package being parsed.
-	pkg       *packages.Package
-	fieldAST  map[*types.Var]*ast.Field
-	typeDoc   map[*types.TypeName]string
-	resolving map[*types.Named]bool
+	pkg      *packages.Package
+	fieldAST map[*types.Var]*ast.Field
+	typeDoc  map[*types.TypeName]string
+	// typeSchema holds the //mcp:schema directives of struct types, and
+	// embeds the files of //go:embed variables.
+	typeSchema map[*types.TypeName]schemaRef
+	embeds     map[*types.Var]string
+	resolving  map[*types.Named]bool
 	// The component being parsed (`tool "forecast"`) and the values whose
 	// types are being converted ("field Args.City", "result"; innermost
 	// last), named in type errors.
@@ -266,6 +270,8 @@ func (p *loader) loadPackage(pkg *packages.Package) *model.Package {
 	p.pkg = pkg
 	p.fieldAST = map[*types.Var]*ast.Field{}
 	p.typeDoc = map[*types.TypeName]string{}
+	p.typeSchema = map[*types.TypeName]schemaRef{}
+	p.embeds = map[*types.Var]string{}
 	p.resolving = map[*types.Named]bool{}
 	m := &model.Package{Name: pkg.Name, Path: pkg.PkgPath}
 	if len(pkg.GoFiles) > 0 {
@@ -388,6 +394,12 @@ func (p *loader) strayDirectives(f *ast.File) {
 			if i := strings.IndexAny(kind, " \t"); i >= 0 {
 				kind = kind[:i]
 			}
+			if kind == "schema" {
+				if !strings.HasPrefix(what, "type ") {
+					p.errorf(p.position(c.Slash), "//mcp:schema belongs in the doc comment of a struct type, not of %s", or(what, "a function"))
+				}
+				continue
+			}
 			if ok {
 				p.errorf(p.position(c.Slash), "//mcp:%s on %s: components are package-level functions", kind, what)
 			} else {
@@ -403,6 +415,7 @@ func (p *loader) indexFile(f *ast.File) {
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.GenDecl:
+			p.indexSchemas(n)
 			if n.Tok != token.TYPE {
 				return true
 			}

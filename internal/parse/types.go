@@ -86,6 +86,11 @@ func (p *loader) named(n *types.Named, pos model.Pos) *model.Type {
 	}
 	named := *mt
 	named.Name, named.PkgPath, named.Doc, named.Pos = obj.Name(), path, p.typeDoc[obj], p.position(obj.Pos())
+	if ref, ok := p.typeSchema[obj]; ok {
+		if !p.handStruct(&named, ref) {
+			return nil
+		}
+	}
 	switch named.Kind {
 	case model.String, model.Int, model.Uint, model.Float, model.Bool:
 		named.Enum, named.EnumNames = p.enumValues(n)
@@ -333,6 +338,11 @@ func (p *loader) collectFields(st *types.Struct, owner, prefix string, depth int
 			ok = false
 			continue
 		}
+		if b := baseType(ft); b.Schema != "" && p.nestedSchemaError(fpos, b.SchemaName, b.Schema) {
+			p.fields = p.fields[:len(p.fields)-1]
+			ok = false
+			continue
+		}
 		f := &model.Field{GoName: prefix + v.Name(), JSONName: name, Type: ft, Tag: rawTag, Pos: fpos}
 		for _, o := range strings.Split(opts, ",") {
 			switch o {
@@ -491,6 +501,15 @@ func (p *loader) constraints(f *model.Field, tag string, tagPos model.Pos) bool 
 			c.Pattern = a.Value
 		case "format":
 			c.Format = a.Value
+		case "schema":
+			if js, good := p.handSchema(a.Value, at(a.ValueCol)); good {
+				f.Schema, f.SchemaName = js, a.Value
+				if p.nestedSchemaError(at(a.ValueCol), a.Value, js) {
+					ok = false
+				}
+			} else {
+				ok = false
+			}
 		case "enum", "examples", "default":
 			target := base
 			if a.Key != "default" && listy {
@@ -530,6 +549,13 @@ func (p *loader) constraints(f *model.Field, tag string, tagPos model.Pos) bool 
 				c.Examples = lits
 			case "default":
 				c.Default, defaultArg = lits[0], a
+			}
+		}
+	}
+	if f.Schema != "" {
+		for _, a := range items {
+			if a.Key != "schema" && a.Key != "required" {
+				fail(a, "%s cannot be combined with schema=, which replaces the field's generated schema and checks: write it in %s", a.Key, f.SchemaName)
 			}
 		}
 	}

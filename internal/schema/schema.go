@@ -5,6 +5,7 @@
 package schema
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -177,6 +178,9 @@ func typeSchema(t *model.Type, f *model.Field, mode Mode) *Object {
 		t = t.Elem
 		nullable = mode == Output
 	}
+	if mode == Input && t.Schema != "" {
+		return handObject(t.Schema)
+	}
 	if mode == Output && f != nil && (f.OmitEmpty || f.OmitZero) {
 		nullable = false
 	}
@@ -290,6 +294,9 @@ func typeSchema(t *model.Type, f *model.Field, mode Mode) *Object {
 }
 
 func fieldSchema(f *model.Field, mode Mode) *Object {
+	if mode == Input && f.Schema != "" {
+		return handObject(f.Schema)
+	}
 	o := typeSchema(f.Type, f, mode)
 	if f.AsString {
 		// ",string" encodes the value inside a JSON string.
@@ -359,6 +366,30 @@ func fieldSchema(f *model.Field, mode Mode) *Object {
 	}
 	if c.Deprecated {
 		o.Set("deprecated", raw("true"))
+	}
+	return o
+}
+
+// handObject returns a schema written by hand (compact JSON, an object,
+// checked by the parser) as an Object whose members are its own, in
+// order and untouched.
+func handObject(js string) *Object {
+	o := &Object{}
+	d := json.NewDecoder(strings.NewReader(js))
+	d.UseNumber()
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return o
+	}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return o
+		}
+		var v json.RawMessage
+		if err := d.Decode(&v); err != nil {
+			return o
+		}
+		o.Set(t.(string), raw(v))
 	}
 	return o
 }

@@ -40,6 +40,19 @@ func (c *Client) Session() *mcp.ClientSession {
 	return c.session
 }
 
+// JSONSchema202012 calls tool "json_schema_2020_12_tool". JSONSchema202012 takes arguments described with JSON Schema 2020-12 features: $schema, $defs with an $anchor, $ref, allOf/anyOf, if/then/else and additionalProperties (SEP-1613, SEP-2106).
+func (c *Client) JSONSchema202012(ctx context.Context, in Contact) (string, error) {
+	args, err := mcpWriteContact(nil, &in)
+	if err != nil {
+		return "", fmt.Errorf("tool json_schema_2020_12_tool: encoding the arguments: %w", err)
+	}
+	res, _, err := client.CallTool(ctx, c.session, "json_schema_2020_12_tool", "", args)
+	if err != nil {
+		return "", err
+	}
+	return client.Text(res.Content), nil
+}
+
 // TestAudioContent calls tool "test_audio_content". TestAudioContent returns a minimal WAV file.
 func (c *Client) TestAudioContent(ctx context.Context) ([]byte, error) {
 	res, _, err := client.CallTool(ctx, c.session, "test_audio_content", "", nil)
@@ -282,6 +295,19 @@ func (c *Client) TestTriggerToolChange(ctx context.Context) (string, error) {
 	return client.Text(res.Content), nil
 }
 
+// TestXMcpHeader calls tool "test_x_mcp_header". TestXMcpHeader mirrors its region argument into the Mcp-Param-Region header, which the server checks against the body (SEP-2243).
+func (c *Client) TestXMcpHeader(ctx context.Context, in XMcpHeaderArgs) (string, error) {
+	args, err := mcpWriteXMcpHeaderArgs(nil, &in)
+	if err != nil {
+		return "", fmt.Errorf("tool test_x_mcp_header: encoding the arguments: %w", err)
+	}
+	res, _, err := client.CallTool(ctx, c.session, "test_x_mcp_header", "", args)
+	if err != nil {
+		return "", err
+	}
+	return client.Text(res.Content), nil
+}
+
 // StaticBinary reads resource test://static-binary. StaticBinary is a static binary resource: a one-pixel PNG.
 func (c *Client) StaticBinary(ctx context.Context) ([]byte, error) {
 	rc, err := client.ReadResource(ctx, c.session, "test://static-binary")
@@ -353,6 +379,21 @@ func (c *Client) TestSimplePrompt(ctx context.Context) (*mcp.GetPromptResult, er
 	return client.GetPrompt(ctx, c.session, "test_simple_prompt", "", args)
 }
 
+// Address is a street address.
+type Address struct {
+	Street string `json:"street,omitempty"`
+	City   string `json:"city,omitempty"`
+}
+
+// Contact are the arguments of json_schema_2020_12_tool.
+type Contact struct {
+	Name          string   `json:"name,omitempty"`
+	Address       *Address `json:"address,omitempty"`
+	ContactMethod string   `json:"contactMethod,omitempty"`
+	Phone         string   `json:"phone,omitempty"`
+	Email         string   `json:"email,omitempty"`
+}
+
 // ElicitationArgs are the arguments of test_elicitation.
 type ElicitationArgs struct {
 	Message string `json:"message" mcp:"desc=The message shown to the user"`
@@ -381,6 +422,51 @@ type TemplateData struct {
 	Data         string `json:"data"`
 }
 
+// XMcpHeaderArgs are the arguments of test_x_mcp_header.
+type XMcpHeaderArgs struct {
+	Region string `json:"region,omitempty" mcp:"schema=regionHeader"`
+	Level  int    `json:"level,omitempty" mcp:"desc=not mirrored"`
+}
+
+// mcpWriteContact appends the JSON encoding of *v to b, as encoding/json would.
+func mcpWriteContact(b []byte, v *Contact) ([]byte, error) {
+	var err error
+	start0 := len(b)
+	if v.Name != "" {
+		b = append(b, `,"name":`...)
+		b = codec.AppendString(b, v.Name)
+	}
+	if v.Address != nil {
+		b = append(b, `,"address":`...)
+		if v.Address == nil {
+			b = append(b, "null"...)
+		} else {
+			if b, err = mcpWriteAddress(b, v.Address); err != nil {
+				return b, err
+			}
+		}
+	}
+	if v.ContactMethod != "" {
+		b = append(b, `,"contactMethod":`...)
+		b = codec.AppendString(b, v.ContactMethod)
+	}
+	if v.Phone != "" {
+		b = append(b, `,"phone":`...)
+		b = codec.AppendString(b, v.Phone)
+	}
+	if v.Email != "" {
+		b = append(b, `,"email":`...)
+		b = codec.AppendString(b, v.Email)
+	}
+	if len(b) == start0 {
+		b = append(b, "{}"...)
+	} else {
+		b[start0] = '{'
+		b = append(b, '}')
+	}
+	return b, nil
+}
+
 // mcpWriteElicitationArgs appends the JSON encoding of *v to b, as encoding/json would.
 func mcpWriteElicitationArgs(b []byte, v *ElicitationArgs) ([]byte, error) {
 	b = append(b, `{"message":`...)
@@ -394,6 +480,26 @@ func mcpWriteSamplingArgs(b []byte, v *SamplingArgs) ([]byte, error) {
 	b = append(b, `{"prompt":`...)
 	b = codec.AppendString(b, v.Prompt)
 	b = append(b, '}')
+	return b, nil
+}
+
+// mcpWriteXMcpHeaderArgs appends the JSON encoding of *v to b, as encoding/json would.
+func mcpWriteXMcpHeaderArgs(b []byte, v *XMcpHeaderArgs) ([]byte, error) {
+	start0 := len(b)
+	if v.Region != "" {
+		b = append(b, `,"region":`...)
+		b = codec.AppendString(b, v.Region)
+	}
+	if v.Level != 0 {
+		b = append(b, `,"level":`...)
+		b = codec.AppendInt(b, int64(v.Level))
+	}
+	if len(b) == start0 {
+		b = append(b, "{}"...)
+	} else {
+		b[start0] = '{'
+		b = append(b, '}')
+	}
 	return b, nil
 }
 
@@ -455,4 +561,24 @@ func mcpReadTemplateData(d *codec.Decoder, v *TemplateData, errs *codec.Errors, 
 		errs.Add(path, "missing required field \"data\"")
 	}
 	return nil
+}
+
+// mcpWriteAddress appends the JSON encoding of *v to b, as encoding/json would.
+func mcpWriteAddress(b []byte, v *Address) ([]byte, error) {
+	start0 := len(b)
+	if v.Street != "" {
+		b = append(b, `,"street":`...)
+		b = codec.AppendString(b, v.Street)
+	}
+	if v.City != "" {
+		b = append(b, `,"city":`...)
+		b = codec.AppendString(b, v.City)
+	}
+	if len(b) == start0 {
+		b = append(b, "{}"...)
+	} else {
+		b[start0] = '{'
+		b = append(b, '}')
+	}
+	return b, nil
 }
