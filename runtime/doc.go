@@ -8,4 +8,11 @@
 // transform) into an immutable snapshot that answers every list, call,
 // read, get and completion, seen by each request through its session's
 // visibility rules. Session state lives in a StateStore (package state).
+//
+// For production it masks errors (Options.MaskErrors, ToolError), bounds
+// results (Tool.MaxResultBytes, TruncateResult), writes an access log
+// (Options.AccessLog), answers health probes (LivenessHandler,
+// ReadinessHandler) and shuts down gracefully (Shutdown); package limit
+// adds response and rate limits as middleware, package otel tracing and
+// metrics as an Observer.
 package runtime
