@@ -22,14 +22,22 @@ const (
 	_ = codec.RunGoGenerate(codec.MaxGeneratedVersion - 1)
 )
 
-// Components returns the MCP components declared in package main: 7 tools, 1 resource template and 1 completion.
-// Serve them with a runtime.Server:
+// Components returns the MCP components declared in package main: 7 tools, 1
+// resource template and 1 completion. Serve them with a runtime.Server:
 //
 //	s := runtime.NewServer(&runtime.Implementation{Name: "...", Version: "..."}, nil)
 //	err := s.Add(Components())
 func Components() *runtime.Components {
 	return &runtime.Components{
-		Tools:             []*runtime.Tool{mcpEchoTool, mcpExplodeTool, mcpFailTool, mcpLookupTool, mcpPauseTool, mcpRenameTool, mcpSleepTool},
+		Tools: []*runtime.Tool{
+			mcpEchoTool,
+			mcpExplodeTool,
+			mcpFailTool,
+			mcpLookupTool,
+			mcpPauseTool,
+			mcpRenameTool,
+			mcpSleepTool,
+		},
 		ResourceTemplates: []*runtime.ResourceTemplate{mcpNoteResourceTemplate},
 		Completions: []*runtime.Completion{{
 			ResourceTemplate: "notes://{id}",
@@ -44,7 +52,8 @@ func Components() *runtime.Components {
 // mcpEchoInputSchema is the JSON Schema of the arguments of tool "echo".
 const mcpEchoInputSchema = `{"type":"object","properties":{"text":{"type":"string","minLength":1,"maxLength":100},"repeat":{"type":"integer","minimum":1,"maximum":5,"default":1},"tags":{"type":"array","items":{"type":"string"},"maxItems":3}},"required":["text"]}`
 
-// mcpEchoOutputSchema is the JSON Schema of the structured result of tool "echo".
+// mcpEchoOutputSchema is the JSON Schema of the structured result of tool
+// "echo".
 const mcpEchoOutputSchema = `{"type":"object","properties":{"text":{"type":"string"},"tags":{"type":"array","items":{"type":"string"}}},"required":["text"]}`
 
 // mcpEchoTool is the MCP tool "echo", backed by Echo.
@@ -57,7 +66,8 @@ var mcpEchoTool = &runtime.Tool{
 	Handler:      mcpCallEcho,
 }
 
-// mcpCallEcho decodes and validates the arguments of tool "echo", calls Echo and encodes its result.
+// mcpCallEcho decodes and validates the arguments of tool "echo", calls Echo
+// and encodes its result.
 func mcpCallEcho(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in EchoArgs
 	a := codec.ArgsOf(args)
@@ -87,7 +97,8 @@ becomes an error result and the server keeps serving.`,
 	Handler:     mcpCallExplode,
 }
 
-// mcpCallExplode decodes and validates the arguments of tool "explode", calls Explode and encodes its result.
+// mcpCallExplode decodes and validates the arguments of tool "explode", calls
+// Explode and encodes its result.
 func mcpCallExplode(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in ExplodeArgs
 	a := codec.ArgsOf(args)
@@ -101,7 +112,8 @@ func mcpCallExplode(ctx context.Context, args json.RawMessage) (*runtime.CallToo
 	return runtime.TextResult(out), nil
 }
 
-// mcpNoArgumentsSchema is the JSON Schema of the arguments of tools "fail" and "sleep".
+// mcpNoArgumentsSchema is the JSON Schema of the arguments of the tools that
+// take none.
 const mcpNoArgumentsSchema = `{"type":"object","properties":{}}`
 
 // mcpFailTool is the MCP tool "fail", backed by Fail.
@@ -134,7 +146,8 @@ the model, so it is shown even with -mask-errors.`,
 	Handler:     mcpCallLookup,
 }
 
-// mcpCallLookup decodes and validates the arguments of tool "lookup", calls Lookup and encodes its result.
+// mcpCallLookup decodes and validates the arguments of tool "lookup", calls
+// Lookup and encodes its result.
 func mcpCallLookup(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in LookupArgs
 	a := codec.ArgsOf(args)
@@ -161,7 +174,8 @@ server is told to stop.`,
 	Handler:     mcpCallPause,
 }
 
-// mcpCallPause decodes and validates the arguments of tool "pause", calls Pause and encodes its result.
+// mcpCallPause decodes and validates the arguments of tool "pause", calls Pause
+// and encodes its result.
 func mcpCallPause(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in PauseArgs
 	a := codec.ArgsOf(args)
@@ -188,7 +202,8 @@ handler written with runtime.Elicit works for every protocol version.`,
 	Handler:     mcpCallRename,
 }
 
-// mcpCallRename decodes and validates the arguments of tool "rename", calls Rename and encodes its result.
+// mcpCallRename decodes and validates the arguments of tool "rename", calls
+// Rename and encodes its result.
 func mcpCallRename(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in RenameArgs
 	a := codec.ArgsOf(args)
@@ -220,7 +235,8 @@ func mcpCallSleep(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResu
 	return runtime.TextResult(out), nil
 }
 
-// mcpNoteResourceTemplate is the MCP resource template notes://{id}, backed by Note.
+// mcpNoteResourceTemplate is the MCP resource template notes://{id}, backed by
+// Note.
 var mcpNoteResourceTemplate = &runtime.ResourceTemplate{
 	URITemplate: "notes://{id}",
 	Name:        "note",
@@ -229,7 +245,8 @@ var mcpNoteResourceTemplate = &runtime.ResourceTemplate{
 	Handler:     mcpReadNote,
 }
 
-// mcpReadNote reads resource template notes://{id}: it converts the URI's variables to Note's parameters and calls it.
+// mcpReadNote reads resource template notes://{id}: it converts the URI's
+// variables to Note's parameters and calls it.
 func mcpReadNote(ctx context.Context, uri string, vars []string) (*runtime.ReadResourceResult, error) {
 	id, err := strconv.ParseInt(vars[0], 10, 0)
 	if err != nil {
@@ -242,7 +259,8 @@ func mcpReadNote(ctx context.Context, uri string, vars []string) (*runtime.ReadR
 	return runtime.TextContents(uri, "text/plain", out), nil
 }
 
-// mcpReadEchoArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadEchoArgs reads a JSON object into v, adding the constraint violations
+// it finds to errs (path is v's).
 func mcpReadEchoArgs(d *codec.Decoder, v *EchoArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
@@ -339,7 +357,8 @@ func mcpWriteEchoed(b []byte, v *Echoed) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadExplodeArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadExplodeArgs reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
 func mcpReadExplodeArgs(d *codec.Decoder, v *ExplodeArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
@@ -375,7 +394,8 @@ func mcpReadExplodeArgs(d *codec.Decoder, v *ExplodeArgs, errs *codec.Errors, pa
 	return nil
 }
 
-// mcpReadLookupArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadLookupArgs reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
 func mcpReadLookupArgs(d *codec.Decoder, v *LookupArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
@@ -411,7 +431,8 @@ func mcpReadLookupArgs(d *codec.Decoder, v *LookupArgs, errs *codec.Errors, path
 	return nil
 }
 
-// mcpReadPauseArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadPauseArgs reads a JSON object into v, adding the constraint violations
+// it finds to errs (path is v's).
 func mcpReadPauseArgs(d *codec.Decoder, v *PauseArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
@@ -455,7 +476,8 @@ func mcpReadPauseArgs(d *codec.Decoder, v *PauseArgs, errs *codec.Errors, path s
 	return nil
 }
 
-// mcpReadRenameArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadRenameArgs reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
 func mcpReadRenameArgs(d *codec.Decoder, v *RenameArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err

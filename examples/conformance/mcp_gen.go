@@ -20,17 +20,53 @@ const (
 	_ = codec.RunGoGenerate(codec.MaxGeneratedVersion - 1)
 )
 
-// Components returns the MCP components declared in package main: 28 tools, 3 resources, 1 resource template, 5 prompts and 1 completion.
-// Serve them with a runtime.Server:
+// Components returns the MCP components declared in package main: 28 tools, 3
+// resources, 1 resource template, 5 prompts and 1 completion. Serve them with a
+// runtime.Server:
 //
 //	s := runtime.NewServer(&runtime.Implementation{Name: "...", Version: "..."}, nil)
 //	err := s.Add(Components())
 func Components() *runtime.Components {
 	return &runtime.Components{
-		Tools:             []*runtime.Tool{mcpJsonSchema202012ToolTool, mcpTestAudioContentTool, mcpTestElicitationTool, mcpTestElicitationSep1034DefaultsTool, mcpTestElicitationSep1330EnumsTool, mcpTestEmbeddedResourceTool, mcpTestErrorHandlingTool, mcpTestImageContentTool, mcpTestInputRequiredResultCapabilitiesTool, mcpTestInputRequiredResultElicitationTool, mcpTestInputRequiredResultListRootsTool, mcpTestInputRequiredResultMultiRoundTool, mcpTestInputRequiredResultMultipleInputsTool, mcpTestInputRequiredResultRequestStateTool, mcpTestInputRequiredResultSamplingTool, mcpTestInputRequiredResultTamperedStateTool, mcpTestLoggingToolTool, mcpTestMissingCapabilityTool, mcpTestMultipleContentTypesTool, mcpTestReconnectionTool, mcpTestSamplingTool, mcpTestSimpleTextTool, mcpTestStreamingElicitationTool, mcpTestToolWithLoggingTool, mcpTestToolWithProgressTool, mcpTestTriggerPromptChangeTool, mcpTestTriggerToolChangeTool, mcpTestXMcpHeaderTool},
+		Tools: []*runtime.Tool{
+			mcpJsonSchema202012ToolTool,
+			mcpTestAudioContentTool,
+			mcpTestElicitationTool,
+			mcpTestElicitationSep1034DefaultsTool,
+			mcpTestElicitationSep1330EnumsTool,
+			mcpTestEmbeddedResourceTool,
+			mcpTestErrorHandlingTool,
+			mcpTestImageContentTool,
+			mcpTestInputRequiredResultCapabilitiesTool,
+			mcpTestInputRequiredResultElicitationTool,
+			mcpTestInputRequiredResultListRootsTool,
+			mcpTestInputRequiredResultMultiRoundTool,
+			mcpTestInputRequiredResultMultipleInputsTool,
+			mcpTestInputRequiredResultRequestStateTool,
+			mcpTestInputRequiredResultSamplingTool,
+			mcpTestInputRequiredResultTamperedStateTool,
+			mcpTestLoggingToolTool,
+			mcpTestMissingCapabilityTool,
+			mcpTestMultipleContentTypesTool,
+			mcpTestReconnectionTool,
+			mcpTestSamplingTool,
+			mcpTestSimpleTextTool,
+			mcpTestStreamingElicitationTool,
+			mcpTestToolWithLoggingTool,
+			mcpTestToolWithProgressTool,
+			mcpTestTriggerPromptChangeTool,
+			mcpTestTriggerToolChangeTool,
+			mcpTestXMcpHeaderTool,
+		},
 		Resources:         []*runtime.Resource{mcpStaticBinaryResource, mcpStaticTextResource, mcpWatchedResource},
 		ResourceTemplates: []*runtime.ResourceTemplate{mcpTemplateResourceTemplate},
-		Prompts:           []*runtime.Prompt{mcpTestInputRequiredResultPromptPrompt, mcpTestPromptWithArgumentsPrompt, mcpTestPromptWithEmbeddedResourcePrompt, mcpTestPromptWithImagePrompt, mcpTestSimplePromptPrompt},
+		Prompts: []*runtime.Prompt{
+			mcpTestInputRequiredResultPromptPrompt,
+			mcpTestPromptWithArgumentsPrompt,
+			mcpTestPromptWithEmbeddedResourcePrompt,
+			mcpTestPromptWithImagePrompt,
+			mcpTestSimplePromptPrompt,
+		},
 		Completions: []*runtime.Completion{{
 			Prompt:   "test_prompt_with_arguments",
 			Argument: "arg1",
@@ -41,10 +77,12 @@ func Components() *runtime.Components {
 	}
 }
 
-// mcpJsonSchema202012ToolInputSchema is the JSON Schema of the arguments of tool "json_schema_2020_12_tool".
+// mcpJsonSchema202012ToolInputSchema is the JSON Schema of the arguments of
+// tool "json_schema_2020_12_tool".
 const mcpJsonSchema202012ToolInputSchema = `{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","$defs":{"address":{"$anchor":"addressDef","type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},"properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"},"contactMethod":{"type":"string","enum":["phone","email"]},"phone":{"type":"string"},"email":{"type":"string"}},"allOf":[{"anyOf":[{"required":["phone"]},{"required":["email"]}]}],"if":{"properties":{"contactMethod":{"const":"phone"}},"required":["contactMethod"]},"then":{"required":["phone"]},"else":{"required":["email"]},"additionalProperties":false}`
 
-// mcpJsonSchema202012ToolTool is the MCP tool "json_schema_2020_12_tool", backed by JSONSchema202012.
+// mcpJsonSchema202012ToolTool is the MCP tool "json_schema_2020_12_tool",
+// backed by JSONSchema202012.
 var mcpJsonSchema202012ToolTool = &runtime.Tool{
 	Name: "json_schema_2020_12_tool",
 	Description: `JSONSchema202012 takes arguments described with JSON Schema 2020-12
@@ -54,7 +92,8 @@ if/then/else and additionalProperties (SEP-1613, SEP-2106).`,
 	Handler:     mcpCallJsonSchema202012Tool,
 }
 
-// mcpCallJsonSchema202012Tool decodes and validates the arguments of tool "json_schema_2020_12_tool", calls JSONSchema202012 and encodes its result.
+// mcpCallJsonSchema202012Tool decodes and validates the arguments of tool
+// "json_schema_2020_12_tool", calls JSONSchema202012 and encodes its result.
 func mcpCallJsonSchema202012Tool(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in Contact
 	a := codec.ArgsOf(args)
@@ -68,10 +107,12 @@ func mcpCallJsonSchema202012Tool(ctx context.Context, args json.RawMessage) (*ru
 	return runtime.TextResult(out), nil
 }
 
-// mcpNoArgumentsSchema is the JSON Schema of the arguments of tools "test_audio_content", "test_elicitation_sep1034_defaults", "test_elicitation_sep1330_enums", "test_embedded_resource", "test_error_handling", "test_image_content", "test_input_required_result_capabilities", "test_input_required_result_elicitation", "test_input_required_result_list_roots", "test_input_required_result_multi_round", "test_input_required_result_multiple_inputs", "test_input_required_result_request_state", "test_input_required_result_sampling", "test_input_required_result_tampered_state", "test_logging_tool", "test_missing_capability", "test_multiple_content_types", "test_reconnection", "test_simple_text", "test_streaming_elicitation", "test_tool_with_logging", "test_tool_with_progress", "test_trigger_prompt_change" and "test_trigger_tool_change".
+// mcpNoArgumentsSchema is the JSON Schema of the arguments of the tools that
+// take none.
 const mcpNoArgumentsSchema = `{"type":"object","properties":{}}`
 
-// mcpTestAudioContentTool is the MCP tool "test_audio_content", backed by TestAudioContent.
+// mcpTestAudioContentTool is the MCP tool "test_audio_content", backed by
+// TestAudioContent.
 var mcpTestAudioContentTool = &runtime.Tool{
 	Name:        "test_audio_content",
 	Description: "TestAudioContent returns a minimal WAV file.",
@@ -80,7 +121,8 @@ var mcpTestAudioContentTool = &runtime.Tool{
 	Handler:     mcpCallTestAudioContent,
 }
 
-// mcpCallTestAudioContent implements tool "test_audio_content": it calls TestAudioContent and encodes its result.
+// mcpCallTestAudioContent implements tool "test_audio_content": it calls
+// TestAudioContent and encodes its result.
 func mcpCallTestAudioContent(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestAudioContent(ctx)
 	if err != nil {
@@ -89,10 +131,12 @@ func mcpCallTestAudioContent(ctx context.Context, _ json.RawMessage) (*runtime.C
 	return runtime.BlobResult(out, "audio/wav"), nil
 }
 
-// mcpTestElicitationInputSchema is the JSON Schema of the arguments of tool "test_elicitation".
+// mcpTestElicitationInputSchema is the JSON Schema of the arguments of tool
+// "test_elicitation".
 const mcpTestElicitationInputSchema = `{"type":"object","properties":{"message":{"type":"string","description":"The message shown to the user"}},"required":["message"]}`
 
-// mcpTestElicitationTool is the MCP tool "test_elicitation", backed by TestElicitation.
+// mcpTestElicitationTool is the MCP tool "test_elicitation", backed by
+// TestElicitation.
 var mcpTestElicitationTool = &runtime.Tool{
 	Name:        "test_elicitation",
 	Description: "TestElicitation asks the user for a name and an email address.",
@@ -100,7 +144,8 @@ var mcpTestElicitationTool = &runtime.Tool{
 	Handler:     mcpCallTestElicitation,
 }
 
-// mcpCallTestElicitation decodes and validates the arguments of tool "test_elicitation", calls TestElicitation and encodes its result.
+// mcpCallTestElicitation decodes and validates the arguments of tool
+// "test_elicitation", calls TestElicitation and encodes its result.
 func mcpCallTestElicitation(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in ElicitationArgs
 	a := codec.ArgsOf(args)
@@ -114,7 +159,8 @@ func mcpCallTestElicitation(ctx context.Context, args json.RawMessage) (*runtime
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestElicitationSep1034DefaultsTool is the MCP tool "test_elicitation_sep1034_defaults", backed by TestElicitationDefaults.
+// mcpTestElicitationSep1034DefaultsTool is the MCP tool
+// "test_elicitation_sep1034_defaults", backed by TestElicitationDefaults.
 var mcpTestElicitationSep1034DefaultsTool = &runtime.Tool{
 	Name:        "test_elicitation_sep1034_defaults",
 	Description: "TestElicitationDefaults asks for input with a default for every field.",
@@ -122,7 +168,9 @@ var mcpTestElicitationSep1034DefaultsTool = &runtime.Tool{
 	Handler:     mcpCallTestElicitationSep1034Defaults,
 }
 
-// mcpCallTestElicitationSep1034Defaults implements tool "test_elicitation_sep1034_defaults": it calls TestElicitationDefaults and encodes its result.
+// mcpCallTestElicitationSep1034Defaults implements tool
+// "test_elicitation_sep1034_defaults": it calls TestElicitationDefaults and
+// encodes its result.
 func mcpCallTestElicitationSep1034Defaults(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestElicitationDefaults(ctx)
 	if err != nil {
@@ -131,7 +179,8 @@ func mcpCallTestElicitationSep1034Defaults(ctx context.Context, _ json.RawMessag
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestElicitationSep1330EnumsTool is the MCP tool "test_elicitation_sep1330_enums", backed by TestElicitationEnums.
+// mcpTestElicitationSep1330EnumsTool is the MCP tool
+// "test_elicitation_sep1330_enums", backed by TestElicitationEnums.
 var mcpTestElicitationSep1330EnumsTool = &runtime.Tool{
 	Name:        "test_elicitation_sep1330_enums",
 	Description: "TestElicitationEnums asks for input with every kind of enum.",
@@ -139,7 +188,9 @@ var mcpTestElicitationSep1330EnumsTool = &runtime.Tool{
 	Handler:     mcpCallTestElicitationSep1330Enums,
 }
 
-// mcpCallTestElicitationSep1330Enums implements tool "test_elicitation_sep1330_enums": it calls TestElicitationEnums and encodes its result.
+// mcpCallTestElicitationSep1330Enums implements tool
+// "test_elicitation_sep1330_enums": it calls TestElicitationEnums and encodes
+// its result.
 func mcpCallTestElicitationSep1330Enums(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestElicitationEnums(ctx)
 	if err != nil {
@@ -148,7 +199,8 @@ func mcpCallTestElicitationSep1330Enums(ctx context.Context, _ json.RawMessage) 
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestEmbeddedResourceTool is the MCP tool "test_embedded_resource", backed by TestEmbeddedResource.
+// mcpTestEmbeddedResourceTool is the MCP tool "test_embedded_resource", backed
+// by TestEmbeddedResource.
 var mcpTestEmbeddedResourceTool = &runtime.Tool{
 	Name:        "test_embedded_resource",
 	Description: "TestEmbeddedResource returns an embedded text resource.",
@@ -157,7 +209,8 @@ var mcpTestEmbeddedResourceTool = &runtime.Tool{
 	Handler:     mcpCallTestEmbeddedResource,
 }
 
-// mcpCallTestEmbeddedResource implements tool "test_embedded_resource": it calls TestEmbeddedResource and encodes its result.
+// mcpCallTestEmbeddedResource implements tool "test_embedded_resource": it
+// calls TestEmbeddedResource and encodes its result.
 func mcpCallTestEmbeddedResource(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestEmbeddedResource(ctx)
 	if err != nil {
@@ -166,7 +219,8 @@ func mcpCallTestEmbeddedResource(ctx context.Context, _ json.RawMessage) (*runti
 	return runtime.ContentResult(out), nil
 }
 
-// mcpTestErrorHandlingTool is the MCP tool "test_error_handling", backed by TestErrorHandling.
+// mcpTestErrorHandlingTool is the MCP tool "test_error_handling", backed by
+// TestErrorHandling.
 var mcpTestErrorHandlingTool = &runtime.Tool{
 	Name:        "test_error_handling",
 	Description: "TestErrorHandling always fails, to show a tool error result.",
@@ -174,7 +228,8 @@ var mcpTestErrorHandlingTool = &runtime.Tool{
 	Handler:     mcpCallTestErrorHandling,
 }
 
-// mcpCallTestErrorHandling implements tool "test_error_handling": it calls TestErrorHandling and encodes its result.
+// mcpCallTestErrorHandling implements tool "test_error_handling": it calls
+// TestErrorHandling and encodes its result.
 func mcpCallTestErrorHandling(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestErrorHandling(ctx)
 	if err != nil {
@@ -183,7 +238,8 @@ func mcpCallTestErrorHandling(ctx context.Context, _ json.RawMessage) (*runtime.
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestImageContentTool is the MCP tool "test_image_content", backed by TestImageContent.
+// mcpTestImageContentTool is the MCP tool "test_image_content", backed by
+// TestImageContent.
 var mcpTestImageContentTool = &runtime.Tool{
 	Name:        "test_image_content",
 	Description: "TestImageContent returns a one-pixel red PNG.",
@@ -192,7 +248,8 @@ var mcpTestImageContentTool = &runtime.Tool{
 	Handler:     mcpCallTestImageContent,
 }
 
-// mcpCallTestImageContent implements tool "test_image_content": it calls TestImageContent and encodes its result.
+// mcpCallTestImageContent implements tool "test_image_content": it calls
+// TestImageContent and encodes its result.
 func mcpCallTestImageContent(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestImageContent(ctx)
 	if err != nil {
@@ -201,7 +258,9 @@ func mcpCallTestImageContent(ctx context.Context, _ json.RawMessage) (*runtime.C
 	return runtime.BlobResult(out, "image/png"), nil
 }
 
-// mcpTestInputRequiredResultCapabilitiesTool is the MCP tool "test_input_required_result_capabilities", backed by TestInputRequiredResultCapabilities.
+// mcpTestInputRequiredResultCapabilitiesTool is the MCP tool
+// "test_input_required_result_capabilities", backed by
+// TestInputRequiredResultCapabilities.
 var mcpTestInputRequiredResultCapabilitiesTool = &runtime.Tool{
 	Name: "test_input_required_result_capabilities",
 	Description: `TestInputRequiredResultCapabilities asks only for the input the client
@@ -210,7 +269,9 @@ declared capabilities for: a name, a greeting, its roots.`,
 	Handler:     mcpCallTestInputRequiredResultCapabilities,
 }
 
-// mcpCallTestInputRequiredResultCapabilities implements tool "test_input_required_result_capabilities": it calls TestInputRequiredResultCapabilities and encodes its result.
+// mcpCallTestInputRequiredResultCapabilities implements tool
+// "test_input_required_result_capabilities": it calls
+// TestInputRequiredResultCapabilities and encodes its result.
 func mcpCallTestInputRequiredResultCapabilities(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestInputRequiredResultCapabilities(ctx)
 	if err != nil {
@@ -219,7 +280,9 @@ func mcpCallTestInputRequiredResultCapabilities(ctx context.Context, _ json.RawM
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestInputRequiredResultElicitationTool is the MCP tool "test_input_required_result_elicitation", backed by TestInputRequiredResultElicitation.
+// mcpTestInputRequiredResultElicitationTool is the MCP tool
+// "test_input_required_result_elicitation", backed by
+// TestInputRequiredResultElicitation.
 var mcpTestInputRequiredResultElicitationTool = &runtime.Tool{
 	Name: "test_input_required_result_elicitation",
 	Description: `TestInputRequiredResultElicitation asks for the caller's name through an
@@ -228,7 +291,9 @@ in-band elicitation.`,
 	Handler:     mcpCallTestInputRequiredResultElicitation,
 }
 
-// mcpCallTestInputRequiredResultElicitation implements tool "test_input_required_result_elicitation": it calls TestInputRequiredResultElicitation and encodes its result.
+// mcpCallTestInputRequiredResultElicitation implements tool
+// "test_input_required_result_elicitation": it calls
+// TestInputRequiredResultElicitation and encodes its result.
 func mcpCallTestInputRequiredResultElicitation(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestInputRequiredResultElicitation(ctx)
 	if err != nil {
@@ -237,7 +302,9 @@ func mcpCallTestInputRequiredResultElicitation(ctx context.Context, _ json.RawMe
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestInputRequiredResultListRootsTool is the MCP tool "test_input_required_result_list_roots", backed by TestInputRequiredResultListRoots.
+// mcpTestInputRequiredResultListRootsTool is the MCP tool
+// "test_input_required_result_list_roots", backed by
+// TestInputRequiredResultListRoots.
 var mcpTestInputRequiredResultListRootsTool = &runtime.Tool{
 	Name: "test_input_required_result_list_roots",
 	Description: `TestInputRequiredResultListRoots asks for the client's roots through an
@@ -246,7 +313,9 @@ in-band roots/list request.`,
 	Handler:     mcpCallTestInputRequiredResultListRoots,
 }
 
-// mcpCallTestInputRequiredResultListRoots implements tool "test_input_required_result_list_roots": it calls TestInputRequiredResultListRoots and encodes its result.
+// mcpCallTestInputRequiredResultListRoots implements tool
+// "test_input_required_result_list_roots": it calls
+// TestInputRequiredResultListRoots and encodes its result.
 func mcpCallTestInputRequiredResultListRoots(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestInputRequiredResultListRoots(ctx)
 	if err != nil {
@@ -255,7 +324,9 @@ func mcpCallTestInputRequiredResultListRoots(ctx context.Context, _ json.RawMess
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestInputRequiredResultMultiRoundTool is the MCP tool "test_input_required_result_multi_round", backed by TestInputRequiredResultMultiRound.
+// mcpTestInputRequiredResultMultiRoundTool is the MCP tool
+// "test_input_required_result_multi_round", backed by
+// TestInputRequiredResultMultiRound.
 var mcpTestInputRequiredResultMultiRoundTool = &runtime.Tool{
 	Name: "test_input_required_result_multi_round",
 	Description: `TestInputRequiredResultMultiRound asks in two rounds: a name, then a
@@ -264,7 +335,9 @@ favourite colour.`,
 	Handler:     mcpCallTestInputRequiredResultMultiRound,
 }
 
-// mcpCallTestInputRequiredResultMultiRound implements tool "test_input_required_result_multi_round": it calls TestInputRequiredResultMultiRound and encodes its result.
+// mcpCallTestInputRequiredResultMultiRound implements tool
+// "test_input_required_result_multi_round": it calls
+// TestInputRequiredResultMultiRound and encodes its result.
 func mcpCallTestInputRequiredResultMultiRound(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestInputRequiredResultMultiRound(ctx)
 	if err != nil {
@@ -273,7 +346,9 @@ func mcpCallTestInputRequiredResultMultiRound(ctx context.Context, _ json.RawMes
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestInputRequiredResultMultipleInputsTool is the MCP tool "test_input_required_result_multiple_inputs", backed by TestInputRequiredResultMultipleInputs.
+// mcpTestInputRequiredResultMultipleInputsTool is the MCP tool
+// "test_input_required_result_multiple_inputs", backed by
+// TestInputRequiredResultMultipleInputs.
 var mcpTestInputRequiredResultMultipleInputsTool = &runtime.Tool{
 	Name: "test_input_required_result_multiple_inputs",
 	Description: `TestInputRequiredResultMultipleInputs asks for a name, a greeting and the
@@ -282,7 +357,9 @@ client's roots in one round.`,
 	Handler:     mcpCallTestInputRequiredResultMultipleInputs,
 }
 
-// mcpCallTestInputRequiredResultMultipleInputs implements tool "test_input_required_result_multiple_inputs": it calls TestInputRequiredResultMultipleInputs and encodes its result.
+// mcpCallTestInputRequiredResultMultipleInputs implements tool
+// "test_input_required_result_multiple_inputs": it calls
+// TestInputRequiredResultMultipleInputs and encodes its result.
 func mcpCallTestInputRequiredResultMultipleInputs(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestInputRequiredResultMultipleInputs(ctx)
 	if err != nil {
@@ -291,7 +368,9 @@ func mcpCallTestInputRequiredResultMultipleInputs(ctx context.Context, _ json.Ra
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestInputRequiredResultRequestStateTool is the MCP tool "test_input_required_result_request_state", backed by TestInputRequiredResultRequestState.
+// mcpTestInputRequiredResultRequestStateTool is the MCP tool
+// "test_input_required_result_request_state", backed by
+// TestInputRequiredResultRequestState.
 var mcpTestInputRequiredResultRequestStateTool = &runtime.Tool{
 	Name: "test_input_required_result_request_state",
 	Description: `TestInputRequiredResultRequestState asks for a confirmation; the answer
@@ -301,7 +380,9 @@ before this handler runs again.`,
 	Handler:     mcpCallTestInputRequiredResultRequestState,
 }
 
-// mcpCallTestInputRequiredResultRequestState implements tool "test_input_required_result_request_state": it calls TestInputRequiredResultRequestState and encodes its result.
+// mcpCallTestInputRequiredResultRequestState implements tool
+// "test_input_required_result_request_state": it calls
+// TestInputRequiredResultRequestState and encodes its result.
 func mcpCallTestInputRequiredResultRequestState(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestInputRequiredResultRequestState(ctx)
 	if err != nil {
@@ -310,7 +391,9 @@ func mcpCallTestInputRequiredResultRequestState(ctx context.Context, _ json.RawM
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestInputRequiredResultSamplingTool is the MCP tool "test_input_required_result_sampling", backed by TestInputRequiredResultSampling.
+// mcpTestInputRequiredResultSamplingTool is the MCP tool
+// "test_input_required_result_sampling", backed by
+// TestInputRequiredResultSampling.
 var mcpTestInputRequiredResultSamplingTool = &runtime.Tool{
 	Name: "test_input_required_result_sampling",
 	Description: `TestInputRequiredResultSampling asks the client's model a question
@@ -319,7 +402,9 @@ through an in-band sampling request.`,
 	Handler:     mcpCallTestInputRequiredResultSampling,
 }
 
-// mcpCallTestInputRequiredResultSampling implements tool "test_input_required_result_sampling": it calls TestInputRequiredResultSampling and encodes its result.
+// mcpCallTestInputRequiredResultSampling implements tool
+// "test_input_required_result_sampling": it calls
+// TestInputRequiredResultSampling and encodes its result.
 func mcpCallTestInputRequiredResultSampling(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestInputRequiredResultSampling(ctx)
 	if err != nil {
@@ -328,7 +413,9 @@ func mcpCallTestInputRequiredResultSampling(ctx context.Context, _ json.RawMessa
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestInputRequiredResultTamperedStateTool is the MCP tool "test_input_required_result_tampered_state", backed by TestInputRequiredResultTamperedState.
+// mcpTestInputRequiredResultTamperedStateTool is the MCP tool
+// "test_input_required_result_tampered_state", backed by
+// TestInputRequiredResultTamperedState.
 var mcpTestInputRequiredResultTamperedStateTool = &runtime.Tool{
 	Name: "test_input_required_result_tampered_state",
 	Description: `TestInputRequiredResultTamperedState asks for a confirmation; a retry
@@ -338,7 +425,9 @@ before this handler runs.`,
 	Handler:     mcpCallTestInputRequiredResultTamperedState,
 }
 
-// mcpCallTestInputRequiredResultTamperedState implements tool "test_input_required_result_tampered_state": it calls TestInputRequiredResultTamperedState and encodes its result.
+// mcpCallTestInputRequiredResultTamperedState implements tool
+// "test_input_required_result_tampered_state": it calls
+// TestInputRequiredResultTamperedState and encodes its result.
 func mcpCallTestInputRequiredResultTamperedState(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestInputRequiredResultTamperedState(ctx)
 	if err != nil {
@@ -347,7 +436,8 @@ func mcpCallTestInputRequiredResultTamperedState(ctx context.Context, _ json.Raw
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestLoggingToolTool is the MCP tool "test_logging_tool", backed by TestLoggingTool.
+// mcpTestLoggingToolTool is the MCP tool "test_logging_tool", backed by
+// TestLoggingTool.
 var mcpTestLoggingToolTool = &runtime.Tool{
 	Name: "test_logging_tool",
 	Description: `TestLoggingTool sends a log message, which the client receives only if
@@ -356,7 +446,8 @@ it asked for logs.`,
 	Handler:     mcpCallTestLoggingTool,
 }
 
-// mcpCallTestLoggingTool implements tool "test_logging_tool": it calls TestLoggingTool and encodes its result.
+// mcpCallTestLoggingTool implements tool "test_logging_tool": it calls
+// TestLoggingTool and encodes its result.
 func mcpCallTestLoggingTool(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestLoggingTool(ctx)
 	if err != nil {
@@ -365,7 +456,8 @@ func mcpCallTestLoggingTool(ctx context.Context, _ json.RawMessage) (*runtime.Ca
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestMissingCapabilityTool is the MCP tool "test_missing_capability", backed by TestMissingCapability.
+// mcpTestMissingCapabilityTool is the MCP tool "test_missing_capability",
+// backed by TestMissingCapability.
 var mcpTestMissingCapabilityTool = &runtime.Tool{
 	Name: "test_missing_capability",
 	Description: `TestMissingCapability needs the sampling capability: a client that did
@@ -374,7 +466,8 @@ not declare it gets MissingRequiredClientCapabilities (-32021).`,
 	Handler:     mcpCallTestMissingCapability,
 }
 
-// mcpCallTestMissingCapability implements tool "test_missing_capability": it calls TestMissingCapability and encodes its result.
+// mcpCallTestMissingCapability implements tool "test_missing_capability": it
+// calls TestMissingCapability and encodes its result.
 func mcpCallTestMissingCapability(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestMissingCapability(ctx)
 	if err != nil {
@@ -383,7 +476,8 @@ func mcpCallTestMissingCapability(ctx context.Context, _ json.RawMessage) (*runt
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestMultipleContentTypesTool is the MCP tool "test_multiple_content_types", backed by TestMultipleContentTypes.
+// mcpTestMultipleContentTypesTool is the MCP tool
+// "test_multiple_content_types", backed by TestMultipleContentTypes.
 var mcpTestMultipleContentTypesTool = &runtime.Tool{
 	Name:        "test_multiple_content_types",
 	Description: "TestMultipleContentTypes returns text, an image and an embedded resource.",
@@ -392,7 +486,9 @@ var mcpTestMultipleContentTypesTool = &runtime.Tool{
 	Handler:     mcpCallTestMultipleContentTypes,
 }
 
-// mcpCallTestMultipleContentTypes implements tool "test_multiple_content_types": it calls TestMultipleContentTypes and encodes its result.
+// mcpCallTestMultipleContentTypes implements tool
+// "test_multiple_content_types": it calls TestMultipleContentTypes and encodes
+// its result.
 func mcpCallTestMultipleContentTypes(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestMultipleContentTypes(ctx)
 	if err != nil {
@@ -401,7 +497,8 @@ func mcpCallTestMultipleContentTypes(ctx context.Context, _ json.RawMessage) (*r
 	return runtime.ContentResult(out...), nil
 }
 
-// mcpTestReconnectionTool is the MCP tool "test_reconnection", backed by TestReconnection.
+// mcpTestReconnectionTool is the MCP tool "test_reconnection", backed by
+// TestReconnection.
 var mcpTestReconnectionTool = &runtime.Tool{
 	Name: "test_reconnection",
 	Description: `TestReconnection closes its SSE stream mid-call and answers after the
@@ -410,7 +507,8 @@ client reconnected, resuming the stream with Last-Event-ID (SEP-1699).`,
 	Handler:     mcpCallTestReconnection,
 }
 
-// mcpCallTestReconnection implements tool "test_reconnection": it calls TestReconnection and encodes its result.
+// mcpCallTestReconnection implements tool "test_reconnection": it calls
+// TestReconnection and encodes its result.
 func mcpCallTestReconnection(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestReconnection(ctx)
 	if err != nil {
@@ -419,7 +517,8 @@ func mcpCallTestReconnection(ctx context.Context, _ json.RawMessage) (*runtime.C
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestSamplingInputSchema is the JSON Schema of the arguments of tool "test_sampling".
+// mcpTestSamplingInputSchema is the JSON Schema of the arguments of tool
+// "test_sampling".
 const mcpTestSamplingInputSchema = `{"type":"object","properties":{"prompt":{"type":"string","description":"The prompt to send to the client's model"}},"required":["prompt"]}`
 
 // mcpTestSamplingTool is the MCP tool "test_sampling", backed by TestSampling.
@@ -430,7 +529,8 @@ var mcpTestSamplingTool = &runtime.Tool{
 	Handler:     mcpCallTestSampling,
 }
 
-// mcpCallTestSampling decodes and validates the arguments of tool "test_sampling", calls TestSampling and encodes its result.
+// mcpCallTestSampling decodes and validates the arguments of tool
+// "test_sampling", calls TestSampling and encodes its result.
 func mcpCallTestSampling(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in SamplingArgs
 	a := codec.ArgsOf(args)
@@ -444,7 +544,8 @@ func mcpCallTestSampling(ctx context.Context, args json.RawMessage) (*runtime.Ca
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestSimpleTextTool is the MCP tool "test_simple_text", backed by TestSimpleText.
+// mcpTestSimpleTextTool is the MCP tool "test_simple_text", backed by
+// TestSimpleText.
 var mcpTestSimpleTextTool = &runtime.Tool{
 	Name:        "test_simple_text",
 	Description: "TestSimpleText returns a simple text response.",
@@ -453,13 +554,15 @@ var mcpTestSimpleTextTool = &runtime.Tool{
 	Handler:     mcpCallTestSimpleText,
 }
 
-// mcpCallTestSimpleText implements tool "test_simple_text": it calls TestSimpleText and encodes its result.
+// mcpCallTestSimpleText implements tool "test_simple_text": it calls
+// TestSimpleText and encodes its result.
 func mcpCallTestSimpleText(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out := TestSimpleText(ctx)
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestStreamingElicitationTool is the MCP tool "test_streaming_elicitation", backed by TestStreamingElicitation.
+// mcpTestStreamingElicitationTool is the MCP tool "test_streaming_elicitation",
+// backed by TestStreamingElicitation.
 var mcpTestStreamingElicitationTool = &runtime.Tool{
 	Name: "test_streaming_elicitation",
 	Description: `TestStreamingElicitation asks for a confirmation while the call is in
@@ -469,7 +572,8 @@ independent request on the response stream.`,
 	Handler:     mcpCallTestStreamingElicitation,
 }
 
-// mcpCallTestStreamingElicitation implements tool "test_streaming_elicitation": it calls TestStreamingElicitation and encodes its result.
+// mcpCallTestStreamingElicitation implements tool "test_streaming_elicitation":
+// it calls TestStreamingElicitation and encodes its result.
 func mcpCallTestStreamingElicitation(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestStreamingElicitation(ctx)
 	if err != nil {
@@ -478,7 +582,8 @@ func mcpCallTestStreamingElicitation(ctx context.Context, _ json.RawMessage) (*r
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestToolWithLoggingTool is the MCP tool "test_tool_with_logging", backed by TestToolWithLogging.
+// mcpTestToolWithLoggingTool is the MCP tool "test_tool_with_logging", backed
+// by TestToolWithLogging.
 var mcpTestToolWithLoggingTool = &runtime.Tool{
 	Name:        "test_tool_with_logging",
 	Description: "TestToolWithLogging sends three log messages while it runs.",
@@ -486,7 +591,8 @@ var mcpTestToolWithLoggingTool = &runtime.Tool{
 	Handler:     mcpCallTestToolWithLogging,
 }
 
-// mcpCallTestToolWithLogging implements tool "test_tool_with_logging": it calls TestToolWithLogging and encodes its result.
+// mcpCallTestToolWithLogging implements tool "test_tool_with_logging": it calls
+// TestToolWithLogging and encodes its result.
 func mcpCallTestToolWithLogging(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestToolWithLogging(ctx)
 	if err != nil {
@@ -495,7 +601,8 @@ func mcpCallTestToolWithLogging(ctx context.Context, _ json.RawMessage) (*runtim
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestToolWithProgressTool is the MCP tool "test_tool_with_progress", backed by TestToolWithProgress.
+// mcpTestToolWithProgressTool is the MCP tool "test_tool_with_progress", backed
+// by TestToolWithProgress.
 var mcpTestToolWithProgressTool = &runtime.Tool{
 	Name:        "test_tool_with_progress",
 	Description: "TestToolWithProgress reports progress 0, 50 and 100 out of 100.",
@@ -503,7 +610,8 @@ var mcpTestToolWithProgressTool = &runtime.Tool{
 	Handler:     mcpCallTestToolWithProgress,
 }
 
-// mcpCallTestToolWithProgress implements tool "test_tool_with_progress": it calls TestToolWithProgress and encodes its result.
+// mcpCallTestToolWithProgress implements tool "test_tool_with_progress": it
+// calls TestToolWithProgress and encodes its result.
 func mcpCallTestToolWithProgress(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestToolWithProgress(ctx)
 	if err != nil {
@@ -512,7 +620,8 @@ func mcpCallTestToolWithProgress(ctx context.Context, _ json.RawMessage) (*runti
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestTriggerPromptChangeTool is the MCP tool "test_trigger_prompt_change", backed by TestTriggerPromptChange.
+// mcpTestTriggerPromptChangeTool is the MCP tool "test_trigger_prompt_change",
+// backed by TestTriggerPromptChange.
 var mcpTestTriggerPromptChangeTool = &runtime.Tool{
 	Name: "test_trigger_prompt_change",
 	Description: `TestTriggerPromptChange adds or removes a transient prompt, so that
@@ -521,7 +630,8 @@ clients are told the prompt list changed.`,
 	Handler:     mcpCallTestTriggerPromptChange,
 }
 
-// mcpCallTestTriggerPromptChange implements tool "test_trigger_prompt_change": it calls TestTriggerPromptChange and encodes its result.
+// mcpCallTestTriggerPromptChange implements tool "test_trigger_prompt_change":
+// it calls TestTriggerPromptChange and encodes its result.
 func mcpCallTestTriggerPromptChange(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestTriggerPromptChange(ctx)
 	if err != nil {
@@ -530,7 +640,8 @@ func mcpCallTestTriggerPromptChange(ctx context.Context, _ json.RawMessage) (*ru
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestTriggerToolChangeTool is the MCP tool "test_trigger_tool_change", backed by TestTriggerToolChange.
+// mcpTestTriggerToolChangeTool is the MCP tool "test_trigger_tool_change",
+// backed by TestTriggerToolChange.
 var mcpTestTriggerToolChangeTool = &runtime.Tool{
 	Name: "test_trigger_tool_change",
 	Description: `TestTriggerToolChange adds or removes a transient tool, so that clients
@@ -539,7 +650,8 @@ are told the tool list changed.`,
 	Handler:     mcpCallTestTriggerToolChange,
 }
 
-// mcpCallTestTriggerToolChange implements tool "test_trigger_tool_change": it calls TestTriggerToolChange and encodes its result.
+// mcpCallTestTriggerToolChange implements tool "test_trigger_tool_change": it
+// calls TestTriggerToolChange and encodes its result.
 func mcpCallTestTriggerToolChange(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := TestTriggerToolChange(ctx)
 	if err != nil {
@@ -548,10 +660,12 @@ func mcpCallTestTriggerToolChange(ctx context.Context, _ json.RawMessage) (*runt
 	return runtime.TextResult(out), nil
 }
 
-// mcpTestXMcpHeaderInputSchema is the JSON Schema of the arguments of tool "test_x_mcp_header".
+// mcpTestXMcpHeaderInputSchema is the JSON Schema of the arguments of tool
+// "test_x_mcp_header".
 const mcpTestXMcpHeaderInputSchema = `{"type":"object","properties":{"region":{"type":"string","description":"mirrored into Mcp-Param-Region","x-mcp-header":"Region"},"level":{"type":"integer","description":"not mirrored"}}}`
 
-// mcpTestXMcpHeaderTool is the MCP tool "test_x_mcp_header", backed by TestXMcpHeader.
+// mcpTestXMcpHeaderTool is the MCP tool "test_x_mcp_header", backed by
+// TestXMcpHeader.
 var mcpTestXMcpHeaderTool = &runtime.Tool{
 	Name: "test_x_mcp_header",
 	Description: `TestXMcpHeader mirrors its region argument into the Mcp-Param-Region
@@ -560,7 +674,8 @@ header, which the server checks against the body (SEP-2243).`,
 	Handler:     mcpCallTestXMcpHeader,
 }
 
-// mcpCallTestXMcpHeader decodes and validates the arguments of tool "test_x_mcp_header", calls TestXMcpHeader and encodes its result.
+// mcpCallTestXMcpHeader decodes and validates the arguments of tool
+// "test_x_mcp_header", calls TestXMcpHeader and encodes its result.
 func mcpCallTestXMcpHeader(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in XMcpHeaderArgs
 	a := codec.ArgsOf(args)
@@ -574,7 +689,8 @@ func mcpCallTestXMcpHeader(ctx context.Context, args json.RawMessage) (*runtime.
 	return runtime.TextResult(out), nil
 }
 
-// mcpStaticBinaryResource is the MCP resource test://static-binary, backed by StaticBinary.
+// mcpStaticBinaryResource is the MCP resource test://static-binary, backed by
+// StaticBinary.
 var mcpStaticBinaryResource = &runtime.Resource{
 	URI:         "test://static-binary",
 	Name:        "static_binary",
@@ -583,7 +699,8 @@ var mcpStaticBinaryResource = &runtime.Resource{
 	Handler:     mcpReadStaticBinary,
 }
 
-// mcpReadStaticBinary reads resource test://static-binary by calling StaticBinary.
+// mcpReadStaticBinary reads resource test://static-binary by calling
+// StaticBinary.
 func mcpReadStaticBinary(ctx context.Context, uri string) (*runtime.ReadResourceResult, error) {
 	out, err := StaticBinary(ctx)
 	if err != nil {
@@ -592,7 +709,8 @@ func mcpReadStaticBinary(ctx context.Context, uri string) (*runtime.ReadResource
 	return runtime.BlobContents(uri, "image/png", out), nil
 }
 
-// mcpStaticTextResource is the MCP resource test://static-text, backed by StaticText.
+// mcpStaticTextResource is the MCP resource test://static-text, backed by
+// StaticText.
 var mcpStaticTextResource = &runtime.Resource{
 	URI:         "test://static-text",
 	Name:        "static_text",
@@ -610,7 +728,8 @@ func mcpReadStaticText(ctx context.Context, uri string) (*runtime.ReadResourceRe
 	return runtime.TextContents(uri, "text/plain", out), nil
 }
 
-// mcpTemplateResourceTemplate is the MCP resource template test://template/{id}/data, backed by Template.
+// mcpTemplateResourceTemplate is the MCP resource template
+// test://template/{id}/data, backed by Template.
 var mcpTemplateResourceTemplate = &runtime.ResourceTemplate{
 	URITemplate: "test://template/{id}/data",
 	Name:        "template",
@@ -619,7 +738,8 @@ var mcpTemplateResourceTemplate = &runtime.ResourceTemplate{
 	Handler:     mcpReadTemplate,
 }
 
-// mcpReadTemplate reads resource template test://template/{id}/data: it converts the URI's variables to Template's parameters and calls it.
+// mcpReadTemplate reads resource template test://template/{id}/data: it
+// converts the URI's variables to Template's parameters and calls it.
 func mcpReadTemplate(ctx context.Context, uri string, vars []string) (*runtime.ReadResourceResult, error) {
 	id := vars[0]
 	out, err := Template(ctx, id)
@@ -633,7 +753,8 @@ func mcpReadTemplate(ctx context.Context, uri string, vars []string) (*runtime.R
 	return runtime.TextContents(uri, "application/json", string(b)), nil
 }
 
-// mcpWatchedResource is the MCP resource test://watched-resource, backed by Watched.
+// mcpWatchedResource is the MCP resource test://watched-resource, backed by
+// Watched.
 var mcpWatchedResource = &runtime.Resource{
 	URI:         "test://watched-resource",
 	Name:        "watched",
@@ -651,7 +772,8 @@ func mcpReadWatched(ctx context.Context, uri string) (*runtime.ReadResourceResul
 	return runtime.TextContents(uri, "text/plain", out), nil
 }
 
-// mcpTestInputRequiredResultPromptPrompt is the MCP prompt "test_input_required_result_prompt", backed by TestInputRequiredResultPrompt.
+// mcpTestInputRequiredResultPromptPrompt is the MCP prompt
+// "test_input_required_result_prompt", backed by TestInputRequiredResultPrompt.
 var mcpTestInputRequiredResultPromptPrompt = &runtime.Prompt{
 	Name: "test_input_required_result_prompt",
 	Description: `TestInputRequiredResultPrompt is a prompt that asks for its context
@@ -659,7 +781,9 @@ through an in-band elicitation.`,
 	Handler: mcpGetTestInputRequiredResultPrompt,
 }
 
-// mcpGetTestInputRequiredResultPrompt renders prompt "test_input_required_result_prompt": it checks the arguments and calls TestInputRequiredResultPrompt.
+// mcpGetTestInputRequiredResultPrompt renders prompt
+// "test_input_required_result_prompt": it checks the arguments and calls
+// TestInputRequiredResultPrompt.
 func mcpGetTestInputRequiredResultPrompt(ctx context.Context, _ map[string]string) (*runtime.GetPromptResult, error) {
 	out, err := TestInputRequiredResultPrompt(ctx)
 	if err != nil {
@@ -668,7 +792,8 @@ func mcpGetTestInputRequiredResultPrompt(ctx context.Context, _ map[string]strin
 	return runtime.PromptText("TestInputRequiredResultPrompt is a prompt that asks for its context\nthrough an in-band elicitation.", out), nil
 }
 
-// mcpTestPromptWithArgumentsPrompt is the MCP prompt "test_prompt_with_arguments", backed by TestPromptWithArguments.
+// mcpTestPromptWithArgumentsPrompt is the MCP prompt
+// "test_prompt_with_arguments", backed by TestPromptWithArguments.
 var mcpTestPromptWithArgumentsPrompt = &runtime.Prompt{
 	Name:        "test_prompt_with_arguments",
 	Description: "TestPromptWithArguments is a prompt with two required arguments.",
@@ -684,7 +809,8 @@ var mcpTestPromptWithArgumentsPrompt = &runtime.Prompt{
 	Handler: mcpGetTestPromptWithArguments,
 }
 
-// mcpGetTestPromptWithArguments renders prompt "test_prompt_with_arguments": it checks the arguments and calls TestPromptWithArguments.
+// mcpGetTestPromptWithArguments renders prompt "test_prompt_with_arguments": it
+// checks the arguments and calls TestPromptWithArguments.
 func mcpGetTestPromptWithArguments(ctx context.Context, args map[string]string) (*runtime.GetPromptResult, error) {
 	var in PromptArgs
 	if v, ok := args["arg1"]; ok {
@@ -704,7 +830,9 @@ func mcpGetTestPromptWithArguments(ctx context.Context, args map[string]string) 
 	return runtime.PromptText("TestPromptWithArguments is a prompt with two required arguments.", out), nil
 }
 
-// mcpTestPromptWithEmbeddedResourcePrompt is the MCP prompt "test_prompt_with_embedded_resource", backed by TestPromptWithEmbeddedResource.
+// mcpTestPromptWithEmbeddedResourcePrompt is the MCP prompt
+// "test_prompt_with_embedded_resource", backed by
+// TestPromptWithEmbeddedResource.
 var mcpTestPromptWithEmbeddedResourcePrompt = &runtime.Prompt{
 	Name:        "test_prompt_with_embedded_resource",
 	Description: "TestPromptWithEmbeddedResource is a prompt that embeds a resource.",
@@ -716,7 +844,9 @@ var mcpTestPromptWithEmbeddedResourcePrompt = &runtime.Prompt{
 	Handler: mcpGetTestPromptWithEmbeddedResource,
 }
 
-// mcpGetTestPromptWithEmbeddedResource renders prompt "test_prompt_with_embedded_resource": it checks the arguments and calls TestPromptWithEmbeddedResource.
+// mcpGetTestPromptWithEmbeddedResource renders prompt
+// "test_prompt_with_embedded_resource": it checks the arguments and calls
+// TestPromptWithEmbeddedResource.
 func mcpGetTestPromptWithEmbeddedResource(ctx context.Context, args map[string]string) (*runtime.GetPromptResult, error) {
 	var in EmbeddedArgs
 	if v, ok := args["resourceUri"]; ok {
@@ -731,14 +861,16 @@ func mcpGetTestPromptWithEmbeddedResource(ctx context.Context, args map[string]s
 	return runtime.PromptMessages("TestPromptWithEmbeddedResource is a prompt that embeds a resource.", out), nil
 }
 
-// mcpTestPromptWithImagePrompt is the MCP prompt "test_prompt_with_image", backed by TestPromptWithImage.
+// mcpTestPromptWithImagePrompt is the MCP prompt "test_prompt_with_image",
+// backed by TestPromptWithImage.
 var mcpTestPromptWithImagePrompt = &runtime.Prompt{
 	Name:        "test_prompt_with_image",
 	Description: "TestPromptWithImage is a prompt holding an image.",
 	Handler:     mcpGetTestPromptWithImage,
 }
 
-// mcpGetTestPromptWithImage renders prompt "test_prompt_with_image": it checks the arguments and calls TestPromptWithImage.
+// mcpGetTestPromptWithImage renders prompt "test_prompt_with_image": it checks
+// the arguments and calls TestPromptWithImage.
 func mcpGetTestPromptWithImage(ctx context.Context, _ map[string]string) (*runtime.GetPromptResult, error) {
 	out, err := TestPromptWithImage(ctx)
 	if err != nil {
@@ -747,14 +879,16 @@ func mcpGetTestPromptWithImage(ctx context.Context, _ map[string]string) (*runti
 	return runtime.PromptMessages("TestPromptWithImage is a prompt holding an image.", out), nil
 }
 
-// mcpTestSimplePromptPrompt is the MCP prompt "test_simple_prompt", backed by TestSimplePrompt.
+// mcpTestSimplePromptPrompt is the MCP prompt "test_simple_prompt", backed by
+// TestSimplePrompt.
 var mcpTestSimplePromptPrompt = &runtime.Prompt{
 	Name:        "test_simple_prompt",
 	Description: "TestSimplePrompt is a prompt without arguments.",
 	Handler:     mcpGetTestSimplePrompt,
 }
 
-// mcpGetTestSimplePrompt renders prompt "test_simple_prompt": it checks the arguments and calls TestSimplePrompt.
+// mcpGetTestSimplePrompt renders prompt "test_simple_prompt": it checks the
+// arguments and calls TestSimplePrompt.
 func mcpGetTestSimplePrompt(ctx context.Context, _ map[string]string) (*runtime.GetPromptResult, error) {
 	out, err := TestSimplePrompt(ctx)
 	if err != nil {
@@ -763,7 +897,9 @@ func mcpGetTestSimplePrompt(ctx context.Context, _ map[string]string) (*runtime.
 	return runtime.PromptText("TestSimplePrompt is a prompt without arguments.", out), nil
 }
 
-// mcpReadContact reads a JSON value into v, checked against the schema written by hand in schema202012, adding the constraint violations it finds to errs (path is v's).
+// mcpReadContact reads a JSON value into v, checked against the schema written
+// by hand in schema202012, adding the constraint violations it finds to errs
+// (path is v's).
 func mcpReadContact(d *codec.Decoder, v *Contact, errs *codec.Errors, path string) error {
 	raw, err := d.ReadRaw()
 	if err != nil {
@@ -777,7 +913,8 @@ func mcpReadContact(d *codec.Decoder, v *Contact, errs *codec.Errors, path strin
 	return json.Unmarshal(raw, v)
 }
 
-// mcpReadElicitationArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadElicitationArgs reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
 func mcpReadElicitationArgs(d *codec.Decoder, v *ElicitationArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
@@ -813,7 +950,8 @@ func mcpReadElicitationArgs(d *codec.Decoder, v *ElicitationArgs, errs *codec.Er
 	return nil
 }
 
-// mcpReadSamplingArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadSamplingArgs reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
 func mcpReadSamplingArgs(d *codec.Decoder, v *SamplingArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
@@ -849,7 +987,8 @@ func mcpReadSamplingArgs(d *codec.Decoder, v *SamplingArgs, errs *codec.Errors, 
 	return nil
 }
 
-// mcpReadXMcpHeaderArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadXMcpHeaderArgs reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
 func mcpReadXMcpHeaderArgs(d *codec.Decoder, v *XMcpHeaderArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
@@ -900,7 +1039,8 @@ func mcpReadXMcpHeaderArgs(d *codec.Decoder, v *XMcpHeaderArgs, errs *codec.Erro
 	return nil
 }
 
-// mcpWriteTemplateData appends the JSON encoding of *v to b, as encoding/json would.
+// mcpWriteTemplateData appends the JSON encoding of *v to b, as encoding/json
+// would.
 func mcpWriteTemplateData(b []byte, v *TemplateData) ([]byte, error) {
 	b = append(b, `{"id":`...)
 	b = codec.AppendString(b, v.ID)

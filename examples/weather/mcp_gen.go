@@ -22,8 +22,9 @@ const (
 	_ = codec.RunGoGenerate(codec.MaxGeneratedVersion - 1)
 )
 
-// Components returns the MCP components declared in package weather: 3 tools, 1 resource, 1 resource template, 1 prompt and 2 completions.
-// Serve them with a runtime.Server:
+// Components returns the MCP components declared in package weather: 3 tools, 1
+// resource, 1 resource template, 1 prompt and 2 completions. Serve them with a
+// runtime.Server:
 //
 //	s := runtime.NewServer(&runtime.Implementation{Name: "...", Version: "..."}, nil)
 //	err := s.Add(Components())
@@ -49,13 +50,16 @@ func Components() *runtime.Components {
 	}
 }
 
-// mcpCompareCitiesInputSchema is the JSON Schema of the arguments of tool "compare_cities".
+// mcpCompareCitiesInputSchema is the JSON Schema of the arguments of tool
+// "compare_cities".
 const mcpCompareCitiesInputSchema = `{"type":"object","properties":{"cities":{"type":"array","items":{"type":"string"},"description":"Cities to compare","minItems":2,"maxItems":5},"date":{"type":"string","description":"Day to compare (YYYY-MM-DD); today when omitted","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","format":"date"}},"required":["cities"]}`
 
-// mcpCompareCitiesOutputSchema is the JSON Schema of the structured result of tool "compare_cities".
+// mcpCompareCitiesOutputSchema is the JSON Schema of the structured result of
+// tool "compare_cities".
 const mcpCompareCitiesOutputSchema = `{"type":"object","properties":{"date":{"type":"string"},"warmest":{"type":"string"},"ranking":{"type":["array","null"],"items":{"type":"object","properties":{"city":{"type":"string"},"date":{"type":"string","format":"date"},"condition":{"type":"string"},"high":{"type":"number","description":"Daily high temperature"},"low":{"type":"number","description":"Daily low temperature"},"precipitation":{"type":"integer","description":"Chance of precipitation in percent","minimum":0,"maximum":100},"wind":{"type":"number","description":"Mean wind speed"}},"required":["city","date","condition","high","low","precipitation","wind"]}}},"required":["date","warmest","ranking"]}`
 
-// mcpCompareCitiesTool is the MCP tool "compare_cities", backed by CompareCities.
+// mcpCompareCitiesTool is the MCP tool "compare_cities", backed by
+// CompareCities.
 var mcpCompareCitiesTool = &runtime.Tool{
 	Name: "compare_cities",
 	Description: `CompareCities compares the forecast of several cities on one day, warmest
@@ -67,7 +71,8 @@ first, in metric units.`,
 	Handler:      mcpCallCompareCities,
 }
 
-// mcpCallCompareCities decodes and validates the arguments of tool "compare_cities", calls CompareCities and encodes its result.
+// mcpCallCompareCities decodes and validates the arguments of tool
+// "compare_cities", calls CompareCities and encodes its result.
 func mcpCallCompareCities(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in CompareArgs
 	a := codec.ArgsOf(args)
@@ -85,13 +90,16 @@ func mcpCallCompareCities(ctx context.Context, args json.RawMessage) (*runtime.C
 	return runtime.StructuredResult(b), nil
 }
 
-// mcpConvertTemperatureInputSchema is the JSON Schema of the arguments of tool "convert_temperature".
+// mcpConvertTemperatureInputSchema is the JSON Schema of the arguments of tool
+// "convert_temperature".
 const mcpConvertTemperatureInputSchema = `{"type":"object","properties":{"value":{"type":"number","description":"Temperature to convert","minimum":-273.15},"from":{"type":"string","enum":["celsius","fahrenheit","kelvin"],"description":"Scale is a temperature scale."},"to":{"type":"string","enum":["celsius","fahrenheit","kelvin"],"description":"Scale is a temperature scale."}},"required":["value","from","to"]}`
 
-// mcpConvertTemperatureOutputSchema is the JSON Schema of the structured result of tool "convert_temperature".
+// mcpConvertTemperatureOutputSchema is the JSON Schema of the structured result
+// of tool "convert_temperature".
 const mcpConvertTemperatureOutputSchema = `{"type":"object","properties":{"value":{"type":"number"},"scale":{"type":"string","enum":["celsius","fahrenheit","kelvin"],"description":"Scale is a temperature scale."}},"required":["value","scale"]}`
 
-// mcpConvertTemperatureTool is the MCP tool "convert_temperature", backed by ConvertTemperature.
+// mcpConvertTemperatureTool is the MCP tool "convert_temperature", backed by
+// ConvertTemperature.
 var mcpConvertTemperatureTool = &runtime.Tool{
 	Name: "convert_temperature",
 	Description: `ConvertTemperature converts a temperature between Celsius, Fahrenheit
@@ -106,7 +114,8 @@ and Kelvin.`,
 	Handler:      mcpCallConvertTemperature,
 }
 
-// mcpCallConvertTemperature decodes and validates the arguments of tool "convert_temperature", calls ConvertTemperature and encodes its result.
+// mcpCallConvertTemperature decodes and validates the arguments of tool
+// "convert_temperature", calls ConvertTemperature and encodes its result.
 func mcpCallConvertTemperature(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in ConvertArgs
 	a := codec.ArgsOf(args)
@@ -124,13 +133,16 @@ func mcpCallConvertTemperature(ctx context.Context, args json.RawMessage) (*runt
 	return runtime.StructuredResult(b), nil
 }
 
-// mcpForecastV20InputSchema is the JSON Schema of the arguments of tool "forecast" (version 2.0).
+// mcpForecastV20InputSchema is the JSON Schema of the arguments of tool
+// "forecast" (version 2.0).
 const mcpForecastV20InputSchema = `{"type":"object","properties":{"city":{"type":"string","description":"City name, for example Paris or Tokyo","minLength":1},"days":{"type":"integer","description":"Number of days to forecast","minimum":1,"maximum":14,"default":3},"units":{"type":"string","enum":["metric","imperial"],"description":"Units selects the unit system of temperatures and wind speeds.","default":"metric"}},"required":["city"]}`
 
-// mcpForecastV20OutputSchema is the JSON Schema of the structured result of tool "forecast" (version 2.0).
+// mcpForecastV20OutputSchema is the JSON Schema of the structured result of
+// tool "forecast" (version 2.0).
 const mcpForecastV20OutputSchema = `{"type":"object","properties":{"city":{"type":"string"},"country":{"type":"string"},"units":{"type":"string","enum":["metric","imperial"],"description":"Units selects the unit system of temperatures and wind speeds."},"issued":{"type":"string","format":"date-time"},"days":{"type":["array","null"],"items":{"type":"object","properties":{"date":{"type":"string","format":"date"},"condition":{"type":"string"},"high":{"type":"number","description":"Daily high temperature"},"low":{"type":"number","description":"Daily low temperature"},"precipitation":{"type":"integer","description":"Chance of precipitation in percent","minimum":0,"maximum":100},"wind":{"type":"number","description":"Mean wind speed"}},"required":["date","condition","high","low","precipitation","wind"]}}},"required":["city","country","units","issued","days"]}`
 
-// mcpForecastV20Tool is the MCP tool "forecast" (version 2.0), backed by Forecast.
+// mcpForecastV20Tool is the MCP tool "forecast" (version 2.0), backed by
+// Forecast.
 var mcpForecastV20Tool = &runtime.Tool{
 	Name:    "forecast",
 	Version: "2.0",
@@ -147,7 +159,8 @@ and low temperatures, chance of precipitation and wind.`,
 	Handler:      mcpCallForecastV20,
 }
 
-// mcpCallForecastV20 decodes and validates the arguments of tool "forecast", calls Forecast and encodes its result.
+// mcpCallForecastV20 decodes and validates the arguments of tool "forecast",
+// calls Forecast and encodes its result.
 func mcpCallForecastV20(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in ForecastArgs
 	a := codec.ArgsOf(args)
@@ -183,7 +196,8 @@ func mcpReadCities(ctx context.Context, uri string) (*runtime.ReadResourceResult
 	return runtime.TextContents(uri, "text/plain", out), nil
 }
 
-// mcpCityResourceTemplate is the MCP resource template weather://cities/{name}, backed by City.
+// mcpCityResourceTemplate is the MCP resource template weather://cities/{name},
+// backed by City.
 var mcpCityResourceTemplate = &runtime.ResourceTemplate{
 	URITemplate: "weather://cities/{name}",
 	Name:        "city",
@@ -193,7 +207,8 @@ and monthly climate normals.`,
 	Handler:  mcpReadCity,
 }
 
-// mcpReadCity reads resource template weather://cities/{name}: it converts the URI's variables to City's parameters and calls it.
+// mcpReadCity reads resource template weather://cities/{name}: it converts the
+// URI's variables to City's parameters and calls it.
 func mcpReadCity(ctx context.Context, uri string, vars []string) (*runtime.ReadResourceResult, error) {
 	name := vars[0]
 	out, err := City(ctx, name)
@@ -222,7 +237,8 @@ var mcpPlanTripPrompt = &runtime.Prompt{
 	Handler: mcpGetPlanTrip,
 }
 
-// mcpGetPlanTrip renders prompt "plan_trip": it checks the arguments and calls PlanTrip.
+// mcpGetPlanTrip renders prompt "plan_trip": it checks the arguments and calls
+// PlanTrip.
 func mcpGetPlanTrip(ctx context.Context, args map[string]string) (*runtime.GetPromptResult, error) {
 	var in TripArgs
 	if v, ok := args["city"]; ok {
@@ -240,7 +256,8 @@ func mcpGetPlanTrip(ctx context.Context, args map[string]string) (*runtime.GetPr
 	return runtime.PromptText("PlanTrip asks the model to plan a trip around the forecast for a city.", out), nil
 }
 
-// mcpReadCompareArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadCompareArgs reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
 func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
@@ -294,7 +311,8 @@ func mcpReadCompareArgs(d *codec.Decoder, v *CompareArgs, errs *codec.Errors, pa
 	return nil
 }
 
-// mcpWriteComparison appends the JSON encoding of *v to b, as encoding/json would.
+// mcpWriteComparison appends the JSON encoding of *v to b, as encoding/json
+// would.
 func mcpWriteComparison(b []byte, v *Comparison) ([]byte, error) {
 	var err error
 	b = append(b, `{"date":`...)
@@ -320,7 +338,8 @@ func mcpWriteComparison(b []byte, v *Comparison) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadConvertArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadConvertArgs reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
 func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
@@ -401,7 +420,8 @@ func mcpReadConvertArgs(d *codec.Decoder, v *ConvertArgs, errs *codec.Errors, pa
 	return nil
 }
 
-// mcpWriteTemperature appends the JSON encoding of *v to b, as encoding/json would.
+// mcpWriteTemperature appends the JSON encoding of *v to b, as encoding/json
+// would.
 func mcpWriteTemperature(b []byte, v *Temperature) ([]byte, error) {
 	var err error
 	b = append(b, `{"value":`...)
@@ -414,7 +434,8 @@ func mcpWriteTemperature(b []byte, v *Temperature) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadForecastArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadForecastArgs reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
 func mcpReadForecastArgs(d *codec.Decoder, v *ForecastArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
@@ -526,7 +547,8 @@ func mcpWriteReport(b []byte, v *Report) ([]byte, error) {
 	return b, nil
 }
 
-// mcpWriteCityInfo appends the JSON encoding of *v to b, as encoding/json would.
+// mcpWriteCityInfo appends the JSON encoding of *v to b, as encoding/json
+// would.
 func mcpWriteCityInfo(b []byte, v *CityInfo) ([]byte, error) {
 	var err error
 	b = append(b, `{"name":`...)
@@ -565,7 +587,8 @@ func mcpWriteCityInfo(b []byte, v *CityInfo) ([]byte, error) {
 	return b, nil
 }
 
-// mcpWriteCityDayReport appends the JSON encoding of *v to b, as encoding/json would.
+// mcpWriteCityDayReport appends the JSON encoding of *v to b, as encoding/json
+// would.
 func mcpWriteCityDayReport(b []byte, v *CityDayReport) ([]byte, error) {
 	var err error
 	b = append(b, `{"city":`...)
@@ -592,7 +615,8 @@ func mcpWriteCityDayReport(b []byte, v *CityDayReport) ([]byte, error) {
 	return b, nil
 }
 
-// mcpWriteDayForecast appends the JSON encoding of *v to b, as encoding/json would.
+// mcpWriteDayForecast appends the JSON encoding of *v to b, as encoding/json
+// would.
 func mcpWriteDayForecast(b []byte, v *DayForecast) ([]byte, error) {
 	var err error
 	b = append(b, `{"date":`...)

@@ -365,7 +365,7 @@ func cliTool(f *jen.File, t CLITool, fn string) {
 	)
 	stmts = append(stmts, flags...)
 	stmts = append(stmts, jen.Return(jen.Id("c")))
-	f.Commentf("%s is the %s subcommand: tool %q.", fn, t.command(), t.Name)
+	docf(f, "%s is the %s subcommand: tool %q.", fn, t.command(), t.Name)
 	f.Func().Id(fn).Params().Op("*").Qual(cobraPkg, "Command").Block(stmts...)
 }
 

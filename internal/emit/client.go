@@ -140,11 +140,11 @@ func (c *clientGen) file(name string) {
 		}
 		what = pkg.Server
 	}
-	for _, line := range lines {
+	for _, line := range wrap(strings.Join(lines, " "), commentWidth-3) {
 		c.f.PackageComment(line)
 	}
 	versionCheck(c.f)
-	c.f.Commentf("Client calls the server of %s.", what)
+	docf(c.f, "Client calls the server of %s.", what)
 	c.f.Type().Id("Client").Struct(jen.Id("session").Op("*").Qual(mcpPkg, "ClientSession"))
 	c.f.Comment("New returns a client that calls the server over session.")
 	c.f.Func().Id("New").Params(jen.Id("session").Op("*").Qual(mcpPkg, "ClientSession")).Op("*").Id("Client").Block(
@@ -232,7 +232,7 @@ func (c *clientGen) enumConsts(t *model.Type) {
 
 // method declares a method of Client with a doc comment.
 func (c *clientGen) method(name, doc string, params []jen.Code, results []jen.Code, body []jen.Code) {
-	c.f.Comment(doc)
+	docf(c.f, "%s", doc)
 	c.f.Func().Params(jen.Id("c").Op("*").Id("Client")).Id(name).Params(params...).Params(results...).Block(body...)
 }
 

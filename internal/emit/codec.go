@@ -140,7 +140,7 @@ func (g *gen) reader(t *model.Type) *jen.Statement {
 			doc += ", adding the constraint violations it finds to errs (path is v's)"
 			params = append(params, jen.Id("errs").Op("*").Qual(codecPkg, "Errors"), jen.Id("path").String())
 		}
-		g.f.Commentf("%s reads %s.", id, doc)
+		docf(g.f, "%s reads %s.", id, doc)
 		g.f.Func().Id(id).Params(params...).Error().Block(body...)
 	})
 	return jen.Id(id)
@@ -711,7 +711,7 @@ func (g *gen) writer(t *model.Type) string {
 			body = append([]jen.Code{jen.Var().Err().Error()}, body...)
 		}
 		body = append(body, jen.Return(jen.Id("b"), jen.Nil()))
-		g.f.Commentf("%s appends the JSON encoding of *v to b, as encoding/json would.", id)
+		docf(g.f, "%s appends the JSON encoding of *v to b, as encoding/json would.", id)
 		g.f.Func().Id(id).Params(jen.Id("b").Index().Byte(), jen.Id("v").Op("*").Add(g.goType(t))).Params(jen.Index().Byte(), jen.Error()).Block(body...)
 	})
 	return id

@@ -272,25 +272,27 @@ func (g *gen) componentsBody(tools, resources, templates, prompts, completions [
 	}
 	d := fields{}
 	if len(tools) > 0 {
-		d["Tools"] = jen.Index().Op("*").Qual(runtimePkg, "Tool").Values(tools...)
+		d["Tools"] = jen.Index().Op("*").Qual(runtimePkg, "Tool").Add(list(tools))
 	}
 	if len(resources) > 0 {
-		d["Resources"] = jen.Index().Op("*").Qual(runtimePkg, "Resource").Values(resources...)
+		d["Resources"] = jen.Index().Op("*").Qual(runtimePkg, "Resource").Add(list(resources))
 	}
 	if len(templates) > 0 {
-		d["ResourceTemplates"] = jen.Index().Op("*").Qual(runtimePkg, "ResourceTemplate").Values(templates...)
+		d["ResourceTemplates"] = jen.Index().Op("*").Qual(runtimePkg, "ResourceTemplate").Add(list(templates))
 	}
 	if len(prompts) > 0 {
-		d["Prompts"] = jen.Index().Op("*").Qual(runtimePkg, "Prompt").Values(prompts...)
+		d["Prompts"] = jen.Index().Op("*").Qual(runtimePkg, "Prompt").Add(list(prompts))
 	}
 	if len(completions) > 0 {
 		d["Completions"] = jen.Index().Op("*").Qual(runtimePkg, "Completion").Values(completions...)
 	}
 	// Components goes first in the file: render it into a separate group
 	// that jennifer places before the rest.
-	decl := jen.Commentf("Components returns the MCP components declared in package %s: %s.", g.pkg.Name, summary).Line().
-		Commentf("Serve them with a runtime.Server:").Line().
-		Comment("//").Line().
+	decl := jen.Null()
+	for _, line := range wrap(fmt.Sprintf("Components returns the MCP components declared in package %s: %s. Serve them with a runtime.Server:", g.pkg.Name, summary), commentWidth-3) {
+		decl.Comment(line).Line()
+	}
+	decl.Comment("//").Line().
 		Comment("//\ts := runtime.NewServer(&runtime.Implementation{Name: \"...\", Version: \"...\"}, nil)").Line().
 		Comment("//\terr := s.Add(Components())").Line().
 		Func().Id("Components").Params().Op("*").Qual(runtimePkg, "Components").Block(
@@ -434,6 +436,7 @@ func (g *gen) schemaConst(js []byte) string {
 		switch {
 		case same && typ == nil:
 			name = "no_arguments_schema"
+			inputs = []string{} // described as a kind, not listed
 		case same && base(typ).Named() && len(outputs) == 0:
 			name = base(typ).Name + "_input_schema"
 		case same && base(typ).Named() && len(inputs) == 0:
@@ -444,13 +447,16 @@ func (g *gen) schemaConst(js []byte) string {
 	}
 	d.id = g.names.get(name)
 	var whats []string
+	if inputs != nil && len(inputs) == 0 {
+		whats = append(whats, "the arguments of the tools that take none")
+	}
 	if len(inputs) > 0 {
 		whats = append(whats, "the arguments of "+plural("tool", len(inputs))+" "+andList(inputs))
 	}
 	if len(outputs) > 0 {
 		whats = append(whats, "the structured result of "+plural("tool", len(outputs))+" "+andList(outputs))
 	}
-	g.f.Commentf("%s is the JSON Schema of %s.", d.id, strings.Join(whats, ", and of "))
+	docf(g.f, "%s is the JSON Schema of %s.", d.id, strings.Join(whats, ", and of "))
 	g.f.Const().Id(d.id).Op("=").Add(rawString(string(js)))
 	return d.id
 }
@@ -507,7 +513,7 @@ func (g *gen) tool(t *model.Tool, id string) {
 	if a := annotations(t); a != nil {
 		d["Annotations"] = a
 	}
-	g.f.Commentf("%s is the MCP tool %q%s, backed by %s.", id, t.Name, versionText(t.Version), t.Func.Name)
+	docf(g.f, "%s is the MCP tool %q%s, backed by %s.", id, t.Name, versionText(t.Version), t.Func.Name)
 	g.f.Var().Id(id).Op("=").Op("&").Qual(runtimePkg, "Tool").Add(d.in(toolOrder))
 	g.toolHandler(t, handler)
 }
@@ -671,7 +677,7 @@ func (g *gen) toolHandler(t *model.Tool, id string) {
 	} else {
 		what = fmt.Sprintf("implements tool %q: it calls", t.Name)
 	}
-	g.f.Commentf("%s %s %s and encodes its result.", id, what, fn.Name)
+	docf(g.f, "%s %s %s and encodes its result.", id, what, fn.Name)
 	g.f.Func().Id(id).Params(jen.Id("ctx").Qual("context", "Context"), argsParam.Qual("encoding/json", "RawMessage")).
 		Params(jen.Op("*").Qual(runtimePkg, "CallToolResult"), jen.Error()).Block(body...)
 }
@@ -730,7 +736,7 @@ func (g *gen) resource(r *model.Resource, id string) {
 		d["URI"] = jen.Lit(r.URI)
 	}
 	setCommon(d, r.Version, r.Title, r.Tags)
-	g.f.Commentf("%s is the MCP %s %s, backed by %s.", id, what, r.URI, r.Func.Name)
+	docf(g.f, "%s is the MCP %s %s, backed by %s.", id, what, r.URI, r.Func.Name)
 	g.f.Var().Id(id).Op("=").Op("&").Qual(runtimePkg, kind).Add(d.in(order))
 	g.resourceHandler(r, handler)
 }
@@ -790,9 +796,9 @@ func (g *gen) resourceHandler(r *model.Resource, id string) {
 			jen.Return(jen.Qual(runtimePkg, "TextContents").Call(jen.Id("uri"), jen.Lit(r.MIME), jen.String().Call(jen.Id("b"))), jen.Nil()))
 	}
 	if r.Template {
-		g.f.Commentf("%s reads resource template %s: it converts the URI's variables to %s's parameters and calls it.", id, r.URI, fn.Name)
+		docf(g.f, "%s reads resource template %s: it converts the URI's variables to %s's parameters and calls it.", id, r.URI, fn.Name)
 	} else {
-		g.f.Commentf("%s reads resource %s by calling %s.", id, r.URI, fn.Name)
+		docf(g.f, "%s reads resource %s by calling %s.", id, r.URI, fn.Name)
 	}
 	g.f.Func().Id(id).Params(params...).Params(jen.Op("*").Qual(runtimePkg, "ReadResourceResult"), jen.Error()).Block(body...)
 }
@@ -898,7 +904,7 @@ func (g *gen) prompt(p *model.Prompt, id string) {
 		}
 		d["Arguments"] = jen.Index().Qual(runtimePkg, "PromptArgument").Values(args...)
 	}
-	g.f.Commentf("%s is the MCP prompt %q%s, backed by %s.", id, p.Name, versionText(p.Version), p.Func.Name)
+	docf(g.f, "%s is the MCP prompt %q%s, backed by %s.", id, p.Name, versionText(p.Version), p.Func.Name)
 	g.f.Var().Id(id).Op("=").Op("&").Qual(runtimePkg, "Prompt").Add(d.in(promptOrder))
 	g.promptHandler(p, handler)
 }
@@ -976,7 +982,7 @@ func (g *gen) promptHandler(p *model.Prompt, id string) {
 			jen.Return(jen.Nil(), jen.Qual("errors", "New").Call(jen.Lit(fmt.Sprintf("prompt %q: %s returned a nil result", p.Name, fn.Name))))),
 			jen.Return(jen.Id("out"), jen.Nil()))
 	}
-	g.f.Commentf("%s renders prompt %q: it checks the arguments and calls %s.", id, p.Name, fn.Name)
+	docf(g.f, "%s renders prompt %q: it checks the arguments and calls %s.", id, p.Name, fn.Name)
 	g.f.Func().Id(id).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id(argsName).Map(jen.String()).String()).
 		Params(jen.Op("*").Qual(runtimePkg, "GetPromptResult"), jen.Error()).Block(body...)
 }

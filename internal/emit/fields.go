@@ -1,8 +1,10 @@
 package emit
 
 import (
+	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 
 	"golang.org/x/tools/imports"
 
@@ -44,6 +46,12 @@ func (f fields) in(order []string) *jen.Statement {
 	return jen.Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: len(items) > 1}, items...)
 }
 
+// list renders items as the body of a slice literal: inline for up to
+// three, one per line for more.
+func list(items []jen.Code) *jen.Statement {
+	return jen.Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: len(items) > 3}, items...)
+}
+
 // declared returns the exported fields of struct type T in declaration
 // order.
 func declared[T any]() []string {
@@ -79,4 +87,38 @@ var (
 // no import.
 func gofmt(src []byte) ([]byte, error) {
 	return imports.Process("generated.go", src, &imports.Options{Comments: true, TabIndent: true, TabWidth: 8, FormatOnly: true})
+}
+
+// commentWidth is the width generated comments are wrapped at, "// "
+// included, as people wrap theirs.
+const commentWidth = 80
+
+// docf writes a comment, formatted as fmt.Sprintf does and wrapped at
+// commentWidth. A word longer than the width (a long URI) gets a line of
+// its own.
+func docf(f *jen.File, format string, args ...any) {
+	for _, line := range wrap(fmt.Sprintf(format, args...), commentWidth-3) {
+		f.Comment(line)
+	}
+}
+
+// wrap breaks text into lines of at most width bytes at spaces.
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = w
+		case len(line)+1+len(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }

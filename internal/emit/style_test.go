@@ -37,6 +37,16 @@ func TestGeneratedCodeReadsAsHandWritten(t *testing.T) {
 			t.Fatal(err)
 		}
 		name, _ := filepath.Rel(root, f.Path)
+		// Comments are wrapped as people wrap theirs (a long word, such as
+		// a URI, may overrun; so may the header and code in comments).
+		for _, cg := range file.Comments {
+			for _, c := range cg.List {
+				text := strings.TrimPrefix(c.Text, "// ")
+				if len(c.Text) > 80 && strings.Contains(text, " ") && !strings.HasPrefix(c.Text, "//\t") && !strings.HasPrefix(c.Text, "// Code generated") {
+					t.Errorf("%s: a comment line of %d columns: %s", name, len(c.Text), c.Text)
+				}
+			}
+		}
 		schemas := map[string]string{} // value → constant
 		var outer string // the runtime type of the enclosing literal, for elided element types
 		ast.Inspect(file, func(n ast.Node) bool {

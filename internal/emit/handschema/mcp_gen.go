@@ -20,8 +20,8 @@ const (
 	_ = codec.RunGoGenerate(codec.MaxGeneratedVersion - 1)
 )
 
-// Components returns the MCP components declared in package handschema: 2 tools.
-// Serve them with a runtime.Server:
+// Components returns the MCP components declared in package handschema: 2
+// tools. Serve them with a runtime.Server:
 //
 //	s := runtime.NewServer(&runtime.Implementation{Name: "...", Version: "..."}, nil)
 //	err := s.Add(Components())
@@ -29,7 +29,8 @@ func Components() *runtime.Components {
 	return &runtime.Components{Tools: []*runtime.Tool{mcpAddContactTool, mcpRouteTool}}
 }
 
-// mcpAddContactInputSchema is the JSON Schema of the arguments of tool "add_contact".
+// mcpAddContactInputSchema is the JSON Schema of the arguments of tool
+// "add_contact".
 const mcpAddContactInputSchema = `{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","$defs":{"address":{"$anchor":"addressDef","type":"object","properties":{"street":{"type":"string"},"city":{"type":"string","minLength":2}},"required":["city"]}},"properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"},"contactMethod":{"type":"string","enum":["phone","email"]},"phone":{"type":"string"},"email":{"type":"string","format":"email"}},"required":["name"],"allOf":[{"anyOf":[{"required":["phone"]},{"required":["email"]}]}],"if":{"properties":{"contactMethod":{"const":"phone"}},"required":["contactMethod"]},"then":{"required":["phone"]},"else":{"required":["email"]},"additionalProperties":false}`
 
 // mcpAddContactTool is the MCP tool "add_contact", backed by AddContact.
@@ -40,7 +41,8 @@ var mcpAddContactTool = &runtime.Tool{
 	Handler:     mcpCallAddContact,
 }
 
-// mcpCallAddContact decodes and validates the arguments of tool "add_contact", calls AddContact and encodes its result.
+// mcpCallAddContact decodes and validates the arguments of tool "add_contact",
+// calls AddContact and encodes its result.
 func mcpCallAddContact(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in Contact
 	a := codec.ArgsOf(args)
@@ -65,7 +67,8 @@ var mcpRouteTool = &runtime.Tool{
 	Handler:     mcpCallRoute,
 }
 
-// mcpCallRoute decodes and validates the arguments of tool "route", calls Route and encodes its result.
+// mcpCallRoute decodes and validates the arguments of tool "route", calls Route
+// and encodes its result.
 func mcpCallRoute(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in RouteArgs
 	a := codec.ArgsOf(args)
@@ -79,7 +82,9 @@ func mcpCallRoute(ctx context.Context, args json.RawMessage) (*runtime.CallToolR
 	return runtime.TextResult(out), nil
 }
 
-// mcpReadContact reads a JSON value into v, checked against the schema written by hand in contactSchema, adding the constraint violations it finds to errs (path is v's).
+// mcpReadContact reads a JSON value into v, checked against the schema written
+// by hand in contactSchema, adding the constraint violations it finds to errs
+// (path is v's).
 func mcpReadContact(d *codec.Decoder, v *Contact, errs *codec.Errors, path string) error {
 	raw, err := d.ReadRaw()
 	if err != nil {
@@ -93,7 +98,8 @@ func mcpReadContact(d *codec.Decoder, v *Contact, errs *codec.Errors, path strin
 	return json.Unmarshal(raw, v)
 }
 
-// mcpReadRouteArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadRouteArgs reads a JSON object into v, adding the constraint violations
+// it finds to errs (path is v's).
 func mcpReadRouteArgs(d *codec.Decoder, v *RouteArgs, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err

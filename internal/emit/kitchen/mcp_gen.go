@@ -26,21 +26,30 @@ const (
 	_ = codec.RunGoGenerate(codec.MaxGeneratedVersion - 1)
 )
 
-// Components returns the MCP components declared in package kitchen: 6 tools, 3 resources, 2 resource templates and 1 prompt.
-// Serve them with a runtime.Server:
+// Components returns the MCP components declared in package kitchen: 6 tools, 3
+// resources, 2 resource templates and 1 prompt. Serve them with a
+// runtime.Server:
 //
 //	s := runtime.NewServer(&runtime.Implementation{Name: "...", Version: "..."}, nil)
 //	err := s.Add(Components())
 func Components() *runtime.Components {
 	return &runtime.Components{
-		Tools:             []*runtime.Tool{mcpHelloTool, mcpMirrorTool, mcpMirrorPtrTool, mcpPixelTool, mcpPlacesTool, mcpSequenceTool},
+		Tools: []*runtime.Tool{
+			mcpHelloTool,
+			mcpMirrorTool,
+			mcpMirrorPtrTool,
+			mcpPixelTool,
+			mcpPlacesTool,
+			mcpSequenceTool,
+		},
 		Resources:         []*runtime.Resource{mcpContentsResource, mcpLogoResource, mcpSizeResource},
 		ResourceTemplates: []*runtime.ResourceTemplate{mcpCellResourceTemplate, mcpRowResourceTemplate},
 		Prompts:           []*runtime.Prompt{mcpReviewPrompt},
 	}
 }
 
-// mcpNoArgumentsSchema is the JSON Schema of the arguments of tools "hello", "pixel" and "places".
+// mcpNoArgumentsSchema is the JSON Schema of the arguments of the tools that
+// take none.
 const mcpNoArgumentsSchema = `{"type":"object","properties":{}}`
 
 // mcpHelloTool is the MCP tool "hello", backed by Hello.
@@ -59,10 +68,12 @@ func mcpCallHello(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResu
 	return runtime.TextResult(out), nil
 }
 
-// mcpEverythingInputSchema is the JSON Schema of the arguments of tools "mirror" and "mirror_ptr".
+// mcpEverythingInputSchema is the JSON Schema of the arguments of tools
+// "mirror" and "mirror_ptr".
 const mcpEverythingInputSchema = `{"type":"object","properties":{"id":{"type":"string","minLength":1},"created":{"type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"},"name":{"type":"string","description":"Lower-case name","minLength":1,"maxLength":10,"pattern":"^[a-z]+$"},"count":{"type":"integer","minimum":0,"maximum":100,"default":5},"small":{"type":"integer","minimum":-5,"maximum":5},"big":{"type":"integer","minimum":0},"ratio":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1},"temp":{"type":"number","description":"Celsius is a temperature.","minimum":-273.15},"flag":{"type":"boolean"},"quoted":{"type":"string"},"level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is.","default":"low"},"label":{"type":"string","description":"Label is a named string without constants.","enum":["red","green"]},"priorities":{"type":"array","items":{"type":"integer","enum":[1,2,3],"description":"Priority orders work; 1 is the most urgent."}},"tags":{"type":"array","items":{"type":"string","enum":["a","b","c"]},"maxItems":3},"point":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"],"description":"Point is a position on a plane."},"points":{"type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}},"grid":{"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"minItems":2,"maxItems":2},"labels":{"type":"object","additionalProperties":{"type":"string"}},"levels":{"type":"object","additionalProperties":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."}},"counts":{"type":"object","propertyNames":{"pattern":"^(0|-?[1-9][0-9]*)$"},"additionalProperties":{"type":"integer"}},"when":{"type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"},"every":{"type":["string","integer"],"pattern":"^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$","description":"a duration such as 1h30m or 250ms"},"data":{"type":"string","contentEncoding":"base64","pattern":"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"},"raw":{},"any":{},"token":{"type":"string","description":"Token marshals itself as text."},"pair":{"description":"Pair marshals itself as a JSON array."},"opt":{"type":"string"},"opt_level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."},"matrix":{"type":"array","items":{"type":"array","items":{"type":"number"}}},"nested":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"array","items":{"type":"string"}}},"required":["a","b"]}},"required":["id","name","token","nested"]}`
 
-// mcpEverythingOutputSchema is the JSON Schema of the structured result of tools "mirror" and "mirror_ptr".
+// mcpEverythingOutputSchema is the JSON Schema of the structured result of
+// tools "mirror" and "mirror_ptr".
 const mcpEverythingOutputSchema = `{"type":"object","properties":{"id":{"type":"string","minLength":1},"created":{"type":"string","format":"date-time"},"name":{"type":"string","description":"Lower-case name","minLength":1,"maxLength":10,"pattern":"^[a-z]+$"},"count":{"type":"integer","minimum":0,"maximum":100,"default":5},"small":{"type":"integer","minimum":-5,"maximum":5},"big":{"type":"integer","minimum":0},"ratio":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1},"temp":{"type":"number","description":"Celsius is a temperature.","minimum":-273.15},"flag":{"type":"boolean"},"quoted":{"type":"string"},"level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is.","default":"low"},"label":{"type":"string","description":"Label is a named string without constants.","enum":["red","green"]},"priorities":{"type":"array","items":{"type":"integer","enum":[1,2,3],"description":"Priority orders work; 1 is the most urgent."}},"tags":{"type":"array","items":{"type":"string","enum":["a","b","c"]},"maxItems":3},"point":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"],"description":"Point is a position on a plane."},"points":{"type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}},"grid":{"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"minItems":2,"maxItems":2},"labels":{"type":"object","additionalProperties":{"type":"string"}},"levels":{"type":"object","additionalProperties":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."}},"counts":{"type":"object","propertyNames":{"pattern":"^-?[0-9]+$"},"additionalProperties":{"type":"integer"}},"when":{"type":"string","format":"date-time"},"every":{"type":"integer","description":"a duration in nanoseconds"},"data":{"type":"string","contentEncoding":"base64"},"raw":{},"any":{},"token":{"type":"string","description":"Token marshals itself as text."},"pair":{"description":"Pair marshals itself as a JSON array."},"opt":{"type":"string"},"opt_level":{"type":"string","enum":["low","high"],"description":"Level is how loud something is."},"matrix":{"type":"array","items":{"type":["array","null"],"items":{"type":"number"}}},"nested":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":["array","null"],"items":{"type":"string"}}},"required":["a","b"]}},"required":["id","name","token","nested"]}`
 
 // mcpMirrorTool is the MCP tool "mirror", backed by Mirror.
@@ -78,7 +89,8 @@ var mcpMirrorTool = &runtime.Tool{
 	Handler:      mcpCallMirror,
 }
 
-// mcpCallMirror decodes and validates the arguments of tool "mirror", calls Mirror and encodes its result.
+// mcpCallMirror decodes and validates the arguments of tool "mirror", calls
+// Mirror and encodes its result.
 func mcpCallMirror(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in Everything
 	a := codec.ArgsOf(args)
@@ -105,7 +117,8 @@ var mcpMirrorPtrTool = &runtime.Tool{
 	Handler:      mcpCallMirrorPtr,
 }
 
-// mcpCallMirrorPtr decodes and validates the arguments of tool "mirror_ptr", calls MirrorPtr and encodes its result.
+// mcpCallMirrorPtr decodes and validates the arguments of tool "mirror_ptr",
+// calls MirrorPtr and encodes its result.
 func mcpCallMirrorPtr(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in Everything
 	a := codec.ArgsOf(args)
@@ -143,7 +156,8 @@ func mcpCallPixel(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResu
 	return runtime.BlobResult(out, "image/png"), nil
 }
 
-// mcpPlacesOutputSchema is the JSON Schema of the structured result of tool "places".
+// mcpPlacesOutputSchema is the JSON Schema of the structured result of tool
+// "places".
 const mcpPlacesOutputSchema = `{"type":"object","additionalProperties":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}}`
 
 // mcpPlacesTool is the MCP tool "places", backed by Places.
@@ -159,7 +173,8 @@ var mcpPlacesTool = &runtime.Tool{
 	Handler:      mcpCallPlaces,
 }
 
-// mcpCallPlaces implements tool "places": it calls Places and encodes its result.
+// mcpCallPlaces implements tool "places": it calls Places and encodes its
+// result.
 func mcpCallPlaces(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
 	out, err := Places(ctx)
 	if err != nil {
@@ -176,10 +191,12 @@ func mcpCallPlaces(ctx context.Context, _ json.RawMessage) (*runtime.CallToolRes
 	return runtime.StructuredResult(b), nil
 }
 
-// mcpSequenceInputSchema is the JSON Schema of the arguments of tool "sequence".
+// mcpSequenceInputSchema is the JSON Schema of the arguments of tool
+// "sequence".
 const mcpSequenceInputSchema = `{"type":"object","properties":{"n":{"type":"integer","minimum":0,"maximum":1000}},"required":["n"]}`
 
-// mcpSequenceOutputSchema is the JSON Schema of the structured result of tool "sequence".
+// mcpSequenceOutputSchema is the JSON Schema of the structured result of tool
+// "sequence".
 const mcpSequenceOutputSchema = `{"type":"object","properties":{"result":{"type":["array","null"],"items":{"type":"integer"}}},"required":["result"]}`
 
 // mcpSequenceTool is the MCP tool "sequence", backed by Sequence.
@@ -192,7 +209,8 @@ var mcpSequenceTool = &runtime.Tool{
 	Handler:        mcpCallSequence,
 }
 
-// mcpCallSequence decodes and validates the arguments of tool "sequence", calls Sequence and encodes its result.
+// mcpCallSequence decodes and validates the arguments of tool "sequence", calls
+// Sequence and encodes its result.
 func mcpCallSequence(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
 	var in struct {
 		N int `json:"n" mcp:"min=0,max=1000"`
@@ -213,7 +231,8 @@ func mcpCallSequence(ctx context.Context, args json.RawMessage) (*runtime.CallTo
 	return runtime.StructuredResult(b), nil
 }
 
-// mcpCellResourceTemplate is the MCP resource template grid://{row}/{col}{?wide}, backed by Cell.
+// mcpCellResourceTemplate is the MCP resource template
+// grid://{row}/{col}{?wide}, backed by Cell.
 var mcpCellResourceTemplate = &runtime.ResourceTemplate{
 	URITemplate: "grid://{row}/{col}{?wide}",
 	Name:        "cell",
@@ -222,7 +241,8 @@ var mcpCellResourceTemplate = &runtime.ResourceTemplate{
 	Handler:     mcpReadCell,
 }
 
-// mcpReadCell reads resource template grid://{row}/{col}{?wide}: it converts the URI's variables to Cell's parameters and calls it.
+// mcpReadCell reads resource template grid://{row}/{col}{?wide}: it converts
+// the URI's variables to Cell's parameters and calls it.
 func mcpReadCell(ctx context.Context, uri string, vars []string) (*runtime.ReadResourceResult, error) {
 	row, err := strconv.ParseInt(vars[0], 10, 0)
 	if err != nil {
@@ -247,7 +267,8 @@ func mcpReadCell(ctx context.Context, uri string, vars []string) (*runtime.ReadR
 	return runtime.TextContents(uri, "application/json", string(b)), nil
 }
 
-// mcpContentsResource is the MCP resource kitchen://contents, backed by Contents.
+// mcpContentsResource is the MCP resource kitchen://contents, backed by
+// Contents.
 var mcpContentsResource = &runtime.Resource{
 	URI:         "kitchen://contents",
 	Name:        "contents",
@@ -305,7 +326,8 @@ func mcpReadSize(ctx context.Context, uri string) (*runtime.ReadResourceResult, 
 	return runtime.TextContents(uri, "application/json", string(b)), nil
 }
 
-// mcpRowResourceTemplate is the MCP resource template rows://{row}, backed by Row.
+// mcpRowResourceTemplate is the MCP resource template rows://{row}, backed by
+// Row.
 var mcpRowResourceTemplate = &runtime.ResourceTemplate{
 	URITemplate: "rows://{row}",
 	Name:        "row",
@@ -315,7 +337,8 @@ array.`,
 	Handler:  mcpReadRow,
 }
 
-// mcpReadRow reads resource template rows://{row}: it converts the URI's variables to Row's parameters and calls it.
+// mcpReadRow reads resource template rows://{row}: it converts the URI's
+// variables to Row's parameters and calls it.
 func mcpReadRow(ctx context.Context, uri string, vars []string) (*runtime.ReadResourceResult, error) {
 	row, err := strconv.ParseInt(vars[0], 10, 0)
 	if err != nil {
@@ -345,7 +368,8 @@ var mcpReviewPrompt = &runtime.Prompt{
 	Handler: mcpGetReview,
 }
 
-// mcpGetReview renders prompt "review": it checks the arguments and calls Review.
+// mcpGetReview renders prompt "review": it checks the arguments and calls
+// Review.
 func mcpGetReview(ctx context.Context, args map[string]string) (*runtime.GetPromptResult, error) {
 	var in ReviewArgs
 	if v, ok := args["code"]; ok {
@@ -368,7 +392,8 @@ func mcpGetReview(ctx context.Context, args map[string]string) (*runtime.GetProm
 	return runtime.PromptMessages("Review asks for a code review.", out), nil
 }
 
-// mcpReadEverything reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadEverything reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
 func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
@@ -805,7 +830,8 @@ func mcpReadEverything(d *codec.Decoder, v *Everything, errs *codec.Errors, path
 	return nil
 }
 
-// mcpWriteEverything appends the JSON encoding of *v to b, as encoding/json would.
+// mcpWriteEverything appends the JSON encoding of *v to b, as encoding/json
+// would.
 func mcpWriteEverything(b []byte, v *Everything) ([]byte, error) {
 	var err error
 	b = append(b, `{"id":`...)
@@ -1118,7 +1144,8 @@ func mcpWriteEverything(b []byte, v *Everything) ([]byte, error) {
 	return b, nil
 }
 
-// mcpWriteStringPointMap appends the JSON encoding of *v to b, as encoding/json would.
+// mcpWriteStringPointMap appends the JSON encoding of *v to b, as encoding/json
+// would.
 func mcpWriteStringPointMap(b []byte, v *map[string]Point) ([]byte, error) {
 	var err error
 	if (*v) == nil {
@@ -1145,7 +1172,8 @@ func mcpWriteStringPointMap(b []byte, v *map[string]Point) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadSequenceArgs reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadSequenceArgs reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
 func mcpReadSequenceArgs(d *codec.Decoder, v *struct {
 	N int `json:"n" mcp:"min=0,max=1000"`
 }, errs *codec.Errors, path string) error {
@@ -1191,7 +1219,8 @@ func mcpReadSequenceArgs(d *codec.Decoder, v *struct {
 	return nil
 }
 
-// mcpWriteIntSlice appends the JSON encoding of *v to b, as encoding/json would.
+// mcpWriteIntSlice appends the JSON encoding of *v to b, as encoding/json
+// would.
 func mcpWriteIntSlice(b []byte, v *[]int) ([]byte, error) {
 	if (*v) == nil {
 		b = append(b, "null"...)
@@ -1229,7 +1258,8 @@ func mcpWriteInt(b []byte, v *int) ([]byte, error) {
 	return b, nil
 }
 
-// mcpWritePointSlice appends the JSON encoding of *v to b, as encoding/json would.
+// mcpWritePointSlice appends the JSON encoding of *v to b, as encoding/json
+// would.
 func mcpWritePointSlice(b []byte, v *[]Point) ([]byte, error) {
 	var err error
 	if (*v) == nil {
@@ -1249,7 +1279,8 @@ func mcpWritePointSlice(b []byte, v *[]Point) ([]byte, error) {
 	return b, nil
 }
 
-// mcpReadPrioritySlice reads a JSON array (or null) into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadPrioritySlice reads a JSON array (or null) into v, adding the
+// constraint violations it finds to errs (path is v's).
 func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority, errs *codec.Errors, path string) error {
 	i := 0
 	return codec.ReadSlice(d, v, func(d *codec.Decoder) (Priority, error) {
@@ -1270,7 +1301,8 @@ func mcpReadPrioritySlice(d *codec.Decoder, v *[]Priority, errs *codec.Errors, p
 	})
 }
 
-// mcpReadPoint reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadPoint reads a JSON object into v, adding the constraint violations it
+// finds to errs (path is v's).
 func mcpReadPoint(d *codec.Decoder, v *Point, errs *codec.Errors, path string) error {
 	if err := d.BeginObject(); err != nil {
 		return err
@@ -1318,7 +1350,8 @@ func mcpReadPoint(d *codec.Decoder, v *Point, errs *codec.Errors, path string) e
 	return nil
 }
 
-// mcpReadPointSlice reads a JSON array (or null) into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadPointSlice reads a JSON array (or null) into v, adding the constraint
+// violations it finds to errs (path is v's).
 func mcpReadPointSlice(d *codec.Decoder, v *[]Point, errs *codec.Errors, path string) error {
 	i := 0
 	return codec.ReadSlice(d, v, func(d *codec.Decoder) (Point, error) {
@@ -1358,7 +1391,8 @@ func mcpReadIntArray2Array2(d *codec.Decoder, v *[2][2]int) error {
 	return nil
 }
 
-// mcpReadLabelLevelMap reads a JSON object (or null) into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadLabelLevelMap reads a JSON object (or null) into v, adding the
+// constraint violations it finds to errs (path is v's).
 func mcpReadLabelLevelMap(d *codec.Decoder, v *map[Label]Level, errs *codec.Errors, path string) error {
 	if d.ReadNull() {
 		*v = nil
@@ -1423,7 +1457,8 @@ func mcpReadFloat64SliceSlice(d *codec.Decoder, v *[][]float64) error {
 	})
 }
 
-// mcpReadEverythingNested reads a JSON object into v, adding the constraint violations it finds to errs (path is v's).
+// mcpReadEverythingNested reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
 func mcpReadEverythingNested(d *codec.Decoder, v *struct {
 	A int      `json:"a"`
 	B []string `json:"b"`
