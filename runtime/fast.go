@@ -112,12 +112,13 @@ func (h *fastHandler) serveBody(w http.ResponseWriter, r *http.Request, body []b
 		return false
 	}
 	h.served.Add(1)
-	if obs := h.s.opts.Observer; obs != nil {
+	if h.s.opts.Observer != nil {
 		var done func(mcp.Result, error)
-		ctx, done = obs.Message(ctx, req)
-		res, err := h.serveCall(w, ctx, call, req)
-		done(res, err)
-		return true
+		if ctx, done = h.s.observeMessage(ctx, req); done != nil {
+			res, err := h.serveCall(w, ctx, call, req)
+			h.s.observed(ctx, done, res, err)
+			return true
+		}
 	}
 	h.serveCall(w, ctx, call, req)
 	return true

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -100,9 +101,32 @@ func (s *Server) observe(ctx context.Context, method string, req mcp.Request) (c
 		}
 	}
 	if r.sess != nil {
-		r.sess.observed(s.opts.Observer, r)
+		r.sess.observed(s, r)
 	}
+	return s.observeMessage(ctx, r)
+}
+
+// observeMessage calls the observer's Message, containing a panic in it
+// (the observer is plug-in code): the message is then handled
+// unobserved.
+func (s *Server) observeMessage(ctx context.Context, r *Request) (octx context.Context, done func(mcp.Result, error)) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("observer panicked", "method", r.Method, "panic", v, "stack", string(debug.Stack()))
+			octx, done = ctx, nil
+		}
+	}()
 	return s.opts.Observer.Message(ctx, r)
+}
+
+// observed calls an observer's done, containing a panic in it.
+func (s *Server) observed(ctx context.Context, done func(mcp.Result, error), res mcp.Result, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.ErrorContext(ctx, "observer panicked", "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	done(res, err)
 }
 
 // transportDetails sets the HTTP request and JSON-RPC id of r from what the
@@ -136,17 +160,36 @@ func messageID(body []byte) string {
 }
 
 // observed tells a SessionObserver, once, that the session started, and
-// keeps what to call when it ends.
-func (rec *session) observed(o Observer, r *Request) {
-	so, ok := o.(SessionObserver)
+// keeps what to call when it ends (session close hooks contain panics).
+func (rec *session) observed(s *Server, r *Request) {
+	so, ok := s.opts.Observer.(SessionObserver)
 	if !ok {
 		return
 	}
 	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	if rec.observedStart || rec.closed {
+	first := !rec.observedStart && !rec.closed
+	rec.observedStart = true
+	rec.mu.Unlock()
+	if !first {
 		return
 	}
-	rec.observedStart = true
-	rec.onClose = append([]func(){so.Session(r)}, rec.onClose...)
+	var end func()
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.Error("session observer panicked", "panic", v, "stack", string(debug.Stack()))
+			}
+		}()
+		end = so.Session(r)
+	}()
+	if end == nil {
+		return
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.closed {
+		go end()
+		return
+	}
+	rec.onClose = append([]func(){end}, rec.onClose...)
 }

@@ -28,10 +28,24 @@ func (s *Server) receive(next mcp.MethodHandler) mcp.MethodHandler {
 		ctx, done := s.observe(ctx, method, req)
 		res, wire, err := s.dispatch(ctx, next, method, req)
 		if done != nil {
-			done(res, err)
+			s.observed(ctx, done, unwrapResult(res), err)
 		}
 		return wire, err
 	}
+}
+
+// unwrapResult returns the result a typed wrapper (resultWithType) holds,
+// so that observers see the runtime's result types.
+func unwrapResult(res mcp.Result) mcp.Result {
+	switch r := res.(type) {
+	case *typedCallTool:
+		return r.CallToolResult
+	case *typedGetPrompt:
+		return r.GetPromptResult
+	case *typedReadResource:
+		return r.ReadResourceResult
+	}
+	return res
 }
 
 // dispatch answers a message received through go-sdk, after the
