@@ -25,10 +25,7 @@ func TestComposedList(t *testing.T) {
 	t.Parallel()
 	needNode(t)
 	if _, err := exec.LookPath("npx"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("npx is not on PATH")
-		}
-		t.Skip("npx is not on PATH")
+		skipThirdParty(t, "npx is not on PATH; install Node.js (npx fetches @modelcontextprotocol/server-everything from npm)")
 	}
 	dir, _ := filepath.Abs("../examples/composed")
 	out, errOut, code := run(t, t.TempDir(), "list", dir)
@@ -141,7 +138,7 @@ func checkComposed(t *testing.T, c *composedClient) {
 	}
 }
 
-// unlock calls unlock on c and checks that c alone is told, and that c
+// checkUnlock calls unlock on c and checks that c alone is told, and that c
 // then sees and can call the hidden group while others cannot.
 func checkUnlock(t *testing.T, c *composedClient, others ...*composedClient) {
 	t.Helper()

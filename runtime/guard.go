@@ -411,11 +411,15 @@ func (s *Server) maxSessions() int {
 	return s.opts.MaxSessions
 }
 
-// liveSessions counts go-sdk's open sessions.
+// liveSessions counts the open stateful HTTP sessions.
 func (s *Server) liveSessions() int {
 	n := 0
-	for range s.mcp.Sessions() {
-		n++
+	for ss := range s.mcp.Sessions() {
+		// Only stateful HTTP sessions have an id: go-sdk's per-request
+		// sessions (2026-07-28, stateless) and stdio's do not count.
+		if ss.ID() != "" {
+			n++
+		}
 	}
 	return n
 }

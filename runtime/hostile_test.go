@@ -194,7 +194,7 @@ func blockingTool(name string, running *atomic.Int64, release <-chan struct{}) *
 // waitFor polls cond for up to 5 seconds.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); {
+	for deadline := time.Now().Add(10 * time.Second); !cond(); {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
@@ -383,6 +383,7 @@ func TestHTTPDisconnectCancelsHandler(t *testing.T) {
 				continue
 			}
 			t.Run(m.name+"/"+version, func(t *testing.T) {
+				t.Parallel()
 				var running, cancelled atomic.Int64
 				s := NewServer(&Implementation{Name: "t", Version: "1"}, &m.opts)
 				must(t, s.Add(&Components{Tools: []*Tool{tool("wait", "", func(ctx context.Context, _ json.RawMessage) (*CallToolResult, error) {
@@ -418,7 +419,9 @@ func TestHTTPDisconnectCancelsHandler(t *testing.T) {
 					go func() {
 						defer wg.Done()
 						body := strings.Replace(call, `"id":2`, fmt.Sprintf(`"id":%d`, 10+i), 1)
-						if _, _, _, err := rawPost(srv.URL, body, 200*time.Millisecond, header); err == nil {
+						// Long enough for the handler to start on a loaded
+						// machine; the tool waits far longer.
+						if _, _, _, err := rawPost(srv.URL, body, 1500*time.Millisecond, header); err == nil {
 							t.Errorf("call %d finished before its client hung up", i)
 						}
 					}()
@@ -546,7 +549,7 @@ func TestHTTPOrigin(t *testing.T) {
 // Beyond MaxSessions an initialize gets 503 with a JSON-RPC error; ending
 // a session makes room; idle sessions close after SessionTimeout.
 func TestHTTPSessionLimits(t *testing.T) {
-	s := NewServer(&Implementation{Name: "t", Version: "1"}, &Options{MaxSessions: 3, SessionTimeout: 300 * time.Millisecond})
+	s := NewServer(&Implementation{Name: "t", Version: "1"}, &Options{MaxSessions: 3, SessionTimeout: 2 * time.Second})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	var ids []string
@@ -1007,5 +1010,31 @@ func TestStdioBusyWhileServerWaits(t *testing.T) {
 	p.wrote([]byte(`{"jsonrpc":"2.0","id":1,"result":{}}`)) // n1 answered
 	if got := <-done; got != admitOK {
 		t.Fatalf("after an answer: %v", got)
+	}
+}
+
+// The other order: the filter already waits for room when the server asks
+// the client something; the line it holds is refused as busy, so that the
+// client's answer behind it is read.
+func TestStdioServerAsksWhileFilterWaits(t *testing.T) {
+	p := newInflight()
+	if got := p.admit([]string{"n1"}, nil, 1); got != admitOK {
+		t.Fatalf("admit: %v", got)
+	}
+	done := make(chan admission, 1)
+	go func() { done <- p.admit([]string{"n2"}, nil, 1) }()
+	select {
+	case got := <-done:
+		t.Fatalf("full: admitted at once (%v); want a wait", got)
+	case <-time.After(50 * time.Millisecond):
+	}
+	p.wrote([]byte(`{"jsonrpc":"2.0","id":7,"method":"elicitation/create","params":{}}`))
+	select {
+	case got := <-done:
+		if got != admitBusy {
+			t.Fatalf("after the server asked: %v, want busy", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting filter was not woken by the server's request")
 	}
 }

@@ -91,7 +91,11 @@ func (s *Server) serveIO(ctx context.Context, r io.Reader, w io.Writer, limits i
 	})
 	defer stopDrain()
 	err := s.mcp.Run(run, markIDs{&mcp.IOTransport{Reader: pr, Writer: out}})
+	// No write after this: the filter checks under the same lock. Its
+	// goroutine may still be blocked reading r until r returns.
+	out.mu.Lock()
 	pending.stop()
+	out.mu.Unlock()
 	pr.Close()
 	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) || errors.Is(err, mcp.ErrConnectionClosed) {
 		return nil
@@ -276,6 +280,9 @@ func (f *lineFilter) handle(line []byte, readErr error) bool {
 func (f *lineFilter) answer(id json.RawMessage, code int, msg string) bool {
 	f.out.mu.Lock()
 	defer f.out.mu.Unlock()
+	if f.pending.ended() {
+		return false // ServeIO has returned: w is the caller's again
+	}
 	_, err := f.out.w.Write(append(errorResponse(id, code, msg), '\n'))
 	return err == nil
 }
@@ -495,7 +502,11 @@ func (p *inflight) wrote(msg []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if request {
+		// A filter waiting in admit must see it: the client's answer is
+		// behind the line it holds.
 		p.serverReqs[id] = true
+		close(p.changed)
+		p.changed = make(chan struct{})
 		return
 	}
 	if !response || !p.ids[id] {
@@ -515,6 +526,13 @@ func (p *inflight) wrote(msg []byte) {
 	}
 	close(p.changed)
 	p.changed = make(chan struct{})
+}
+
+// ended reports whether the session has ended.
+func (p *inflight) ended() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.isStopped
 }
 
 func (p *inflight) stop() {

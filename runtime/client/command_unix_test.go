@@ -62,14 +62,28 @@ func TestCommandSessionEndsItsProcessGroup(t *testing.T) {
 		t.Fatalf("the grandchild is not running before Close: %v", err)
 	}
 	cs.Close()
-	for syscall.Kill(pid, 0) == nil {
-		var status syscall.WaitStatus
+	for alive(pid) {
 		if ctx.Err() != nil {
 			t.Fatalf("the grandchild (pid %d) outlived its session", pid)
 		}
-		// It is not our child, so it cannot be reaped here; a zombie
-		// whose parent is gone is reaped by init.
-		syscall.Wait4(pid, &status, syscall.WNOHANG, nil)
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// alive reports whether pid runs: it exists and, where /proc says, is not
+// a zombie (an orphan is reaped by init, or, in a container whose init
+// does not reap, stays a zombie: dead all the same).
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true // no /proc: Kill's answer is all there is
+	}
+	// pid (comm) state ...: the state follows the last ')'.
+	if i := strings.LastIndexByte(string(stat), ')'); i >= 0 && i+2 < len(stat) {
+		return stat[i+2] != 'Z'
+	}
+	return true
 }

@@ -955,7 +955,7 @@ func detached(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // withSession runs f on the upstream session of the front request in ctx,
 // with a context that ends when the front request does or when the
-// upstream request is abandoned for an input round (see call.ask).
+// upstream request is abandoned for an input round (see call.settle).
 func (p *Proxy) withSession(ctx context.Context, f func(ctx context.Context, u *upstream) error) error {
 	u, done, err := p.session(ctx)
 	if err != nil {
