@@ -72,9 +72,15 @@ func (s *Server) wireError(ctx context.Context, r *Request, err error) *jsonrpc.
 		if je == err {
 			return je
 		}
-		// Wrapped: the code of the JSON-RPC error, the message of the
-		// whole, as go-sdk sends it.
-		return &jsonrpc.Error{Code: je.Code, Message: err.Error(), Data: je.Data}
+		// Wrapped: the code of the JSON-RPC error and the message of the
+		// whole, as go-sdk sends it; under MaskErrors only the JSON-RPC
+		// error's own message, since the wrapping may hold anything.
+		msg := err.Error()
+		if s.opts.MaskErrors {
+			s.logMasked(ctx, r, err)
+			msg = je.Message
+		}
+		return &jsonrpc.Error{Code: je.Code, Message: msg, Data: je.Data}
 	}
 	msg := err.Error()
 	if s.opts.MaskErrors {

@@ -60,9 +60,16 @@ func clientText(err error) (string, bool) {
 	if errors.As(err, &te) {
 		return te.Error(), true
 	}
+	// A JSON-RPC error or a missing resource wrapped in the handler's own
+	// words shows only its own message: the wrapping may hold anything.
 	var je *jsonrpc.Error
-	if errors.As(err, &je) || errors.Is(err, ErrResourceNotFound) || errors.Is(err, ErrInputRequired) || errors.Is(err, ErrMissingCapability) {
-		return err.Error(), true
+	switch {
+	case errors.As(err, &je):
+		return je.Message, true
+	case errors.Is(err, ErrResourceNotFound):
+		return msgResourceNotFound, true
+	case errors.Is(err, ErrInputRequired) || errors.Is(err, ErrMissingCapability):
+		return err.Error(), true // the runtime's own words
 	}
 	return "", false
 }
@@ -75,7 +82,8 @@ func (s *Server) maskResult(ctx context.Context, r *Request, res *CallToolResult
 		return res
 	}
 	err := res.GetError()
-	if err == nil || !showsText(res, err.Error()) {
+	var cut *truncatedError
+	if err == nil || !showsText(res, err.Error()) && !errors.As(err, &cut) {
 		return res // built by the tool itself: its content is what it means to say
 	}
 	text, shown := clientText(err)

@@ -227,3 +227,27 @@ func TestMaskedErrorsLogTheTrace(t *testing.T) {
 		}
 	}
 }
+
+// Under MaskErrors a JSON-RPC error wrapped in the handler's own words
+// shows only its own message, from a tool's error and a protocol error
+// alike.
+func TestMaskWrappedErrors(t *testing.T) {
+	s := NewServer(&Implementation{Name: "t", Version: "1"}, &Options{MaskErrors: true})
+	must(t, s.Add(&Components{Tools: []*Tool{
+		tool("protocol", "", func(context.Context, json.RawMessage) (*CallToolResult, error) {
+			return nil, fmt.Errorf("query SELECT * FROM secrets: %w", InvalidParams("bad query"))
+		}),
+		tool("result", "", func(context.Context, json.RawMessage) (*CallToolResult, error) {
+			return ErrorResult(fmt.Errorf("query SELECT * FROM secrets: %w", InvalidParams("bad query"))), nil
+		}),
+	}}))
+	cs := connect(t, s, nil)
+	_, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "protocol"})
+	if err == nil || strings.Contains(err.Error(), "secrets") || !strings.Contains(err.Error(), "bad query") {
+		t.Errorf("wrapped protocol error = %v", err)
+	}
+	res := call(t, cs, "result", nil)
+	if got := resultText(res); strings.Contains(got, "secrets") || !strings.Contains(got, "bad query") {
+		t.Errorf("wrapped tool error = %q", got)
+	}
+}

@@ -50,6 +50,14 @@ func TruncateResult(res *CallToolResult, maxBytes int, suffix string) (*CallTool
 	}
 	block := &TextContent{}
 	out := &CallToolResult{Meta: res.Meta, IsError: res.IsError, Content: []Content{block}}
+	if e := res.GetError(); e != nil {
+		// Masking and middleware still see the tool's error, and know
+		// that the cut text is the error's own.
+		if showsText(res, e.Error()) {
+			e = &truncatedError{e}
+		}
+		out.SetError(e)
+	}
 	wrapper, err := json.Marshal(out) // the result around an empty text
 	if err != nil {
 		return res, false
@@ -157,3 +165,10 @@ func runeEscapedLen(r rune, size int) int {
 	}
 	return size
 }
+
+// truncatedError is a tool error whose text TruncateResult cut: masking
+// treats the cut text as the error's own (see Server.maskResult).
+type truncatedError struct{ err error }
+
+func (e *truncatedError) Error() string { return e.err.Error() }
+func (e *truncatedError) Unwrap() error { return e.err }

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -146,5 +147,24 @@ func TestToolMaxResultBytes(t *testing.T) {
 		if !noFast && h.fast.served.Load() != 1 {
 			t.Error("the fast path did not answer")
 		}
+	}
+}
+
+// A tool error cut to MaxResultBytes keeps its error: with MaskErrors the
+// client gets the masked message, not the first bytes of the secret.
+func TestTruncatedToolErrorIsMasked(t *testing.T) {
+	secret := tool("leaky", "", func(context.Context, json.RawMessage) (*CallToolResult, error) {
+		return ErrorResult(errors.New("connecting to postgres://admin:hunter2@db/prod: " + strings.Repeat("x", 2000))), nil
+	})
+	secret.MaxResultBytes = 200
+	s := NewServer(&Implementation{Name: "t", Version: "1"}, &Options{MaskErrors: true})
+	must(t, s.Add(&Components{Tools: []*Tool{secret}}))
+	res := call(t, connect(t, s, nil), "leaky", nil)
+	if !res.IsError || strings.Contains(resultText(res), "hunter2") {
+		t.Fatalf("masked, truncated tool error = %q (isError %v)", resultText(res), res.IsError)
+	}
+	res2, truncated := TruncateResult(ErrorResult(errors.New(strings.Repeat("y", 500))), 100, "")
+	if !truncated || res2.GetError() == nil {
+		t.Errorf("TruncateResult dropped the result's error")
 	}
 }
