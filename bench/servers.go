@@ -11,7 +11,10 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	mcpgoserver "github.com/mark3labs/mcp-go/server"
@@ -41,11 +44,108 @@ func NewGoSDKServer() *mcp.Server {
 		Name:        ToolName,
 		Description: toolDescription,
 		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true},
+		// The generated schemas, so that go-sdk's validation checks the
+		// same constraints (minLength, minimum, maximum, default) as the
+		// generated code does; inferred by reflection, they would lack the
+		// mcp tag's constraints.
+		InputSchema:  searchTool().InputSchema,
+		OutputSchema: searchTool().OutputSchema,
 	}, func(ctx context.Context, _ *mcp.CallToolRequest, in tools.SearchArgs) (*mcp.CallToolResult, tools.SearchResult, error) {
 		out, err := tools.Search(ctx, in)
 		return nil, out, err
 	})
 	return s
+}
+
+// searchTool is the generated descriptor of tools.Search: its schemas are
+// the ones every hand-registered server declares.
+func searchTool() *runtime.Tool { return tools.Components().Tools[0] }
+
+// NewGoSDKRawServer returns a go-sdk server with tools.Search registered
+// through the raw (*mcp.Server).AddTool, which is what generated code
+// registered before the mcpgen runtime existed: the schemas are given as
+// JSON, and the handler decodes the arguments with encoding/json, checks
+// them by hand with the generated code's constraints (CheckedArgs) and
+// encodes the result with encoding/json.
+func NewGoSDKRawServer() *mcp.Server {
+	s := mcp.NewServer(ServerInfo, nil)
+	t := searchTool()
+	s.AddTool(&mcp.Tool{
+		Name:         ToolName,
+		Description:  toolDescription,
+		Annotations:  &mcp.ToolAnnotations{ReadOnlyHint: true},
+		InputSchema:  t.InputSchema,
+		OutputSchema: t.OutputSchema,
+	}, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		res := searchResult(ctx, req.Params.Arguments)
+		out := &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: res.Content[0].Text}}, IsError: res.IsError}
+		if !res.IsError {
+			out.StructuredContent = res.StructuredContent
+		}
+		return out, nil
+	})
+	return s
+}
+
+// CheckedArgs decodes the arguments of the search tool with encoding/json
+// and applies the constraints the generated code checks: query is
+// required and at least one character long, limit is between 1 and 50 and
+// defaults to 10. The hand-registered servers (go-sdk raw, mcp-go, the
+// baseline) all use it, so that every server does the same work.
+func CheckedArgs(args json.RawMessage) (tools.SearchArgs, error) {
+	var in struct {
+		Query *string  `json:"query"`
+		Limit *int     `json:"limit"`
+		Tags  []string `json:"tags"`
+	}
+	if len(args) > 0 {
+		if err := json.Unmarshal(args, &in); err != nil {
+			return tools.SearchArgs{}, fmt.Errorf("invalid arguments: %v", err)
+		}
+	}
+	var out tools.SearchArgs
+	var problems []string
+	switch {
+	case in.Query == nil:
+		problems = append(problems, `missing required argument "query"`)
+	case utf8.RuneCountInString(*in.Query) < 1:
+		problems = append(problems, "query: must be at least 1 character long")
+	default:
+		out.Query = *in.Query
+	}
+	out.Limit = 10
+	if in.Limit != nil {
+		out.Limit = *in.Limit
+		if out.Limit < 1 {
+			problems = append(problems, fmt.Sprintf("limit: must be at least 1, not %d", out.Limit))
+		}
+		if out.Limit > 50 {
+			problems = append(problems, fmt.Sprintf("limit: must be at most 50, not %d", out.Limit))
+		}
+	}
+	out.Tags = in.Tags
+	if problems != nil {
+		return tools.SearchArgs{}, fmt.Errorf("invalid arguments: %s", strings.Join(problems, "; "))
+	}
+	return out, nil
+}
+
+// searchResult runs the checked search for a hand-registered server: the
+// result's JSON as structured content and as text, or an error result.
+func searchResult(ctx context.Context, args json.RawMessage) *baselineResult {
+	in, err := CheckedArgs(args)
+	if err != nil {
+		return baselineFailure(err.Error())
+	}
+	out, err := tools.Search(ctx, in)
+	if err != nil {
+		return baselineFailure(err.Error())
+	}
+	js, err := json.Marshal(out)
+	if err != nil {
+		return baselineFailure(err.Error())
+	}
+	return &baselineResult{Content: []baselineText{{Type: "text", Text: string(js)}}, StructuredContent: js}
 }
 
 // StatelessHTTP returns go-sdk's streamable HTTP handler for s in stateless
@@ -67,17 +167,26 @@ func NewMCPGoServer(validate bool) *mcpgoserver.MCPServer {
 		opts = append(opts, mcpgoserver.WithInputSchemaValidation())
 	}
 	s := mcpgoserver.NewMCPServer(ServerInfo.Name, ServerInfo.Version, opts...)
-	s.AddTool(
-		mcpgo.NewTool(ToolName,
-			mcpgo.WithDescription(toolDescription),
-			mcpgo.WithInputSchema[tools.SearchArgs](),
-			mcpgo.WithOutputSchema[tools.SearchResult](),
-			mcpgo.WithReadOnlyHintAnnotation(true),
-		),
-		mcpgo.NewStructuredToolHandler(func(ctx context.Context, _ mcpgo.CallToolRequest, in tools.SearchArgs) (tools.SearchResult, error) {
-			return tools.Search(ctx, in)
-		}),
-	)
+	t := searchTool()
+	tool := mcpgo.NewToolWithRawSchema(ToolName, toolDescription, t.InputSchema)
+	tool.RawOutputSchema = t.OutputSchema
+	tool.Annotations.ReadOnlyHint = mcpgo.ToBoolPtr(true)
+	s.AddTool(tool, func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+		// mcp-go hands the arguments over decoded into a map; its own
+		// structured handlers re-encode them to bind a struct, as here.
+		args, err := json.Marshal(req.Params.Arguments)
+		if err != nil {
+			return mcpgo.NewToolResultError(err.Error()), nil
+		}
+		res := searchResult(ctx, args)
+		if res.IsError {
+			return mcpgo.NewToolResultError(res.Content[0].Text), nil
+		}
+		return &mcpgo.CallToolResult{
+			Content:           []mcpgo.Content{mcpgo.NewTextContent(res.Content[0].Text)},
+			StructuredContent: res.StructuredContent,
+		}, nil
+	})
 	return s
 }
 
@@ -171,21 +280,7 @@ func (Baseline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func baselineCall(ctx context.Context, args json.RawMessage) *baselineResult {
-	var in tools.SearchArgs
-	if len(args) > 0 {
-		if err := json.Unmarshal(args, &in); err != nil {
-			return baselineFailure("invalid arguments: " + err.Error())
-		}
-	}
-	out, err := tools.Search(ctx, in)
-	if err != nil {
-		return baselineFailure(err.Error())
-	}
-	js, err := json.Marshal(out)
-	if err != nil {
-		return baselineFailure(err.Error())
-	}
-	return &baselineResult{Content: []baselineText{{Type: "text", Text: string(js)}}, StructuredContent: js}
+	return searchResult(ctx, args)
 }
 
 func baselineFailure(msg string) *baselineResult {
