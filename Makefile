@@ -31,10 +31,14 @@ generate:
 check:
 	$(GO) run ./cmd/mcpgen check -v ./...
 
-## bench: benchmarks against go-sdk's generic API and mark3labs/mcp-go, in one run
+## bench: benchmarks against go-sdk (generic and raw AddTool), mark3labs/mcp-go
+## and a bare JSON-RPC handler, in one run: in-process benchmarks, then real
+## server processes over stdio and stateful HTTP in interleaved rounds
+## (cmd/procbench; about 10 minutes in all)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./runtime/codec/
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -timeout 30m .
+	cd bench && $(GO) run ./cmd/procbench -rounds 5 -d 1s
 
 ## attack: replay the hostile-input and load attacks against a real server (also part of test)
 attack:

@@ -14,7 +14,7 @@ import (
 // Bare is the floor for the process benchmarks: a bare JSON-RPC handler
 // with encoding/json that speaks just enough MCP for a client to use it.
 // It answers initialize with fixed capabilities, ping, tools/list with
-// pre-encoded bytes, and tools/call of the search tool with the same checks
+// the pre-encoded tools copied into the response, and tools/call of the search tool with the same checks
 // as the hand-registered servers (CheckedArgs); it ignores notifications.
 // There is no schema validation, no middleware and no concurrency: each
 // message is answered before the next is read.
@@ -80,13 +80,17 @@ func (b *Bare) Answer(ctx context.Context, msg []byte) (resp []byte, method stri
 	case "ping":
 		out.Result = struct{}{}
 	case "tools/list":
+		// The floor for a list: the pre-encoded tools, written as they are.
 		tools := b.Tools
 		if tools == nil {
 			tools = searchToolJSON
 		}
-		out.Result = struct {
-			Tools json.RawMessage `json:"tools"`
-		}{tools}
+		resp := make([]byte, 0, len(tools)+len(req.ID)+64)
+		resp = append(resp, `{"jsonrpc":"2.0","id":`...)
+		resp = append(resp, req.ID...)
+		resp = append(resp, `,"result":{"tools":`...)
+		resp = append(resp, tools...)
+		return append(resp, "}}"...), req.Method
 	case "tools/call":
 		var p struct {
 			Name      string          `json:"name"`

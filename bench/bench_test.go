@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	mcpgoclient "github.com/mark3labs/mcp-go/client"
-	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mcpgen/mcpgen/bench/tools"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -112,168 +110,21 @@ func (r toolResult) check() error {
 	return nil
 }
 
-// A caller makes one tools/call over an in-memory connection.
-type caller func(ctx context.Context) (toolResult, error)
-
-// A target is one server under test. http is nil when the server has no
-// HTTP transport, memory nil when it has no in-memory one.
+// A target is one server under test over stateless HTTP.
 type target struct {
-	name   string
-	http   func(tb testing.TB) http.Handler
-	memory func(tb testing.TB, era string) caller
+	name string
+	http func(tb testing.TB) http.Handler
 }
 
 // targets lists the servers in the order of the results table.
 func targets() []target {
 	return []target{
-		{name: "mcpgen", http: func(testing.TB) http.Handler { return NewMCPGenServer().Handler() }, memory: goSDKMemory(func() *mcp.Server { return NewMCPGenServer().MCP() })},
-		{name: "gosdk", http: func(testing.TB) http.Handler { return StatelessHTTP(NewGoSDKServer()) }, memory: goSDKMemory(NewGoSDKServer)},
-		{name: "mcpgo", http: func(testing.TB) http.Handler { return MCPGoHTTP(NewMCPGoServer(false)) }, memory: mcpGoMemory(false)},
-		{name: "mcpgo-validate", http: func(testing.TB) http.Handler { return MCPGoHTTP(NewMCPGoServer(true)) }, memory: mcpGoMemory(true)},
-		{name: "baseline", http: func(testing.TB) http.Handler { return Baseline{} }, memory: baselineMemory},
-	}
-}
-
-// goSDKMemory connects a go-sdk client to the server built by newServer
-// over mcp.NewInMemoryTransports, negotiating era.
-func goSDKMemory(newServer func() *mcp.Server) func(tb testing.TB, era string) caller {
-	return func(tb testing.TB, era string) caller {
-		ctx := context.Background()
-		ct, st := mcp.NewInMemoryTransports()
-		ss, err := newServer().Connect(ctx, st, nil)
-		if err != nil {
-			tb.Fatalf("server connect: %v", err)
-		}
-		cs, err := mcp.NewClient(clientInfo, nil).Connect(ctx, ct, &mcp.ClientSessionOptions{ProtocolVersion: era})
-		if err != nil {
-			tb.Fatalf("client connect: %v", err)
-		}
-		tb.Cleanup(func() {
-			cs.Close()
-			ss.Wait()
-		})
-		if got := cs.InitializeResult().ProtocolVersion; got != era {
-			tb.Fatalf("negotiated protocol version %s, want %s", got, era)
-		}
-		params := &mcp.CallToolParams{Name: ToolName, Arguments: callArgs}
-		return func(ctx context.Context) (toolResult, error) {
-			res, err := cs.CallTool(ctx, params)
-			if err != nil {
-				return toolResult{}, err
-			}
-			r := toolResult{IsError: res.IsError, Structured: res.StructuredContent}
-			if len(res.Content) > 0 {
-				if tc, ok := res.Content[0].(*mcp.TextContent); ok {
-					r.Text = tc.Text
-				}
-			}
-			return r, nil
-		}
-	}
-}
-
-// mcpGoMemory connects mcp-go's in-process client to a fresh mcp-go server,
-// negotiating era.
-func mcpGoMemory(validate bool) func(tb testing.TB, era string) caller {
-	return func(tb testing.TB, era string) caller {
-		ctx := context.Background()
-		c, err := mcpgoclient.NewInProcessClientWithOptions(NewMCPGoServer(validate), mcpgoclient.WithProtocolVersion(era))
-		if err != nil {
-			tb.Fatalf("in-process client: %v", err)
-		}
-		if err := c.Start(ctx); err != nil {
-			tb.Fatalf("client start: %v", err)
-		}
-		tb.Cleanup(func() { c.Close() })
-		init := mcpgo.InitializeRequest{}
-		init.Params.ProtocolVersion = era
-		init.Params.ClientInfo = mcpgo.Implementation{Name: clientInfo.Name, Version: clientInfo.Version}
-		ir, err := c.Initialize(ctx, init)
-		if err != nil {
-			tb.Fatalf("initialize: %v", err)
-		}
-		if ir.ProtocolVersion != era {
-			tb.Fatalf("negotiated protocol version %s, want %s", ir.ProtocolVersion, era)
-		}
-		req := mcpgo.CallToolRequest{}
-		req.Params.Name = ToolName
-		req.Params.Arguments = callArgs
-		return func(ctx context.Context) (toolResult, error) {
-			res, err := c.CallTool(ctx, req)
-			if err != nil {
-				return toolResult{}, err
-			}
-			r := toolResult{IsError: res.IsError, Structured: res.StructuredContent}
-			if len(res.Content) > 0 {
-				if tc, ok := mcpgo.AsTextContent(res.Content[0]); ok {
-					r.Text = tc.Text
-				}
-			}
-			return r, nil
-		}
-	}
-}
-
-// baselineMemory is the in-memory floor: the client encodes the request
-// with encoding/json, the Baseline handler serves it through an
-// httptest.ResponseRecorder, and the client decodes the response with
-// encoding/json, as an SDK client would.
-func baselineMemory(tb testing.TB, era string) caller {
-	var meta map[string]any
-	if era >= modern {
-		meta = map[string]any{
-			mcp.MetaKeyProtocolVersion:    era,
-			mcp.MetaKeyClientInfo:         clientInfo,
-			mcp.MetaKeyClientCapabilities: map[string]any{},
-		}
-	}
-	type params struct {
-		Name      string           `json:"name"`
-		Arguments tools.SearchArgs `json:"arguments"`
-		Meta      map[string]any   `json:"_meta,omitempty"`
-	}
-	type request struct {
-		JSONRPC string `json:"jsonrpc"`
-		ID      int64  `json:"id"`
-		Method  string `json:"method"`
-		Params  params `json:"params"`
-	}
-	type response struct {
-		Result struct {
-			Content []struct {
-				Text string `json:"text"`
-			} `json:"content"`
-			StructuredContent any  `json:"structuredContent"`
-			IsError           bool `json:"isError"`
-		} `json:"result"`
-		Error *struct {
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	var h Baseline
-	var id int64
-	return func(ctx context.Context) (toolResult, error) {
-		id++
-		body, err := json.Marshal(&request{JSONRPC: "2.0", ID: id, Method: "tools/call", Params: params{Name: ToolName, Arguments: callArgs, Meta: meta}})
-		if err != nil {
-			return toolResult{}, err
-		}
-		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/", bytes.NewReader(body))
-		setHeaders(req.Header, era)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		var resp response
-		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-			return toolResult{}, fmt.Errorf("status %d, body %q: %v", rec.Code, rec.Body, err)
-		}
-		if resp.Error != nil {
-			return toolResult{}, fmt.Errorf("JSON-RPC error: %s", resp.Error.Message)
-		}
-		r := toolResult{IsError: resp.Result.IsError, Structured: resp.Result.StructuredContent}
-		if len(resp.Result.Content) > 0 {
-			r.Text = resp.Result.Content[0].Text
-		}
-		return r, nil
+		{name: "mcpgen", http: func(testing.TB) http.Handler { return NewMCPGenServer().Handler() }},
+		{name: "gosdk-raw", http: func(testing.TB) http.Handler { return StatelessHTTP(NewGoSDKRawServer()) }},
+		{name: "gosdk", http: func(testing.TB) http.Handler { return StatelessHTTP(NewGoSDKServer()) }},
+		{name: "mcpgo", http: func(testing.TB) http.Handler { return MCPGoHTTP(NewMCPGoServer(false)) }},
+		{name: "mcpgo-validate", http: func(testing.TB) http.Handler { return MCPGoHTTP(NewMCPGoServer(true)) }},
+		{name: "baseline", http: func(testing.TB) http.Handler { return Baseline{} }},
 	}
 }
 
@@ -396,34 +247,7 @@ func checkHTTP(tb testing.TB, h http.Handler, era string) {
 func TestHTTP(t *testing.T) {
 	for _, era := range eras {
 		for _, tg := range targets() {
-			if tg.http == nil {
-				continue
-			}
 			t.Run(era+"/"+tg.name, func(t *testing.T) { checkHTTP(t, tg.http(t), era) })
-		}
-	}
-}
-
-func TestInMemory(t *testing.T) {
-	for _, era := range eras {
-		for _, tg := range targets() {
-			if tg.memory == nil {
-				continue
-			}
-			t.Run(era+"/"+tg.name, func(t *testing.T) {
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-				defer cancel()
-				call := tg.memory(t, era)
-				for range 2 { // the second call shows the connection stays usable
-					r, err := call(ctx)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := r.check(); err != nil {
-						t.Fatal(err)
-					}
-				}
-			})
 		}
 	}
 }
@@ -465,9 +289,6 @@ func TestRejectsBadArguments(t *testing.T) {
 func BenchmarkHTTP(b *testing.B) {
 	for _, era := range eras {
 		for _, tg := range targets() {
-			if tg.http == nil {
-				continue
-			}
 			b.Run(era+"/"+tg.name, func(b *testing.B) {
 				h := tg.http(b)
 				checkHTTP(b, h, era)
@@ -485,39 +306,6 @@ func BenchmarkHTTP(b *testing.B) {
 					}
 					if resp.StatusCode != http.StatusOK || !bytes.Contains(buf.Bytes(), okMarker) {
 						b.Fatalf("status %s, body %s", resp.Status, buf.Bytes())
-					}
-				}
-			})
-		}
-	}
-}
-
-// BenchmarkInMemory measures one tools/call from an SDK client over an
-// in-memory connection, client encoding and decoding included.
-func BenchmarkInMemory(b *testing.B) {
-	for _, era := range eras {
-		for _, tg := range targets() {
-			if tg.memory == nil {
-				continue
-			}
-			b.Run(era+"/"+tg.name, func(b *testing.B) {
-				ctx := context.Background()
-				call := tg.memory(b, era)
-				r, err := call(ctx)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := r.check(); err != nil {
-					b.Fatal(err)
-				}
-				b.ReportAllocs()
-				for b.Loop() {
-					r, err := call(ctx)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if r.IsError || r.Structured == nil {
-						b.Fatalf("bad result: %+v", r)
 					}
 				}
 			})

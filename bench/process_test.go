@@ -12,7 +12,7 @@ import (
 
 // stdioSession serves impl in process over a pair of pipes and opens a
 // session with the load client, the one the process benchmarks use.
-func stdioSession(t *testing.T, impl *Impl) *load.Stdio {
+func stdioSession(t testing.TB, impl *Impl) *load.Stdio {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cr, sw := io.Pipe()
@@ -119,6 +119,45 @@ func TestProcessImplsCheckArguments(t *testing.T) {
 				}
 				if CheckCallQuick(resp) == nil {
 					t.Errorf("%s accepted: %s", params, resp)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkInProcess measures one tools/call from the load client to each
+// implementation served in this process over a pair of pipes, as its
+// stdio transport would be: the same client for every row, so that the
+// rows differ only by the server (B/op and allocs/op count both sides).
+// cmd/procbench measures the same with real processes and interleaved
+// rounds.
+func BenchmarkInProcess(b *testing.B) {
+	for _, name := range Impls {
+		row := name
+		if row == "bare" {
+			row = "baseline" // the name cmd/benchtable compares with
+		}
+		b.Run(load.ProtocolVersion+"/"+row, func(b *testing.B) {
+			impl, err := NewImpl(name, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s := stdioSession(b, impl)
+			resp, err := s.Call("tools/call", CallParams)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := CheckCall(resp); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := s.Call("tools/call", CallParams)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := CheckCallQuick(resp); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})
