@@ -150,7 +150,13 @@ func CLIFile(spec *CLISpec) ([]byte, error) {
 			jen.Lit("a command that runs the server over stdio")),
 		jen.Id("root").Dot("PersistentFlags").Call().Dot("BoolVar").Call(jen.Op("&").Id("jsonOutput"), jen.Lit("json"), jen.False(), jen.Lit("print the raw result as JSON")),
 		jen.Id("root").Dot("AddCommand").Call(subs...),
-		jen.If(jen.Err().Op(":=").Id("root").Dot("Execute").Call(), jen.Err().Op("!=").Nil()).Block(
+		jen.Comment("Interrupted or terminated, the command returns and closes its session,"),
+		jen.Comment("which ends the server it started over stdio."),
+		jen.List(jen.Id("ctx"), jen.Id("stop")).Op(":=").Qual("os/signal", "NotifyContext").Call(
+			jen.Qual("context", "Background").Call(), jen.Qual("os", "Interrupt"), jen.Qual("syscall", "SIGTERM")),
+		jen.Err().Op(":=").Id("root").Dot("ExecuteContext").Call(jen.Id("ctx")),
+		jen.Id("stop").Call(),
+		jen.If(jen.Err().Op("!=").Nil()).Block(
 			jen.If(jen.Op("!").Qual("errors", "Is").Call(jen.Err(), jen.Id("errToolFailed"))).Block(
 				jen.Qual("fmt", "Fprintln").Call(jen.Qual("os", "Stderr"), jen.Lit(spec.Name+":"), jen.Err())),
 			jen.Qual("os", "Exit").Call(jen.Lit(1)),
