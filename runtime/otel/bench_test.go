@@ -3,6 +3,7 @@ package otel_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,7 +20,13 @@ import (
 // process (no network), with no observer, with tracing configured but
 // not sampled (and metrics off), and sampled with metrics. Compare off and
 // unsampled: the issue's budget is 5%.
-func BenchmarkFastPathTracing(b *testing.B) {
+func BenchmarkFastPathTracing(b *testing.B) { benchTracing(b, false) }
+
+// BenchmarkFastPathTracingHTTP is BenchmarkFastPathTracing over a real
+// loopback HTTP connection, as clients send it.
+func BenchmarkFastPathTracingHTTP(b *testing.B) { benchTracing(b, true) }
+
+func benchTracing(b *testing.B, overHTTP bool) {
 	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"x":"1"},"_meta":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}}`
 	for _, mode := range []string{"off", "unsampled", "sampled"} {
 		b.Run(mode, func(b *testing.B) {
@@ -49,6 +56,27 @@ func BenchmarkFastPathTracing(b *testing.B) {
 			}
 			h := s.Handler()
 			b.ReportAllocs()
+			if overHTTP {
+				srv := httptest.NewServer(h)
+				defer srv.Close()
+				hc := srv.Client()
+				for b.Loop() {
+					req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Accept", "application/json, text/event-stream")
+					req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+					resp, err := hc.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					out, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 || !strings.Contains(string(out), `"ok"`) {
+						b.Fatalf("%d %s", resp.StatusCode, out)
+					}
+				}
+				return
+			}
 			for b.Loop() {
 				req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")

@@ -35,7 +35,7 @@ func (in *Instrumentation) ClientMiddleware(target string) mcp.Middleware {
 			op := base
 			op.method = method
 			describeParams(&op, req.GetParams())
-			ctx, span := in.tracer.Start(ctx, op.spanName(), clientKind)
+			ctx, span := in.tracer.Start(ctx, in.spanName(&op), clientKind)
 			if span.IsRecording() {
 				span.SetAttributes(op.attributes(AttrServerAddress, AttrServerPort, in.opts.RecordArguments)...)
 			}

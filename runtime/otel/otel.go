@@ -66,6 +66,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcpgen/mcpgen/runtime"
@@ -115,9 +117,35 @@ const (
 
 // The span kinds, as start options made once.
 var (
-	serverKind = trace.WithSpanKind(trace.SpanKindServer)
-	clientKind = trace.WithSpanKind(trace.SpanKindClient)
+	serverKind  = trace.WithSpanKind(trace.SpanKindServer)
+	clientKind  = trace.WithSpanKind(trace.SpanKindClient)
+	serverStart = []trace.SpanStartOption{serverKind}
 )
+
+// maxNames bounds the span names kept (see Instrumentation.spanName):
+// names come from the catalogue, but a client may send any.
+const maxNames = 4096
+
+// spanName is op.spanName(), kept per method and target so that a
+// request does not build its span's name.
+func (in *Instrumentation) spanName(op *operation) string {
+	if op.target == "" {
+		return op.method
+	}
+	key := nameKey{op.method, op.target}
+	if v, ok := in.names.Load(key); ok {
+		return v.(string)
+	}
+	name := op.spanName()
+	if in.nameCount.Load() < maxNames {
+		if _, loaded := in.names.LoadOrStore(key, name); !loaded {
+			in.nameCount.Add(1)
+		}
+	}
+	return name
+}
+
+type nameKey struct{ method, target string }
 
 // Buckets are the explicit bucket boundaries, in seconds, the convention
 // gives every MCP duration histogram.
@@ -145,6 +173,9 @@ type Instrumentation struct {
 	opts   Options
 
 	serverOp, serverSession, clientOp, clientSession metric.Float64Histogram
+
+	names     sync.Map // nameKey → span name
+	nameCount atomic.Int64
 }
 
 var _ runtime.SessionObserver = (*Instrumentation)(nil)
@@ -393,17 +424,16 @@ func (in *Instrumentation) Message(ctx context.Context, r *runtime.Request) (con
 		ambient = trace.SpanContextFromContext(r.HTTPRequest.Context())
 	}
 	parent := ctx
-	var opts []trace.SpanStartOption
+	opts := serverStart
 	if hasTraceContext(r.Meta) {
 		parent = in.prop.Extract(ctx, metaCarrier(r.Meta))
 		if remote := trace.SpanContextFromContext(parent); remote.IsValid() && ambient.IsValid() && !remote.Equal(ambient) {
-			opts = append(opts, trace.WithLinks(trace.Link{SpanContext: ambient}))
+			opts = []trace.SpanStartOption{serverKind, trace.WithLinks(trace.Link{SpanContext: ambient})}
 		}
 	} else if ambient.IsValid() && !trace.SpanContextFromContext(ctx).IsValid() {
 		parent = trace.ContextWithSpanContext(ctx, ambient)
 	}
-	opts = append(opts, serverKind)
-	ctx, span := in.tracer.Start(parent, op.spanName(), opts...)
+	ctx, span := in.tracer.Start(parent, in.spanName(op), opts...)
 	if span.IsRecording() {
 		span.SetAttributes(op.attributes(AttrClientAddress, AttrClientPort, in.opts.RecordArguments)...)
 	}
