@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpgen/mcpgen/internal/readme"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -218,4 +219,9 @@ func TestComposedStateless(t *testing.T) {
 			t.Errorf("unlock over HTTP %v = %q, %v, %v; want a tool error about the missing session", flags, text, isErr, err)
 		}
 	}
+}
+
+// The README shows examples/composed's code as it is.
+func TestComposedReadme(t *testing.T) {
+	readme.Check(t, "../README.md", "../examples/composed/main.go", "composed-mounts", "composed-unlock")
 }

@@ -66,6 +66,7 @@ func newServer(everything string) (*runtime.Server, error) {
 		Instructions: weather.Instructions + " Call unlock to use the everything server's other tools.",
 	})
 
+	// README: composed-mounts
 	// The weather package: no unit conversion, compare_cities as compare,
 	// everything under weather_ (weather://weather/... for resources).
 	rename, err := transform.ToolTransform(map[string]transform.ToolConfig{
@@ -101,9 +102,11 @@ func newServer(everything string) (*runtime.Server, error) {
 	if err := srv.Add(&runtime.Components{Tools: []*runtime.Tool{unlockTool}}); err != nil {
 		return nil, err
 	}
+	// README end
 	return srv, nil
 }
 
+// README: composed-unlock
 // unlockTool enables the hidden group for the calling session, and counts
 // how often that session asked.
 var unlockTool = &runtime.Tool{
@@ -126,6 +129,8 @@ var unlockTool = &runtime.Tool{
 		return runtime.TextResult(fmt.Sprintf("unlocked (#%d)", n+1)), nil
 	},
 }
+
+// README end
 
 // tagTools is a transform adding tag to every tool of a provider, so that
 // visibility rules can name them as a group.

@@ -1,9 +1,12 @@
 package transform_test
 
 import (
+	"testing"
+
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/mcpgen/mcpgen/internal/readme"
 	"log"
 	"strings"
 
@@ -28,12 +31,14 @@ func weatherComponents() *runtime.Components {
 // calling session only. Session state and a lifespan come along.
 func Example_composition() {
 	srv := runtime.NewServer(&runtime.Implementation{Name: "composed", Version: "1.0.0"}, nil)
+	// README: lifespan
 	if err := srv.AddLifespan(func(ctx context.Context) (func(context.Context) error, error) {
 		fmt.Println("open the database") // once per server, not per session
 		return func(context.Context) error { fmt.Println("close the database"); return nil }, nil
 	}); err != nil {
 		log.Fatal(err)
 	}
+	// README end
 	// weather_forecast and weather_reset_cache; the beta tool is filtered out.
 	if err := srv.Mount(weatherComponents(), transform.Tags(nil, []string{"beta"}), transform.Namespace("weather")); err != nil {
 		log.Fatal(err)
@@ -94,4 +99,8 @@ func Example_composition() {
 	// unlocked (1)
 	// unlock weather_forecast weather_reset_cache
 	// close the database
+}
+
+func TestReadmeLifespan(t *testing.T) {
+	readme.Check(t, "../../README.md", "example_test.go", "lifespan")
 }
