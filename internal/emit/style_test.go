@@ -4,8 +4,8 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"reflect"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -48,7 +48,7 @@ func TestGeneratedCodeReadsAsHandWritten(t *testing.T) {
 			}
 		}
 		schemas := map[string]string{} // value → constant
-		var outer string // the runtime type of the enclosing literal, for elided element types
+		var outer string               // the runtime type of the enclosing literal, for elided element types
 		ast.Inspect(file, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.CompositeLit:
