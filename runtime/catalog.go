@@ -62,9 +62,11 @@ type snapshot struct {
 
 	// The server-wide view's lists, and per kind a signature that changes
 	// when what any session could list changes.
-	global view
-	lists  [4]any
-	sigs   [4][]byte
+	global      view
+	lists       [4]any
+	sigs        [4][]byte
+	globalLists *viewLists // the server-wide view's lists and encoded pages
+	views       viewCache  // the other views' (listcache.go)
 }
 
 const (
@@ -263,7 +265,8 @@ func (s *Server) buildSnapshot(c *Components) *snapshot {
 	snap.promptNames = sortedKeys(snap.prompts)
 
 	snap.global = view{snap: snap}
-	snap.lists = [4]any{snap.global.toolList(), snap.global.resourceList(), snap.global.templateList(), snap.global.promptList()}
+	snap.lists = snap.global.buildLists()
+	snap.globalLists = &viewLists{lists: snap.lists}
 	disabled := snap.disabledKeys()
 	for i, l := range snap.lists {
 		js, _ := json.Marshal(l)
@@ -529,13 +532,10 @@ func (v *view) promptList() []*mcp.Prompt {
 	return out
 }
 
-// lists returns the view's four lists, from the snapshot when the view is
-// the server-wide one.
+// lists returns the view's four lists, built once per snapshot and view
+// (see cache).
 func (v *view) lists() [4]any {
-	if v.rules == nil {
-		return v.snap.lists
-	}
-	return [4]any{v.toolList(), v.resourceList(), v.templateList(), v.promptList()}
+	return v.cache().lists
 }
 
 // visibleKeys returns, per kind, what the view can list (for telling a
@@ -594,25 +594,26 @@ func decodeCursor(cursor string) (int, error) {
 	return *c.O, nil
 }
 
-// page returns the page of list that cursor starts, and the next cursor.
-func page[T any](list []T, cursor string, size int) ([]T, string, error) {
+// page returns the page of list that cursor starts, its offset, and the
+// next cursor.
+func page[T any](list []T, cursor string, size int) ([]T, int, string, error) {
 	off, err := decodeCursor(cursor)
 	if err != nil {
-		return nil, "", err
+		return nil, 0, "", err
 	}
 	if size <= 0 {
 		if off > 0 {
-			return []T{}, "", nil
+			return []T{}, off, "", nil
 		}
-		return slices.Clone(list), "", nil // middleware may filter the page in place
+		return slices.Clone(list), off, "", nil // middleware may filter the page in place
 	}
 	if off >= len(list) {
-		return []T{}, "", nil
+		return []T{}, off, "", nil
 	}
 	end := min(off+size, len(list))
 	next := ""
 	if end < len(list) {
 		next = encodeCursor(end)
 	}
-	return slices.Clone(list[off:end]), next, nil
+	return slices.Clone(list[off:end]), off, next, nil
 }

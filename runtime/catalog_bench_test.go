@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -80,6 +81,58 @@ func BenchmarkStatelessCall500(b *testing.B) {
 		resp.Body.Close()
 		if resp.StatusCode != 200 || !strings.Contains(string(out), `"ok"`) {
 			b.Fatalf("%d %s", resp.StatusCode, out)
+		}
+	}
+}
+
+// BenchmarkListTools500Stdio lists 500 tools over ServeIO with raw
+// JSON-RPC lines and reads the response without decoding it, so that what
+// it measures is the server's side alone (go-sdk's framing included):
+// BenchmarkListTools500's figures are mostly its client's decoding.
+func BenchmarkListTools500Stdio(b *testing.B) {
+	s := NewServer(&Implementation{Name: "b", Version: "1"}, nil)
+	if err := s.Add(bench500()); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cr, sw := io.Pipe()
+	sr, cw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- s.ServeIO(ctx, sr, sw) }()
+	defer func() {
+		cw.Close()
+		cancel()
+		<-done
+	}()
+	out := bufio.NewReaderSize(cr, 1<<20)
+	send := func(line string) []byte {
+		if _, err := io.WriteString(cw, line+"\n"); err != nil {
+			b.Fatal(err)
+		}
+		var resp []byte
+		for {
+			chunk, err := out.ReadSlice('\n')
+			resp = append(resp, chunk...)
+			if err == nil {
+				return resp
+			}
+			if err != bufio.ErrBufferFull {
+				b.Fatal(err)
+			}
+		}
+	}
+	send(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}`)
+	if _, err := io.WriteString(cw, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n"); err != nil {
+		b.Fatal(err)
+	}
+	list := `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`
+	if resp := send(list); strings.Count(string(resp), `"name":"tool_`) != 500 {
+		b.Fatalf("tools/list: %.300s", resp)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if resp := send(list); !strings.Contains(string(resp[len(resp)-200:]), `"tool_499"`) {
+			b.Fatalf("tools/list: %.300s", resp)
 		}
 	}
 }

@@ -52,13 +52,20 @@ func marshalContained(v any) (js []byte, err error) {
 }
 
 // encodeSDK makes the result of a catalogue method safe for go-sdk to
-// encode: a tool result encodes itself (encodedResult); any other result
-// is encoded once here, and one that cannot be becomes an internal error.
-func (s *Server) encodeSDK(r *Request, res mcp.Result) (mcp.Result, error) {
+// encode: a tool result encodes itself (encodedResult); a list page that
+// is the one the catalogue cached is sent with its cached items
+// (preEncodedList), the rest of it checked here; any other result is
+// encoded once here, and one that cannot be becomes an internal error.
+func (s *Server) encodeSDK(r *Request, res mcp.Result, page *encodedPage) (mcp.Result, error) {
 	if r.Method == MethodCallTool {
 		return &encodedResult{Result: res, s: s, tool: r.Name}, nil
 	}
-	if _, err := marshalContained(res); err != nil {
+	check := any(res)
+	if pre := page.preEncoded(res); pre != nil {
+		res = pre
+		check, _, _ = pre.envelope()
+	}
+	if _, err := marshalContained(check); err != nil {
 		s.log.Error("result cannot be encoded", "method", r.Method, "name", r.Name, "error", err)
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: fmt.Sprintf("internal error: the result of %s could not be encoded", r)}
 	}

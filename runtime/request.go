@@ -86,6 +86,7 @@ type Request struct {
 	sess   *session
 	view   *view
 	values *requestValues
+	page   **encodedPage // where a list handler notes the page it answered (listcache.go)
 	// own holds what in, values and view point to for a request made here
 	// (one allocation per request); copies made by mounted servers share
 	// the original's.
@@ -93,6 +94,7 @@ type Request struct {
 		in     inputState
 		values requestValues
 		view   view
+		page   *encodedPage
 	}
 }
 
@@ -100,7 +102,7 @@ type Request struct {
 // state.
 func newRequest(method string) *Request {
 	r := &Request{Method: method}
-	r.in, r.values = &r.own.in, &r.own.values
+	r.in, r.values, r.page = &r.own.in, &r.own.values, &r.own.page
 	return r
 }
 

@@ -72,11 +72,11 @@ func (s *Server) dispatch(ctx context.Context, next mcp.MethodHandler, method st
 			res, wire, err = nil, nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: msg}
 		}
 	}()
-	res, err = s.answerSDK(ctx, method, req)
+	res, page, err := s.answerSDK(ctx, method, req)
 	if err != nil || res == nil {
 		return res, res, err
 	}
-	wire, err = s.encodeSDK(&Request{Method: method, Name: requestName(req), req: req}, res)
+	wire, err = s.encodeSDK(&Request{Method: method, Name: requestName(req), req: req}, res, page)
 	return res, wire, err
 }
 
@@ -227,13 +227,15 @@ func decodeCapabilities(js []byte) *mcp.ClientCapabilities {
 }
 
 // answerSDK answers a catalogue method for go-sdk, with the JSON-RPC error
-// a client should receive (wireError) when it fails.
-func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) (res mcp.Result, err error) {
+// a client should receive (wireError) when it fails. For a list, page is
+// the page the list handler answered, if it ran.
+func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) (res mcp.Result, page *encodedPage, err error) {
 	r := s.fromSDK(method, req)
 	defer func() {
 		if err != nil {
 			res, err = nil, s.wireError(ctx, r, err)
 		}
+		page = r.own.page
 	}()
 	var state string
 	var responses mcp.InputResponseMap
@@ -256,17 +258,17 @@ func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) 
 		}
 	case *mcp.CallToolParamsRaw:
 		if p == nil {
-			return nil, InvalidParams("tools/call needs params")
+			return nil, nil, InvalidParams("tools/call needs params")
 		}
 		r.Name, r.Arguments, state, responses = p.Name, p.Arguments, p.RequestState, p.InputResponses
 	case *mcp.ReadResourceParams:
 		if p == nil {
-			return nil, InvalidParams("resources/read needs params")
+			return nil, nil, InvalidParams("resources/read needs params")
 		}
 		r.Name, state, responses = p.URI, p.RequestState, p.InputResponses
 	case *mcp.GetPromptParams:
 		if p == nil {
-			return nil, InvalidParams("prompts/get needs params")
+			return nil, nil, InvalidParams("prompts/get needs params")
 		}
 		r.Name, r.PromptArguments, state, responses = p.Name, p.Arguments, p.RequestState, p.InputResponses
 	case *mcp.CompleteParams:
@@ -277,15 +279,15 @@ func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) 
 	switch method {
 	case MethodCallTool:
 		if pending != nil {
-			return resultWithType(&CallToolResult{InputRequests: pending, RequestState: newState}, typed, true), err
+			return resultWithType(&CallToolResult{InputRequests: pending, RequestState: newState}, typed, true), nil, err
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ctr, ok := res.(*CallToolResult)
 		if !ok || ctr == nil {
 			s.log.Error("middleware returned the wrong result", "tool", r.Name, "type", fmt.Sprintf("%T", res))
-			return nil, fmt.Errorf("internal error: tool %q produced no tool result", r.Name)
+			return nil, nil, fmt.Errorf("internal error: tool %q produced no tool result", r.Name)
 		}
 		ctr = s.maskResult(ctx, r, ctr)
 		if ctr.Content == nil {
@@ -293,31 +295,31 @@ func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) 
 			cp.Content = []Content{} // as go-sdk: never "content": null
 			ctr = &cp
 		}
-		return resultWithType(ctr, typed, false), nil
+		return resultWithType(ctr, typed, false), nil, nil
 	case MethodGetPrompt:
 		if pending != nil {
-			return resultWithType(&GetPromptResult{InputRequests: pending, RequestState: newState}, typed, true), err
+			return resultWithType(&GetPromptResult{InputRequests: pending, RequestState: newState}, typed, true), nil, err
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		gpr, ok := res.(*GetPromptResult)
 		if !ok || gpr == nil {
 			s.log.Error("middleware returned the wrong result", "prompt", r.Name, "type", fmt.Sprintf("%T", res))
-			return nil, fmt.Errorf("internal error: prompt %q produced no prompt result", r.Name)
+			return nil, nil, fmt.Errorf("internal error: prompt %q produced no prompt result", r.Name)
 		}
-		return resultWithType(gpr, typed, false), nil
+		return resultWithType(gpr, typed, false), nil, nil
 	case MethodReadResource:
 		if pending != nil {
-			return resultWithType(&ReadResourceResult{InputRequests: pending, RequestState: newState}, typed, true), err
+			return resultWithType(&ReadResourceResult{InputRequests: pending, RequestState: newState}, typed, true), nil, err
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		rrr, ok := res.(*ReadResourceResult)
 		if !ok || rrr == nil || rrr.Contents == nil {
 			s.log.Error("middleware returned the wrong result", "resource", r.Name, "type", fmt.Sprintf("%T", res))
-			return nil, fmt.Errorf("internal error: resource %q produced no contents", r.Name)
+			return nil, nil, fmt.Errorf("internal error: resource %q produced no contents", r.Name)
 		}
 		mime := ""
 		switch {
@@ -340,9 +342,9 @@ func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) 
 		if rrr.CacheScope == "" {
 			rrr.CacheScope = "public"
 		}
-		return resultWithType(rrr, typed, false), nil
+		return resultWithType(rrr, typed, false), nil, nil
 	}
-	return res, err
+	return res, nil, err
 }
 
 // resultWithType gives a call, read or get result the resultType a
@@ -409,34 +411,52 @@ func withResultType(v any, rt string) ([]byte, error) {
 }
 
 // listPage is the innermost handler of the list methods: one page of the
-// request's view.
+// request's view. It tells the request which page it answered, with the
+// page's JSON array cached in the view, so that an unchanged result is
+// sent without encoding its items again (listcache.go).
 func (s *Server) listPage(r *Request) (mcp.Result, error) {
-	lists := r.view.lists()
+	c := r.view.cache()
 	size := s.opts.PageSize
+	// note records the page: the items of the cached list, which nothing
+	// changes, not the copy in the result, which middleware may change in
+	// place.
+	note := func(kind, off int, cached any) {
+		if r.page != nil {
+			*r.page = &encodedPage{items: cached, js: c.encoded(kind, off, size, cached)}
+		}
+	}
 	switch r.Method {
 	case MethodListTools:
-		items, next, err := page(lists[kTools].([]*mcp.Tool), r.Cursor, size)
+		list := c.lists[kTools].([]*mcp.Tool)
+		items, off, next, err := page(list, r.Cursor, size)
 		if err != nil {
 			return nil, err
 		}
+		note(kTools, off, window(list, off, len(items)))
 		return &mcp.ListToolsResult{Tools: items, NextCursor: next, Cacheable: mcp.Cacheable{CacheScope: "public"}}, nil
 	case MethodListResources:
-		items, next, err := page(lists[kResources].([]*mcp.Resource), r.Cursor, size)
+		list := c.lists[kResources].([]*mcp.Resource)
+		items, off, next, err := page(list, r.Cursor, size)
 		if err != nil {
 			return nil, err
 		}
+		note(kResources, off, window(list, off, len(items)))
 		return &mcp.ListResourcesResult{Resources: items, NextCursor: next, Cacheable: mcp.Cacheable{CacheScope: "public"}}, nil
 	case MethodListResourceTemplates:
-		items, next, err := page(lists[kTemplates].([]*mcp.ResourceTemplate), r.Cursor, size)
+		list := c.lists[kTemplates].([]*mcp.ResourceTemplate)
+		items, off, next, err := page(list, r.Cursor, size)
 		if err != nil {
 			return nil, err
 		}
+		note(kTemplates, off, window(list, off, len(items)))
 		return &mcp.ListResourceTemplatesResult{ResourceTemplates: items, NextCursor: next, Cacheable: mcp.Cacheable{CacheScope: "public"}}, nil
 	default:
-		items, next, err := page(lists[kPrompts].([]*mcp.Prompt), r.Cursor, size)
+		list := c.lists[kPrompts].([]*mcp.Prompt)
+		items, off, next, err := page(list, r.Cursor, size)
 		if err != nil {
 			return nil, err
 		}
+		note(kPrompts, off, window(list, off, len(items)))
 		return &mcp.ListPromptsResult{Prompts: items, NextCursor: next, Cacheable: mcp.Cacheable{CacheScope: "public"}}, nil
 	}
 }
