@@ -73,17 +73,8 @@ func (in *Instrumentation) TrackSession(cs *mcp.ClientSession, target string) {
 		if !in.clientSession.Enabled(ctx) {
 			return
 		}
-		a := make([]attribute.KeyValue, 0, 6)
-		if op.protocol != "" {
-			a = append(a, AttrProtocolVersion.String(op.protocol))
-		}
-		a = op.appendNetwork(a)
-		if op.peerAddr != "" {
-			a = append(a, AttrServerAddress.String(op.peerAddr))
-			if op.peerPort > 0 {
-				a = append(a, AttrServerPort.Int(op.peerPort))
-			}
-		}
+		a := addString(make([]attribute.KeyValue, 0, 6), AttrProtocolVersion, op.protocol)
+		a = op.appendPeer(op.appendNetwork(a), AttrServerAddress, AttrServerPort)
 		if err != nil && err != mcp.ErrConnectionClosed {
 			a = append(a, AttrErrorType.String("_OTHER"))
 		}

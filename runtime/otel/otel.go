@@ -237,50 +237,53 @@ func (op *operation) spanName() string {
 // attributes are the span attributes of op, peer being client.* on the
 // server and server.* on the client.
 func (op *operation) attributes(peerAddr, peerPort attribute.Key, recordArgs bool) []attribute.KeyValue {
-	a := make([]attribute.KeyValue, 0, 16)
-	a = append(a, AttrMethodName.String(op.method))
-	if op.toolName != "" {
-		a = append(a, AttrToolName.String(op.toolName), AttrOperationName.String("execute_tool"))
-	}
-	if op.promptName != "" {
-		a = append(a, AttrPromptName.String(op.promptName))
-	}
-	if op.uri != "" {
-		a = append(a, AttrResourceURI.String(op.uri))
-	}
-	if op.id != "" {
-		a = append(a, AttrRequestID.String(op.id))
-	}
-	if op.protocol != "" {
-		a = append(a, AttrProtocolVersion.String(op.protocol))
-	}
-	if op.session != "" {
-		a = append(a, AttrSessionID.String(op.session))
-	}
+	a := op.componentAttributes(make([]attribute.KeyValue, 0, 16))
+	a = addString(a, AttrResourceURI, op.uri)
+	a = addString(a, AttrRequestID, op.id)
+	a = addString(a, AttrProtocolVersion, op.protocol)
+	a = addString(a, AttrSessionID, op.session)
 	a = op.appendNetwork(a)
-	if op.peerAddr != "" {
-		a = append(a, peerAddr.String(op.peerAddr))
-		if op.peerPort > 0 {
-			a = append(a, peerPort.Int(op.peerPort))
-		}
-	}
+	a = op.appendPeer(a, peerAddr, peerPort)
 	if recordArgs && len(op.args) > 0 {
 		a = append(a, AttrToolArguments.String(string(op.args)))
 	}
 	return a
 }
 
+// componentAttributes appends mcp.method.name and what names the tool or
+// prompt.
+func (op *operation) componentAttributes(a []attribute.KeyValue) []attribute.KeyValue {
+	a = append(a, AttrMethodName.String(op.method))
+	if op.toolName != "" {
+		a = append(a, AttrToolName.String(op.toolName), AttrOperationName.String("execute_tool"))
+	}
+	return addString(a, AttrPromptName, op.promptName)
+}
+
 func (op *operation) appendNetwork(a []attribute.KeyValue) []attribute.KeyValue {
-	if op.transport != "" {
-		a = append(a, AttrNetworkTransport.String(op.transport))
+	a = addString(a, AttrNetworkTransport, op.transport)
+	a = addString(a, AttrNetworkProtocol, op.netName)
+	return addString(a, AttrNetworkVersion, op.netVersion)
+}
+
+// appendPeer appends the peer's address and port under the given keys.
+func (op *operation) appendPeer(a []attribute.KeyValue, addrKey, portKey attribute.Key) []attribute.KeyValue {
+	if op.peerAddr == "" {
+		return a
 	}
-	if op.netName != "" {
-		a = append(a, AttrNetworkProtocol.String(op.netName))
-	}
-	if op.netVersion != "" {
-		a = append(a, AttrNetworkVersion.String(op.netVersion))
+	a = append(a, addrKey.String(op.peerAddr))
+	if op.peerPort > 0 {
+		a = append(a, portKey.Int(op.peerPort))
 	}
 	return a
+}
+
+// addString appends k=v unless v is empty.
+func addString(a []attribute.KeyValue, k attribute.Key, v string) []attribute.KeyValue {
+	if v == "" {
+		return a
+	}
+	return append(a, k.String(v))
 }
 
 // outcome is how a message ended, as the conventions name it.
@@ -347,23 +350,10 @@ func (in *Instrumentation) finish(ctx context.Context, span trace.Span, h metric
 
 // metricAttributes are the attributes of an operation duration.
 func (op *operation) metricAttributes(out outcome) []attribute.KeyValue {
-	a := make([]attribute.KeyValue, 0, 10)
-	a = append(a, AttrMethodName.String(op.method))
-	if out.errorType != "" {
-		a = append(a, AttrErrorType.String(out.errorType))
-	}
-	if out.statusCode != "" {
-		a = append(a, AttrStatusCode.String(out.statusCode))
-	}
-	if op.toolName != "" {
-		a = append(a, AttrToolName.String(op.toolName), AttrOperationName.String("execute_tool"))
-	}
-	if op.promptName != "" {
-		a = append(a, AttrPromptName.String(op.promptName))
-	}
-	if op.protocol != "" {
-		a = append(a, AttrProtocolVersion.String(op.protocol))
-	}
+	a := op.componentAttributes(make([]attribute.KeyValue, 0, 10))
+	a = addString(a, AttrErrorType, out.errorType)
+	a = addString(a, AttrStatusCode, out.statusCode)
+	a = addString(a, AttrProtocolVersion, op.protocol)
 	return op.appendNetwork(a)
 }
 
@@ -452,10 +442,7 @@ func (in *Instrumentation) Session(r *runtime.Request) func() {
 		if !in.serverSession.Enabled(ctx) {
 			return
 		}
-		a := make([]attribute.KeyValue, 0, 4)
-		if op.protocol != "" {
-			a = append(a, AttrProtocolVersion.String(op.protocol))
-		}
+		a := addString(make([]attribute.KeyValue, 0, 4), AttrProtocolVersion, op.protocol)
 		in.serverSession.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(op.appendNetwork(a)...))
 	}
 }
