@@ -27,7 +27,7 @@ import (
 // the bounds, lists and pages are built and encoded per request, as
 // without the cache.
 const (
-	maxCachedViews     = 256
+	maxCachedViews     = 64
 	maxCachedViewBytes = 16 << 20 // encoded pages of all views but the server-wide one
 )
 

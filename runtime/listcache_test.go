@@ -160,3 +160,56 @@ func TestListCacheFollowsMiddleware(t *testing.T) {
 		}
 	}
 }
+
+// TestListCacheBounds shows the cache's bounds: views beyond
+// maxCachedViews and pages at offsets no server cursor names are served
+// right but not kept, and session views' pages stop being kept past their
+// byte budget.
+func TestListCacheBounds(t *testing.T) {
+	s := NewServer(&Implementation{Name: "t", Version: "1"}, nil)
+	var tools []*Tool
+	for i := range 5 {
+		tools = append(tools, tool(fmt.Sprintf("t%d", i), "", text("ok")))
+	}
+	if err := s.Add(&Components{Tools: tools}); err != nil {
+		t.Fatal(err)
+	}
+	snap := s.snapshot(context.Background())
+	for i := range maxCachedViews + 10 {
+		hidden := fmt.Sprintf("t%d", i%5)
+		v := view{snap: snap, rules: []Rule{{Enable: false, Match: Match{Names: []string{hidden, fmt.Sprint(i)}}}}}
+		list := v.lists()[kTools].([]*mcp.Tool)
+		if len(list) != 4 {
+			t.Fatalf("view %d lists %d tools, want 4", i, len(list))
+		}
+		for _, tl := range list {
+			if tl.Name == hidden {
+				t.Fatalf("view %d lists %s, which its rules hide", i, hidden)
+			}
+		}
+	}
+	if n := snap.views.n.Load(); n != maxCachedViews {
+		t.Errorf("%d views cached, want %d", n, maxCachedViews)
+	}
+
+	c := snap.globalLists
+	items := c.lists[kTools].([]*mcp.Tool)
+	c.encoded(kTools, 1, 2, items[1:3]) // not a page boundary
+	c.encoded(kTools, 2, 2, items[2:4])
+	if _, ok := c.pages[pageKey{kTools, 1, 2}]; ok {
+		t.Error("a page at offset 1 of size 2 was cached")
+	}
+	if _, ok := c.pages[pageKey{kTools, 2, 2}]; !ok {
+		t.Error("the page at offset 2 of size 2 was not cached")
+	}
+
+	var budget atomic.Int64
+	budget.Store(maxCachedViewBytes - 10) // nearly spent
+	sv := &viewLists{lists: c.lists, budget: &budget}
+	if js := sv.encoded(kTools, 0, 0, items); !strings.Contains(string(js), `"t4"`) {
+		t.Fatalf("encoded %s", js)
+	}
+	if len(sv.pages) != 0 || budget.Load() != maxCachedViewBytes-10 {
+		t.Errorf("a page past the budget was cached (%d pages, budget %d)", len(sv.pages), budget.Load())
+	}
+}
