@@ -95,13 +95,23 @@ func (b *Bare) Answer(ctx context.Context, msg []byte) (resp []byte, method stri
 		var p struct {
 			Name      string          `json:"name"`
 			Arguments json.RawMessage `json:"arguments"`
+			Meta      struct {
+				ProtocolVersion string `json:"io.modelcontextprotocol/protocolVersion"`
+			} `json:"_meta"`
 		}
 		if err := json.Unmarshal(req.Params, &p); err != nil {
 			out.Error = &baselineError{Code: -32602, Message: "invalid params: " + err.Error()}
 		} else if p.Name != ToolName {
 			out.Error = &baselineError{Code: -32602, Message: "unknown tool: " + p.Name}
 		} else {
-			out.Result = searchResult(ctx, p.Arguments)
+			res := searchResult(ctx, p.Arguments)
+			if p.Meta.ProtocolVersion >= "2026-07-28" {
+				// The stateless core names the server in each result and
+				// marks the result complete.
+				res.Meta = &baselineMeta{ServerInfo: ServerInfo}
+				res.ResultType = "complete"
+			}
+			out.Result = res
 		}
 	default:
 		out.Error = &baselineError{Code: -32601, Message: "method not found: " + req.Method}

@@ -15,6 +15,24 @@ import (
 // changes the answer.
 var CallParams = []byte(`{"name":"search","arguments":{"query":"golang generics","limit":5,"tags":["go","mcp"]}}`)
 
+// CallParamsModern are CallParams for the 2026-07-28 protocol, which has no
+// initialize handshake: the request carries the protocol version, client
+// info and capabilities in _meta (SEP-2575).
+var CallParamsModern = []byte(`{"name":"search","arguments":{"query":"golang generics","limit":5,"tags":["go","mcp"]},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"bench-load","version":"1.0.0"},"io.modelcontextprotocol/clientCapabilities":{}}}`)
+
+// CheckCallModern is CheckCallQuick for a 2026-07-28 answer, which must
+// also say that it is complete (resultType), so that no server can answer
+// the request as the other era unnoticed.
+func CheckCallModern(resp []byte) error {
+	if err := CheckCallQuick(resp); err != nil {
+		return err
+	}
+	if !bytes.Contains(resp, []byte(`"resultType":"complete"`)) {
+		return fmt.Errorf("2026-07-28 result without resultType complete: %s", resp)
+	}
+	return nil
+}
+
 // wantSearch is what every server must answer to CallParams.
 var wantSearch = func() tools.SearchResult {
 	out, err := tools.Search(context.Background(), tools.SearchArgs{Query: "golang generics", Limit: 5, Tags: []string{"go", "mcp"}})

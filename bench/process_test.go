@@ -163,3 +163,41 @@ func BenchmarkInProcess(b *testing.B) {
 		})
 	}
 }
+
+// TestProcessImplsModern checks every implementation over stdio in the
+// 2026-07-28 protocol: no initialize, each request with its _meta, each
+// answer complete (resultType) with the right result.
+func TestProcessImplsModern(t *testing.T) {
+	for _, name := range Impls {
+		t.Run(name, func(t *testing.T) {
+			impl, err := NewImpl(name, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			cr, sw := io.Pipe()
+			sr, cw := io.Pipe()
+			done := make(chan error, 1)
+			go func() { done <- impl.ServeIO(ctx, sr, sw) }()
+			defer func() {
+				cw.Close()
+				cancel()
+				<-done
+			}()
+			s := load.NewStdioSessionless(cr, cw)
+			resp, err := s.Call("tools/call", CallParamsModern)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := CheckCall(resp); err != nil {
+				t.Fatal(err)
+			}
+			if err := CheckCallModern(resp); err != nil {
+				t.Fatal(err)
+			}
+			if r, err := s.Pipelined(20*time.Millisecond, 16, "tools/call", CallParamsModern, CheckCallModern); err != nil || r.Ops == 0 {
+				t.Fatalf("pipelined: %d ops, %v", r.Ops, err)
+			}
+		})
+	}
+}

@@ -99,6 +99,12 @@ func NewStdio(r io.Reader, w io.Writer) (*Stdio, error) {
 	return s, nil
 }
 
+// NewStdioSessionless returns a client over r and w without a handshake,
+// for the 2026-07-28 protocol, whose requests carry what initialize told.
+func NewStdioSessionless(r io.Reader, w io.Writer) *Stdio {
+	return &Stdio{w: w, r: bufio.NewReaderSize(r, 1<<20)}
+}
+
 func (s *Stdio) write(msg []byte) error {
 	_, err := s.w.Write(append(msg, '\n'))
 	return err

@@ -6,7 +6,9 @@
 //	benchserver -server mcpgen|gosdk|gosdk-raw|mcpgo|bare [-http 127.0.0.1:0] [-tools tools.json]
 //
 // With -http it prints the endpoint URL on its first line of standard
-// output, then serves until killed. With -tools it serves the tools of a
+// output, then serves until killed; on SIGUSR1 it collects garbage and
+// returns the freed memory to the system, then prints "freed", so that its
+// resident memory can be read without the garbage of past requests. With -tools it serves the tools of a
 // tools/list result (a JSON array) instead of the search tool; their
 // handlers are never called.
 package main
@@ -18,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/mcpgen/mcpgen/bench"
@@ -51,5 +54,13 @@ func run(ctx context.Context, server, addr, toolsFile string) error {
 	if addr == "" {
 		return impl.ServeIO(ctx, os.Stdin, os.Stdout)
 	}
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	go func() {
+		for range usr1 {
+			debug.FreeOSMemory()
+			fmt.Println("freed")
+		}
+	}()
 	return impl.ListenAndServe(ctx, addr, func(url string) { fmt.Println(url) })
 }

@@ -1,6 +1,7 @@
 // Command procbench measures what users run: each implementation of
 // bench.Impls as a real server process (cmd/benchserver), over stdio (one
-// request at a time, and pipelined) and stateful streamable HTTP (one
+// request at a time, and pipelined; 2025-11-25 after initialize, and
+// 2026-07-28 with its per-request _meta) and stateful streamable HTTP (one
 // client, 16 and 64 in parallel), driven by the one client of package
 // load; the same client in process over pipes; tools/list of the
 // synthetic 500-tool package over stdio; and the memory of idle HTTP
@@ -90,6 +91,16 @@ func run(ctx context.Context) error {
 				return s.Pipelined(d, 128, "tools/call", bench.CallParams, bench.CheckCallQuick)
 			})
 		}},
+		{name: "stdio 2026-07-28, sequential", unit: "calls/s", impls: bench.Impls, measure: func(ctx context.Context, impl string) (float64, error) {
+			return withStdioModern(ctx, bin, impl, func(s *load.Stdio) (load.Result, error) {
+				return s.Sequential(d, "tools/call", bench.CallParamsModern, bench.CheckCallModern)
+			})
+		}},
+		{name: "stdio 2026-07-28, pipelined (128 in flight)", unit: "calls/s", impls: bench.Impls, measure: func(ctx context.Context, impl string) (float64, error) {
+			return withStdioModern(ctx, bin, impl, func(s *load.Stdio) (load.Result, error) {
+				return s.Pipelined(d, 128, "tools/call", bench.CallParamsModern, bench.CheckCallModern)
+			})
+		}},
 		httpScenario("stateful HTTP, sequential", bin, 1, d),
 		httpScenario("stateful HTTP, 16 clients", bin, 16, d),
 		httpScenario("stateful HTTP, 64 clients", bin, 64, d),
@@ -129,7 +140,7 @@ func run(ctx context.Context) error {
 	}
 	if *memory {
 		scenarios = append(scenarios, scenario{
-			name: fmt.Sprintf("idle stateful HTTP session (%d open), RSS", *sessions), unit: "KB/session", lowerIsBetter: true,
+			name: fmt.Sprintf("idle stateful HTTP session (%d open), RSS after GC", *sessions), unit: "KB/session", lowerIsBetter: true,
 			impls: bench.Impls,
 			measure: func(ctx context.Context, impl string) (float64, error) {
 				return idleSessionKB(ctx, bin, impl, *sessions)
@@ -230,6 +241,44 @@ func withStdio(ctx context.Context, bin, impl, toolsFile string, measure func(*l
 	return r.PerSecond(), nil
 }
 
+// withStdioModern is withStdio for the 2026-07-28 protocol: no
+// handshake, every request carrying its _meta.
+func withStdioModern(ctx context.Context, bin, impl string, measure func(*load.Stdio) (load.Result, error)) (float64, error) {
+	cmd := exec.CommandContext(ctx, bin, "-server", impl)
+	cmd.Stderr = &stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return 0, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	defer stop(cmd, in)
+	s := load.NewStdioSessionless(out, in)
+	resp, err := s.Call("tools/call", bench.CallParamsModern)
+	if err != nil {
+		return 0, err
+	}
+	if err := bench.CheckCall(resp); err != nil {
+		return 0, err
+	}
+	if err := bench.CheckCallModern(resp); err != nil {
+		return 0, err
+	}
+	if _, err := s.Sequential(*duration/5, "tools/call", bench.CallParamsModern, bench.CheckCallModern); err != nil {
+		return 0, err
+	}
+	r, err := measure(s)
+	if err != nil {
+		return 0, err
+	}
+	return r.PerSecond(), nil
+}
+
 // stop ends a server process: end of input for stdio, SIGTERM for HTTP,
 // and SIGKILL if it has not exited within five seconds.
 func stop(cmd *exec.Cmd, in io.Closer) {
@@ -251,28 +300,30 @@ func stop(cmd *exec.Cmd, in io.Closer) {
 }
 
 // startHTTP starts impl as a stateful HTTP server process on a loopback
-// port and returns its endpoint.
-func startHTTP(ctx context.Context, bin, impl string) (*exec.Cmd, string, error) {
+// port and returns its endpoint, and its standard output after the
+// endpoint's line.
+func startHTTP(ctx context.Context, bin, impl string) (*exec.Cmd, string, *bufio.Reader, error) {
 	cmd := exec.CommandContext(ctx, bin, "-server", impl, "-http", "127.0.0.1:0")
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
-	line, err := bufio.NewReader(out).ReadString('\n')
+	r := bufio.NewReader(out)
+	line, err := r.ReadString('\n')
 	if err != nil {
 		stop(cmd, nil)
-		return nil, "", fmt.Errorf("reading the endpoint: %v", err)
+		return nil, "", nil, fmt.Errorf("reading the endpoint: %v", err)
 	}
-	return cmd, strings.TrimSpace(line), nil
+	return cmd, strings.TrimSpace(line), r, nil
 }
 
 func httpScenario(name, bin string, clients int, d time.Duration) scenario {
 	return scenario{name: name, unit: "calls/s", impls: bench.Impls, measure: func(ctx context.Context, impl string) (float64, error) {
-		cmd, url, err := startHTTP(ctx, bin, impl)
+		cmd, url, _, err := startHTTP(ctx, bin, impl)
 		if err != nil {
 			return 0, err
 		}
@@ -330,24 +381,35 @@ func inProcess(ctx context.Context, name string, d time.Duration) (float64, erro
 	return r.PerSecond(), err
 }
 
-// idleSessionKB starts impl as an HTTP server, opens one session to warm
-// it up, then n more, left idle, and returns the growth of the process's
-// resident memory per session.
+// idleSessionKB starts impl as an HTTP server, opens a few sessions to
+// warm it up, then n more, left idle, and returns the growth of the
+// process's resident memory per session. Each reading follows a garbage
+// collection that returns freed memory to the system (benchserver's
+// SIGUSR1), so that it counts what the sessions keep, not the garbage of
+// opening them.
 func idleSessionKB(ctx context.Context, bin, impl string, n int) (float64, error) {
-	cmd, url, err := startHTTP(ctx, bin, impl)
+	cmd, url, out, err := startHTTP(ctx, bin, impl)
 	if err != nil {
 		return 0, err
 	}
 	defer stop(cmd, nil)
 	c := load.NewHTTPClient(4)
 	defer c.CloseIdleConnections()
+	rss := func() (int, error) {
+		if err := cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+			return 0, err
+		}
+		if line, err := out.ReadString('\n'); err != nil || strings.TrimSpace(line) != "freed" {
+			return 0, fmt.Errorf("waiting for the server to collect garbage: %q, %v", line, err)
+		}
+		return rssKB(cmd.Process.Pid)
+	}
 	for range 4 {
 		if _, err := load.OpenHTTP(ctx, c, url); err != nil {
 			return 0, err
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
-	before, err := rssKB(cmd.Process.Pid)
+	before, err := rss()
 	if err != nil {
 		return 0, err
 	}
@@ -356,8 +418,7 @@ func idleSessionKB(ctx context.Context, bin, impl string, n int) (float64, error
 			return 0, err
 		}
 	}
-	time.Sleep(500 * time.Millisecond)
-	after, err := rssKB(cmd.Process.Pid)
+	after, err := rss()
 	if err != nil {
 		return 0, err
 	}
