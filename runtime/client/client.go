@@ -17,16 +17,21 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// Options configure Connect. The zero value connects as "mcpgen" offering
-// go-sdk's latest protocol version.
+// Options configure Connect. The zero value connects as "mcpgen" and
+// negotiates the newest protocol version.
 type Options struct {
 	// Name and Version identify the client; Name defaults to "mcpgen".
 	Name, Version string
-	// ProtocolVersion is the version offered at initialization ("" for
-	// go-sdk's latest).
+	// ProtocolVersion pins the version offered at initialization. Left
+	// "", the client negotiates the newest version both sides support:
+	// 2026-07-28 first (server/discover, no session), falling back to
+	// the initialize handshake of 2025-11-25 and older.
 	ProtocolVersion string
 	// Header is added to every HTTP request (e.g. Authorization).
 	Header http.Header
+	// OAuth, if set, authorizes the connection with OAuth when the server
+	// asks for it (see OAuth).
+	OAuth *OAuth
 	// Elicit answers elicitation requests; nil declares no elicitation
 	// capability. AcceptDefaults is a ready-made answer.
 	Elicit func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error)
@@ -54,6 +59,13 @@ func Connect(ctx context.Context, url string, opts *Options) (*mcp.ClientSession
 		hc = &http.Client{Transport: WithHeader(http.DefaultTransport, opts.Header)}
 	}
 	t := &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: hc}
+	if opts.OAuth != nil {
+		h, err := opts.OAuth.Handler()
+		if err != nil {
+			return nil, fmt.Errorf("connecting to %s: %w", url, err)
+		}
+		t.OAuthHandler = h
+	}
 	cs, err := c.Connect(ctx, t, opts.sessionOptions())
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", url, err)

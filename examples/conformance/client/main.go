@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -15,12 +16,68 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// scenarios maps each supported scenario to what the client does.
-var scenarios = map[string]func(ctx context.Context, url string) error{
+// scenarios maps each supported scenario to what the client does, given
+// the mock server's URL and the harness's MCP_CONFORMANCE_CONTEXT.
+var scenarios = map[string]func(ctx context.Context, url string, conf harnessContext) error{
 	"initialize":                          initialize,
 	"tools_call":                          toolsCall,
 	"elicitation-sep1034-client-defaults": elicitationDefaults,
 	"sse-retry":                           sseRetry,
+	"request-metadata":                    initialize,
+	"json-schema-ref-no-deref":            initialize,
+	"sep-2322-client-request-state":       requestState,
+	"http-standard-headers":               standardHeaders,
+	"http-custom-headers":                 customHeaders,
+	"http-invalid-tool-headers":           invalidToolHeaders,
+}
+
+// authScenarios are the auth/* scenarios: each authorizes with OAuth and
+// then lists the tools and calls test-tool.
+var authScenarios = []string{
+	"auth/2025-03-26-oauth-endpoint-fallback",
+	"auth/2025-03-26-oauth-metadata-backcompat",
+	"auth/authorization-server-migration",
+	"auth/basic-cimd",
+	"auth/iss-normalized",
+	"auth/iss-not-advertised",
+	"auth/iss-supported",
+	"auth/iss-supported-missing",
+	"auth/iss-unexpected",
+	"auth/iss-wrong-issuer",
+	"auth/metadata-default",
+	"auth/metadata-issuer-mismatch",
+	"auth/metadata-var1",
+	"auth/metadata-var2",
+	"auth/metadata-var3",
+	"auth/offline-access-not-supported",
+	"auth/offline-access-scope",
+	"auth/pre-registration",
+	"auth/resource-mismatch",
+	"auth/scope-from-scopes-supported",
+	"auth/scope-from-www-authenticate",
+	"auth/scope-omitted-when-undefined",
+	"auth/scope-retry-limit",
+	"auth/scope-step-up",
+	"auth/token-endpoint-auth-basic",
+	"auth/token-endpoint-auth-none",
+	"auth/token-endpoint-auth-post",
+}
+
+func init() {
+	for _, name := range authScenarios {
+		scenarios[name] = authorized
+	}
+}
+
+// harnessContext is the harness's MCP_CONFORMANCE_CONTEXT: credentials for
+// some auth scenarios, tool calls for others.
+type harnessContext struct {
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+	ToolCalls    []struct {
+		Name      string         `json:"name"`
+		Arguments map[string]any `json:"arguments"`
+	} `json:"toolCalls"`
 }
 
 func main() {
@@ -34,26 +91,164 @@ func main() {
 		fmt.Fprintf(os.Stderr, "client: unsupported scenario %q\n", name)
 		os.Exit(2)
 	}
+	var conf harnessContext
+	if js := os.Getenv("MCP_CONFORMANCE_CONTEXT"); js != "" {
+		if err := json.Unmarshal([]byte(js), &conf); err != nil {
+			fmt.Fprintf(os.Stderr, "client: MCP_CONFORMANCE_CONTEXT: %v\n", err)
+			os.Exit(2)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
-	if err := run(ctx, os.Args[1]); err != nil {
+	if err := run(ctx, os.Args[1], conf); err != nil {
 		fmt.Fprintf(os.Stderr, "client: %s: %v\n", name, err)
 		os.Exit(1)
 	}
 }
 
-// The mock servers of 0.1.16 speak 2025-11-25.
-const protocol = "2025-11-25"
+// options are the client's options: no protocol version pinned, so it
+// negotiates the newest the mock server speaks.
+func options() *client.Options {
+	return &client.Options{Name: "mcpgen-conformance-client", Version: "1.0.0"}
+}
 
 func connect(ctx context.Context, url string, elicit bool) (*mcp.ClientSession, error) {
-	opts := &client.Options{Name: "mcpgen-conformance-client", Version: "1.0.0", ProtocolVersion: protocol}
+	opts := options()
 	if elicit {
 		opts.Elicit = client.AcceptDefaults
 	}
 	return client.Connect(ctx, url, opts)
 }
 
-func initialize(ctx context.Context, url string) error {
+// authorized connects with OAuth (the mock authorization server redirects
+// at once), then lists the tools and calls test-tool.
+func authorized(ctx context.Context, url string, conf harnessContext) error {
+	const redirect = "http://localhost:3000/callback"
+	opts := options()
+	opts.OAuth = &client.OAuth{
+		RedirectURL:         redirect,
+		Authorize:           client.FollowRedirect(nil),
+		ClientID:            conf.ClientID,
+		ClientSecret:        conf.ClientSecret,
+		ClientIDMetadataURL: "https://conformance-test.local/client-metadata.json",
+		ClientName:          "mcpgen-conformance-client",
+		RefreshTokens:       true,
+	}
+	cs, err := client.Connect(ctx, url, opts)
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	if _, err := cs.ListTools(ctx, nil); err != nil {
+		return err
+	}
+	_, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "test-tool", Arguments: map[string]any{}})
+	return err
+}
+
+// requestState calls the multi round-trip tools (SEP-2322); go-sdk
+// answers their input requests and sends the request state back. Some are
+// meant to be refused by the client, so their errors are not failures.
+func requestState(ctx context.Context, url string, _ harnessContext) error {
+	opts := options()
+	opts.Elicit = func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+		return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"confirmed": true}}, nil
+	}
+	cs, err := client.Connect(ctx, url, opts)
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	for _, name := range []string{"test_mrtr_echo_state", "test_mrtr_no_state", "test_mrtr_unrelated", "test_mrtr_no_result_type"} {
+		if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: map[string]any{}}); err != nil {
+			fmt.Fprintf(os.Stderr, "client: %s: %v\n", name, err)
+		}
+	}
+	return nil
+}
+
+// standardHeaders uses a tool, a resource and a prompt once each, so
+// that the mock server sees the Mcp-Method and Mcp-Name headers of each.
+func standardHeaders(ctx context.Context, url string, _ harnessContext) error {
+	cs, err := connect(ctx, url, false)
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	tools, err := cs.ListTools(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if len(tools.Tools) > 0 {
+		if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tools.Tools[0].Name, Arguments: map[string]any{}}); err != nil {
+			return err
+		}
+	}
+	res, err := cs.ListResources(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if len(res.Resources) > 0 {
+		if _, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: res.Resources[0].URI}); err != nil {
+			return err
+		}
+	}
+	prompts, err := cs.ListPrompts(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if len(prompts.Prompts) > 0 {
+		if _, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: prompts.Prompts[0].Name}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// customHeaders makes the tool calls the harness asks for, after listing
+// the tools so that the client knows their x-mcp-header parameters.
+func customHeaders(ctx context.Context, url string, conf harnessContext) error {
+	cs, err := connect(ctx, url, false)
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	if _, err := cs.ListTools(ctx, nil); err != nil {
+		return err
+	}
+	for _, c := range conf.ToolCalls {
+		args := c.Arguments
+		if args == nil {
+			args = map[string]any{}
+		}
+		if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: c.Name, Arguments: args}); err != nil {
+			fmt.Fprintf(os.Stderr, "client: %s: %v\n", c.Name, err)
+		}
+	}
+	return nil
+}
+
+// invalidToolHeaders calls every tool the client kept from the listing:
+// tools with invalid x-mcp-header declarations must have been dropped.
+func invalidToolHeaders(ctx context.Context, url string, _ harnessContext) error {
+	cs, err := connect(ctx, url, false)
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	tools, err := cs.ListTools(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for _, t := range tools.Tools {
+		if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: t.Name, Arguments: map[string]any{"region": "us-west1"}}); err != nil {
+			fmt.Fprintf(os.Stderr, "client: %s: %v\n", t.Name, err)
+		}
+	}
+	return nil
+}
+
+func initialize(ctx context.Context, url string, _ harnessContext) error {
 	cs, err := connect(ctx, url, false)
 	if err != nil {
 		return err
@@ -63,15 +258,15 @@ func initialize(ctx context.Context, url string) error {
 	return err
 }
 
-func toolsCall(ctx context.Context, url string) error {
+func toolsCall(ctx context.Context, url string, _ harnessContext) error {
 	return callTool(ctx, url, "add_numbers", map[string]any{"a": 5, "b": 3}, false)
 }
 
-func elicitationDefaults(ctx context.Context, url string) error {
+func elicitationDefaults(ctx context.Context, url string, _ harnessContext) error {
 	return callTool(ctx, url, "test_client_elicitation_defaults", map[string]any{}, true)
 }
 
-func sseRetry(ctx context.Context, url string) error {
+func sseRetry(ctx context.Context, url string, _ harnessContext) error {
 	return callTool(ctx, url, "test_reconnection", map[string]any{}, false)
 }
 

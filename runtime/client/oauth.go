@@ -1,0 +1,239 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/auth/extauth"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
+	"golang.org/x/oauth2"
+)
+
+// OAuth configures the OAuth 2.1 authorization of a connection, as the
+// MCP authorization specification describes it, on go-sdk's client
+// primitives (packages auth and oauthex). When the server answers 401
+// (or 403), the client reads the protected resource metadata (RFC 9728,
+// from the WWW-Authenticate challenge or the well-known URLs), then the
+// authorization server metadata (RFC 8414 or OpenID Connect discovery,
+// whose issuer must match), and obtains a token for the server, naming it
+// as the resource (RFC 8707):
+//
+//   - with the authorization code grant and PKCE (the default): the client
+//     is identified by its client ID metadata document (ClientIDMetadataURL)
+//     when the server supports those, else by a pre-registered ClientID,
+//     else by dynamic client registration (RFC 7591) of RedirectURL;
+//     Authorize shows the user the authorization URL and returns the
+//     redirect's parameters, whose iss is checked (RFC 9207); scopes come
+//     from the challenge, else from the resource's scopes_supported; a 403
+//     insufficient_scope challenge asks for the union of the scopes
+//     (step-up), a bounded number of times;
+//   - with the client credentials grant (ClientCredentials), for a
+//     service without a user: ClientID and ClientSecret are sent as the
+//     token endpoint asks (client_secret_basic or client_secret_post).
+//
+// Tokens are refreshed with their refresh token when they expire; the
+// refresh request names the resource too.
+type OAuth struct {
+	// RedirectURL is where the authorization server sends the user back
+	// with the authorization code. Required for the authorization code
+	// grant.
+	RedirectURL string
+	// Authorize directs the user to authURL (a browser, a printed link)
+	// and returns the query parameters of the redirect to RedirectURL
+	// (code, state and, when the server sends it, iss). Required for the
+	// authorization code grant; FollowRedirect is one for servers that
+	// redirect at once.
+	Authorize func(ctx context.Context, authURL string) (url.Values, error)
+	// ClientID and ClientSecret are a client registered beforehand with
+	// the authorization server (ClientSecret empty for a public client).
+	ClientID, ClientSecret string
+	// ClientIDMetadataURL is the HTTPS URL of the client's metadata
+	// document, used as its client ID where the authorization server
+	// supports client ID metadata documents.
+	ClientIDMetadataURL string
+	// ClientName is the name sent at dynamic registration.
+	ClientName string
+	// NoDynamicRegistration turns dynamic client registration off.
+	NoDynamicRegistration bool
+	// RefreshTokens asks for a refresh token (the offline_access scope,
+	// where the authorization server supports it).
+	RefreshTokens bool
+	// ClientCredentials uses the client credentials grant with ClientID
+	// and ClientSecret instead of the authorization code grant.
+	ClientCredentials bool
+	// HTTPClient makes the metadata, registration and token requests
+	// (http.DefaultClient if nil).
+	HTTPClient *http.Client
+}
+
+// Handler returns the go-sdk OAuth handler o describes, which a
+// mcp.StreamableClientTransport calls on 401 and 403 answers. Connect
+// makes one for Options.OAuth.
+func (o *OAuth) Handler() (auth.OAuthHandler, error) {
+	if o.ClientCredentials {
+		if o.ClientID == "" || o.ClientSecret == "" {
+			return nil, errors.New("oauth: the client credentials grant needs a client ID and secret")
+		}
+		return extauth.NewClientCredentialsHandler(&extauth.ClientCredentialsHandlerConfig{
+			Credentials: o.credentials(),
+			HTTPClient:  o.HTTPClient,
+		})
+	}
+	if o.RedirectURL == "" {
+		return nil, errors.New("oauth: a redirect URL is required")
+	}
+	if o.Authorize == nil {
+		return nil, errors.New("oauth: an Authorize function is required")
+	}
+	authorize := o.Authorize
+	var rs resourceSource
+	cfg := &auth.AuthorizationCodeHandlerConfig{
+		RedirectURL: o.RedirectURL,
+		AuthorizationCodeFetcher: func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
+			if u, err := url.Parse(args.URL); err == nil {
+				rs.set(u.Query().Get("resource"))
+			}
+			q, err := authorize(ctx, args.URL)
+			if err != nil {
+				return nil, err
+			}
+			if e := q.Get("error"); e != "" {
+				if d := q.Get("error_description"); d != "" {
+					e += ": " + d
+				}
+				return nil, fmt.Errorf("oauth: authorization refused: %s", e)
+			}
+			return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
+		},
+		RequestRefreshToken: o.RefreshTokens,
+		Client:              o.HTTPClient,
+		NewTokenSource:      rs.tokenSource,
+	}
+	if o.ClientIDMetadataURL != "" {
+		cfg.ClientIDMetadataDocumentConfig = &auth.ClientIDMetadataDocumentConfig{URL: o.ClientIDMetadataURL}
+	}
+	if o.ClientID != "" {
+		cfg.PreregisteredClient = o.credentials()
+	}
+	if !o.NoDynamicRegistration {
+		md := &oauthex.ClientRegistrationMetadata{RedirectURIs: []string{o.RedirectURL}, ClientName: o.ClientName}
+		if o.RefreshTokens {
+			md.GrantTypes = []string{"authorization_code", "refresh_token"}
+		}
+		cfg.DynamicClientRegistrationConfig = &auth.DynamicClientRegistrationConfig{Metadata: md}
+	}
+	h, err := auth.NewAuthorizationCodeHandler(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("oauth: %w", err)
+	}
+	return h, nil
+}
+
+// resourceSource makes the token sources of an authorization code
+// handler, whose refresh token requests name the resource the token was
+// granted for, as RFC 8707 and the MCP specification ask of every token
+// request (go-sdk names it in the authorization and code exchange only).
+type resourceSource struct {
+	mu       sync.Mutex
+	resource string // of the latest authorization request
+}
+
+func (rs *resourceSource) set(resource string) {
+	rs.mu.Lock()
+	rs.resource = resource
+	rs.mu.Unlock()
+}
+
+func (rs *resourceSource) tokenSource(ctx context.Context, cfg *oauth2.Config, tok *oauth2.Token) (oauth2.TokenSource, error) {
+	rs.mu.Lock()
+	resource := rs.resource
+	rs.mu.Unlock()
+	if resource == "" {
+		return cfg.TokenSource(ctx, tok), nil
+	}
+	hc, _ := ctx.Value(oauth2.HTTPClient).(*http.Client)
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	c := *hc
+	c.Transport = &refreshResource{base: base, tokenURL: cfg.Endpoint.TokenURL, resource: resource}
+	return cfg.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, &c), tok), nil
+}
+
+// refreshResource adds the resource parameter to the refresh token
+// requests sent to tokenURL.
+type refreshResource struct {
+	base               http.RoundTripper
+	tokenURL, resource string
+}
+
+func (t *refreshResource) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodPost || r.URL.String() != t.tokenURL || r.Body == nil {
+		return t.base.RoundTrip(r)
+	}
+	body, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if form, err := url.ParseQuery(string(body)); err == nil && form.Get("grant_type") == "refresh_token" && !form.Has("resource") {
+		form.Set("resource", t.resource)
+		body = []byte(form.Encode())
+	}
+	r = r.Clone(r.Context())
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	return t.base.RoundTrip(r)
+}
+
+func (o *OAuth) credentials() *oauthex.ClientCredentials {
+	c := &oauthex.ClientCredentials{ClientID: o.ClientID}
+	if o.ClientSecret != "" {
+		c.ClientSecretAuth = &oauthex.ClientSecretAuth{ClientSecret: o.ClientSecret}
+	}
+	return c
+}
+
+// FollowRedirect returns an OAuth.Authorize for authorization servers
+// that answer the authorization request with a redirect at once (no user
+// to ask: test servers, pre-approved clients): it requests authURL with
+// hc (http.DefaultClient's transport if nil) and returns the query of the
+// redirect's Location.
+func FollowRedirect(hc *http.Client) func(context.Context, string) (url.Values, error) {
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if hc != nil {
+		c.Transport, c.Jar, c.Timeout = hc.Transport, hc.Jar, hc.Timeout
+	}
+	return func(ctx context.Context, authURL string) (url.Values, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, authURL, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		resp.Body.Close()
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode/100 != 3 || loc == "" {
+			return nil, fmt.Errorf("oauth: authorization request answered %s without a redirect", resp.Status)
+		}
+		u, err := url.Parse(loc)
+		if err != nil {
+			return nil, fmt.Errorf("oauth: authorization redirect: %w", err)
+		}
+		return u.Query(), nil
+	}
+}
