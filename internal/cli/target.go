@@ -124,8 +124,9 @@ func Connect(ctx context.Context, t Target, h Handlers, stderr io.Writer) (*Sess
 		if prev != nil {
 			prev()
 		}
-		// Export what is left before the command exits.
-		flush, done := context.WithTimeout(context.Background(), 5*time.Second)
+		// Export what is left before the command exits, but do not keep
+		// the user waiting long for a collector that is down.
+		flush, done := context.WithTimeout(context.Background(), 2*time.Second)
 		defer done()
 		stopTracing(flush)
 	}
