@@ -21,7 +21,9 @@
 #        (conformance/pending.yml), 8. draft, no baseline;
 #   client, the requirements of
 #     9. 2025-11-25 (18 scored) and 10. 2026-07-28 (32 scored), each
-#        scenario at its revision's protocol version, no baseline.
+#        scenario at its revision's protocol version, no baseline;
+#     11. the extension suite; baseline: the extensions runtime/client
+#        does not implement (conformance/client-extensions.yml).
 #
 # The requirement runs also run, unscored, the pending and extension
 # scenarios that apply to the revision. It prints one line per scenario
@@ -62,12 +64,13 @@ server() {
   echo "   ($((SECONDS - t0)) s)"
 }
 
-# client REVISION: the client scenarios a revision scores.
+# client TITLE HARNESS-ARGS...: one client run.
 client() {
   local t0=$SECONDS
-  echo "== client: requirements $1"
+  echo "== client: $1"
+  shift
   bash "$shared/run-client.sh" --cache "$cache" --conformance-version "$version" --no-vacuous --timeout 30000 \
-    --requirements "$1" -- "$bin/client" || status=1
+    "$@" -- "$bin/client" || status=1
   echo "   ($((SECONDS - t0)) s)"
 }
 
@@ -84,7 +87,8 @@ req() { echo --harness-arg --requirements --harness-arg "$1"; }
   server "pending suite, default endpoint" "" conformance/pending.yml --suite pending
   server "draft suite, default endpoint" "" "" --suite draft
 }
-client 2025-11-25
-client 2026-07-28
+client "requirements 2025-11-25" --requirements 2025-11-25
+client "requirements 2026-07-28" --requirements 2026-07-28
+client "extension suite" --suite extensions --expected-failures conformance/client-extensions.yml
 
 exit $status

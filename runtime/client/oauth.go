@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +37,9 @@ import (
 //     (step-up), a bounded number of times;
 //   - with the client credentials grant (ClientCredentials), for a
 //     service without a user: ClientID and ClientSecret are sent as the
-//     token endpoint asks (client_secret_basic or client_secret_post).
+//     token endpoint asks (client_secret_basic or client_secret_post), or,
+//     with PrivateKey, a client assertion JWT signed with it
+//     (private_key_jwt, RFC 7523).
 //
 // Tokens are refreshed with their refresh token when they expire; the
 // refresh request names the resource too.
@@ -66,8 +69,13 @@ type OAuth struct {
 	// where the authorization server supports it).
 	RefreshTokens bool
 	// ClientCredentials uses the client credentials grant with ClientID
-	// and ClientSecret instead of the authorization code grant.
+	// and ClientSecret (or PrivateKey) instead of the authorization code
+	// grant.
 	ClientCredentials bool
+	// PrivateKey, with ClientCredentials, authenticates the client with a
+	// JWT it signs (ES256 for a P-256 ECDSA key, RS256 for RSA) instead of
+	// a secret; ParsePrivateKey reads one from PEM.
+	PrivateKey crypto.Signer
 	// HTTPClient makes the metadata, registration and token requests
 	// (http.DefaultClient if nil).
 	HTTPClient *http.Client
@@ -78,8 +86,17 @@ type OAuth struct {
 // makes one for Options.OAuth.
 func (o *OAuth) Handler() (auth.OAuthHandler, error) {
 	if o.ClientCredentials {
+		if o.PrivateKey != nil {
+			if o.ClientID == "" {
+				return nil, errors.New("oauth: the client credentials grant needs a client ID")
+			}
+			if jwtAlg(o.PrivateKey) == "" {
+				return nil, errors.New("oauth: the private key signs neither ES256 nor RS256")
+			}
+			return &assertionHandler{clientID: o.ClientID, key: o.PrivateKey, hc: o.HTTPClient}, nil
+		}
 		if o.ClientID == "" || o.ClientSecret == "" {
-			return nil, errors.New("oauth: the client credentials grant needs a client ID and secret")
+			return nil, errors.New("oauth: the client credentials grant needs a client ID and a secret or private key")
 		}
 		return extauth.NewClientCredentialsHandler(&extauth.ClientCredentialsHandlerConfig{
 			Credentials: o.credentials(),

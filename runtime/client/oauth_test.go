@@ -24,9 +24,10 @@ import (
 type authServer struct {
 	t        *testing.T
 	as, mcp  *httptest.Server
-	expires  int    // expires_in of the first access token
-	redirect string // where the authorization endpoint sends the user back ("" for the redirect_uri asked for)
-	denied   bool   // the authorization endpoint answers error=access_denied
+	expires  int      // expires_in of the first access token
+	redirect string   // where the authorization endpoint sends the user back ("" for the redirect_uri asked for)
+	denied   bool     // the authorization endpoint answers error=access_denied
+	methods  []string // token_endpoint_auth_methods_supported
 
 	mu         sync.Mutex
 	challenge  string          // the code challenge of the pending authorization
@@ -37,7 +38,7 @@ type authServer struct {
 }
 
 func newAuthServer(t *testing.T) *authServer {
-	s := &authServer{t: t, expires: 3600, clients: map[string]bool{}, valid: map[string]bool{}}
+	s := &authServer{t: t, expires: 3600, methods: []string{"none"}, clients: map[string]bool{}, valid: map[string]bool{}}
 	s.as = httptest.NewServer(http.HandlerFunc(s.serveAS))
 	t.Cleanup(s.as.Close)
 	srv := mcp.NewServer(&mcp.Implementation{Name: "protected", Version: "1"}, nil)
@@ -85,7 +86,7 @@ func (s *authServer) serveAS(w http.ResponseWriter, r *http.Request) {
 			"response_types_supported":              []string{"code"},
 			"grant_types_supported":                 []string{"authorization_code", "refresh_token"},
 			"code_challenge_methods_supported":      []string{"S256"},
-			"token_endpoint_auth_methods_supported": []string{"none"},
+			"token_endpoint_auth_methods_supported": s.methods,
 		})
 	case "/register":
 		var md struct {
@@ -253,7 +254,7 @@ func TestOAuthConfigErrors(t *testing.T) {
 		{OAuth{Authorize: authorize}, "a redirect URL is required"},
 		{OAuth{RedirectURL: "http://127.0.0.1/cb"}, "an Authorize function is required"},
 		{OAuth{RedirectURL: "http://127.0.0.1/cb", Authorize: authorize, NoDynamicRegistration: true}, "registration"},
-		{OAuth{ClientCredentials: true, ClientID: "id"}, "needs a client ID and secret"},
+		{OAuth{ClientCredentials: true, ClientID: "id"}, "needs a client ID and a secret or private key"},
 	} {
 		_, err := tc.o.Handler()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

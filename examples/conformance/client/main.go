@@ -67,14 +67,17 @@ func init() {
 	for _, name := range authScenarios {
 		scenarios[name] = authorized
 	}
+	scenarios["auth/client-credentials-basic"] = clientCredentials
+	scenarios["auth/client-credentials-jwt"] = clientCredentials
 }
 
 // harnessContext is the harness's MCP_CONFORMANCE_CONTEXT: credentials for
 // some auth scenarios, tool calls for others.
 type harnessContext struct {
-	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
-	ToolCalls    []struct {
+	ClientID      string `json:"client_id"`
+	ClientSecret  string `json:"client_secret"`
+	PrivateKeyPEM string `json:"private_key_pem"`
+	ToolCalls     []struct {
 		Name      string         `json:"name"`
 		Arguments map[string]any `json:"arguments"`
 	} `json:"toolCalls"`
@@ -134,6 +137,11 @@ func authorized(ctx context.Context, url string, conf harnessContext) error {
 		ClientName:          "mcpgen-conformance-client",
 		RefreshTokens:       true,
 	}
+	return useTestTool(ctx, url, opts)
+}
+
+// useTestTool connects with opts, lists the tools and calls test-tool.
+func useTestTool(ctx context.Context, url string, opts *client.Options) error {
 	cs, err := client.Connect(ctx, url, opts)
 	if err != nil {
 		return err
@@ -144,6 +152,23 @@ func authorized(ctx context.Context, url string, conf harnessContext) error {
 	}
 	_, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "test-tool", Arguments: map[string]any{}})
 	return err
+}
+
+// clientCredentials authorizes with the client credentials grant (the
+// extension io.modelcontextprotocol/oauth-client-credentials), with the
+// client secret or the private key the harness hands out, then lists the
+// tools and calls test-tool.
+func clientCredentials(ctx context.Context, url string, conf harnessContext) error {
+	opts := options()
+	opts.OAuth = &client.OAuth{ClientCredentials: true, ClientID: conf.ClientID, ClientSecret: conf.ClientSecret}
+	if conf.PrivateKeyPEM != "" {
+		k, err := client.ParsePrivateKey([]byte(conf.PrivateKeyPEM))
+		if err != nil {
+			return err
+		}
+		opts.OAuth.PrivateKey = k
+	}
+	return useTestTool(ctx, url, opts)
 }
 
 // requestState calls the multi round-trip tools (SEP-2322); go-sdk

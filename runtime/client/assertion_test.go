@@ -1,0 +1,141 @@
+package client
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// verifyJWT checks a compact JWS against pub and returns its header and
+// claims.
+func verifyJWT(t *testing.T, jwt string, pub crypto.PublicKey) (header, claims map[string]any) {
+	t.Helper()
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %q", jwt)
+	}
+	dec := base64.RawURLEncoding
+	sig, err := dec.DecodeString(parts[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	switch pub := pub.(type) {
+	case *ecdsa.PublicKey:
+		if len(sig) != 64 || !ecdsa.Verify(pub, sum[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
+			t.Fatal("bad ES256 signature")
+		}
+	case *rsa.PublicKey:
+		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig); err != nil {
+			t.Fatalf("bad RS256 signature: %v", err)
+		}
+	}
+	for i, v := range []*map[string]any{&header, &claims} {
+		js, err := dec.DecodeString(parts[i])
+		if err != nil || json.Unmarshal(js, v) != nil {
+			t.Fatalf("part %d of the JWT: %s", i, js)
+		}
+	}
+	return header, claims
+}
+
+// The client credentials grant with private_key_jwt: the token request
+// carries a client assertion signed with the key (ES256 or RS256), for
+// the client, addressed to the issuer, and the resource; the token then
+// works.
+func TestClientCredentialsJWT(t *testing.T) {
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecDER, _ := x509.MarshalPKCS8PrivateKey(ec)
+	for _, tc := range []struct {
+		alg string
+		pem []byte
+		pub crypto.PublicKey
+	}{
+		{"ES256", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: ecDER}), &ec.PublicKey},
+		{"RS256", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rk)}), &rk.PublicKey},
+	} {
+		t.Run(tc.alg, func(t *testing.T) {
+			s := newAuthServer(t)
+			s.methods = []string{"private_key_jwt"}
+			var requests int
+			token := s.as.Config.Handler
+			s.as.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/token" {
+					token.ServeHTTP(w, r)
+					return
+				}
+				requests++
+				r.ParseForm()
+				f := r.PostForm
+				if f.Get("grant_type") != "client_credentials" || f.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+					t.Errorf("token request %v", f)
+				}
+				if f.Get("resource") != s.url() {
+					t.Errorf("resource = %q, want %q", f.Get("resource"), s.url())
+				}
+				h, c := verifyJWT(t, f.Get("client_assertion"), tc.pub)
+				if h["alg"] != tc.alg || c["iss"] != "svc" || c["sub"] != "svc" || c["aud"] != s.as.URL || c["jti"] == "" {
+					t.Errorf("header %v, claims %v", h, c)
+				}
+				if exp, _ := c["exp"].(float64); time.Unix(int64(exp), 0).Before(time.Now()) {
+					t.Errorf("expired assertion: %v", c)
+				}
+				s.mu.Lock()
+				s.valid["cc-token"] = true
+				s.mu.Unlock()
+				writeJSON(w, map[string]any{"access_token": "cc-token", "token_type": "Bearer", "expires_in": 3600})
+			})
+			k, err := ParsePrivateKey(tc.pem)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			cs, err := Connect(ctx, s.url(), &Options{OAuth: &OAuth{ClientCredentials: true, ClientID: "svc", PrivateKey: k}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cs.Close()
+			if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "ping"}); err != nil {
+				t.Fatal(err)
+			}
+			if requests != 1 {
+				t.Errorf("%d token requests, want 1", requests)
+			}
+		})
+	}
+}
+
+func TestParsePrivateKeyErrors(t *testing.T) {
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	der, _ := x509.MarshalECPrivateKey(p384)
+	for _, tc := range []struct {
+		pem  []byte
+		want string
+	}{
+		{[]byte("not a key"), "no PEM block"},
+		{pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte{1, 2}}), "private key:"},
+		{pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), "only P-256 ECDSA (ES256) and RSA (RS256)"},
+	} {
+		_, err := ParsePrivateKey(tc.pem)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.pem, err, tc.want)
+		}
+	}
+}
