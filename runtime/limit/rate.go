@@ -52,6 +52,12 @@ type RateOptions struct {
 // ByHeader returns a RateOptions.Key that names a request's bucket by the
 // value of an HTTP header (an API key, say), and by its session when the
 // header is absent (stdio, or a client that sends none).
+//
+// The client chooses the header's value: unless something in front of the
+// server authenticates it, a client that sends a new value each time gets
+// a new bucket each time, and once MaxKeys are in use pushes other callers
+// into the shared overflow bucket. Key by a verified identity where one
+// exists.
 func ByHeader(name string) func(r *runtime.Request) string {
 	return func(r *runtime.Request) string {
 		if v := r.Header.Get(name); v != "" {
