@@ -111,15 +111,18 @@ func signAssertion(k crypto.Signer, clientID, audience string, now time.Time) (s
 	return signed + "." + enc.EncodeToString(sig), nil
 }
 
-// assertionHandler is an auth.OAuthHandler for the client credentials
-// grant authenticated with a signed JWT (private_key_jwt, RFC 7523), which
-// go-sdk's extauth handler does not offer. It discovers the
+// credentialsHandler is an auth.OAuthHandler for the client credentials
+// grant, the client authenticated with a signed JWT (private_key_jwt, RFC
+// 7523), which go-sdk's extauth handler does not offer, or with its
+// secret (client_secret_basic or client_secret_post). Unlike extauth's,
+// its token requests name the resource (RFC 8707). It discovers the
 // authorization server as go-sdk's handlers do (protected resource
 // metadata, then authorization server metadata, with go-sdk's oauthex
-// and auth functions) and names the resource in its token requests.
-type assertionHandler struct {
+// and auth functions) and keeps the scopes it asked for on step-up.
+type credentialsHandler struct {
 	clientID string
-	key      crypto.Signer
+	key      crypto.Signer // nil: secret
+	secret   string
 	hc       *http.Client
 
 	mu      sync.Mutex
@@ -127,13 +130,13 @@ type assertionHandler struct {
 	granted []string // scopes asked for so far, kept on step-up
 }
 
-func (h *assertionHandler) TokenSource(context.Context) (oauth2.TokenSource, error) {
+func (h *credentialsHandler) TokenSource(context.Context) (oauth2.TokenSource, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.ts, nil
 }
 
-func (h *assertionHandler) Authorize(ctx context.Context, req *http.Request, resp *http.Response) error {
+func (h *credentialsHandler) Authorize(ctx context.Context, req *http.Request, resp *http.Response) error {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	hc := h.hc
@@ -175,8 +178,9 @@ func (h *assertionHandler) Authorize(ctx context.Context, req *http.Request, res
 	if asm == nil {
 		return fmt.Errorf("oauth: no authorization server metadata for %s", prm.AuthorizationServers[0])
 	}
-	if m := asm.TokenEndpointAuthMethodsSupported; len(m) > 0 && !slices.Contains(m, "private_key_jwt") {
-		return fmt.Errorf("oauth: the authorization server does not accept private_key_jwt (it offers %s)", strings.Join(m, ", "))
+	style, err := h.authStyle(asm.TokenEndpointAuthMethodsSupported)
+	if err != nil {
+		return err
 	}
 	if len(scopes) == 0 {
 		scopes = prm.ScopesSupported
@@ -192,20 +196,21 @@ func (h *assertionHandler) Authorize(ctx context.Context, req *http.Request, res
 
 	cctx := context.WithValue(context.Background(), oauth2.HTTPClient, hc)
 	ts := oauth2.ReuseTokenSource(nil, tokenFunc(func() (*oauth2.Token, error) {
-		a, err := signAssertion(h.key, h.clientID, asm.Issuer, time.Now())
-		if err != nil {
-			return nil, err
-		}
 		cfg := &clientcredentials.Config{
-			ClientID:  h.clientID,
-			TokenURL:  asm.TokenEndpoint,
-			Scopes:    scopes,
-			AuthStyle: oauth2.AuthStyleInParams,
-			EndpointParams: url.Values{
-				"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
-				"client_assertion":      {a},
-				"resource":              {resource},
-			},
+			ClientID:       h.clientID,
+			ClientSecret:   h.secret,
+			TokenURL:       asm.TokenEndpoint,
+			Scopes:         scopes,
+			AuthStyle:      style,
+			EndpointParams: url.Values{"resource": {resource}},
+		}
+		if h.key != nil {
+			a, err := signAssertion(h.key, h.clientID, asm.Issuer, time.Now())
+			if err != nil {
+				return nil, err
+			}
+			cfg.EndpointParams.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+			cfg.EndpointParams.Set("client_assertion", a)
 		}
 		return cfg.Token(cctx)
 	}))
@@ -216,6 +221,25 @@ func (h *assertionHandler) Authorize(ctx context.Context, req *http.Request, res
 	h.ts = ts
 	h.mu.Unlock()
 	return nil
+}
+
+// authStyle is how the client authenticates at a token endpoint that
+// supports methods (none listed: client_secret_basic, the default of RFC
+// 8414, or private_key_jwt for a key).
+func (h *credentialsHandler) authStyle(methods []string) (oauth2.AuthStyle, error) {
+	if h.key != nil {
+		if len(methods) > 0 && !slices.Contains(methods, "private_key_jwt") {
+			return 0, fmt.Errorf("oauth: the authorization server does not accept private_key_jwt (it offers %s)", strings.Join(methods, ", "))
+		}
+		return oauth2.AuthStyleInParams, nil
+	}
+	switch {
+	case len(methods) == 0 || slices.Contains(methods, "client_secret_basic"):
+		return oauth2.AuthStyleInHeader, nil
+	case slices.Contains(methods, "client_secret_post"):
+		return oauth2.AuthStyleInParams, nil
+	}
+	return 0, fmt.Errorf("oauth: the authorization server accepts neither client_secret_basic nor client_secret_post (it offers %s)", strings.Join(methods, ", "))
 }
 
 type tokenFunc func() (*oauth2.Token, error)

@@ -54,25 +54,29 @@ func verifyJWT(t *testing.T, jwt string, pub crypto.PublicKey) (header, claims m
 	return header, claims
 }
 
-// The client credentials grant with private_key_jwt: the token request
-// carries a client assertion signed with the key (ES256 or RS256), for
-// the client, addressed to the issuer, and the resource; the token then
-// works.
-func TestClientCredentialsJWT(t *testing.T) {
+// The client credentials grant: the token request authenticates the
+// client as the authorization server asks, with a client assertion signed
+// with the key (ES256 or RS256; for the client, addressed to the issuer)
+// or with the secret (client_secret_basic, client_secret_post), and names
+// the resource; the token then works.
+func TestClientCredentials(t *testing.T) {
 	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
 	ecDER, _ := x509.MarshalPKCS8PrivateKey(ec)
 	for _, tc := range []struct {
-		alg string
-		pem []byte
-		pub crypto.PublicKey
+		name   string
+		method string // the token endpoint's only auth method
+		pem    []byte
+		pub    crypto.PublicKey
 	}{
-		{"ES256", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: ecDER}), &ec.PublicKey},
-		{"RS256", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rk)}), &rk.PublicKey},
+		{"ES256", "private_key_jwt", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: ecDER}), &ec.PublicKey},
+		{"RS256", "private_key_jwt", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rk)}), &rk.PublicKey},
+		{"basic", "client_secret_basic", nil, nil},
+		{"post", "client_secret_post", nil, nil},
 	} {
-		t.Run(tc.alg, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			s := newAuthServer(t)
-			s.methods = []string{"private_key_jwt"}
+			s.methods = []string{tc.method}
 			var requests int
 			token := s.as.Config.Handler
 			s.as.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -83,31 +87,52 @@ func TestClientCredentialsJWT(t *testing.T) {
 				requests++
 				r.ParseForm()
 				f := r.PostForm
-				if f.Get("grant_type") != "client_credentials" || f.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+				if f.Get("grant_type") != "client_credentials" {
 					t.Errorf("token request %v", f)
 				}
 				if f.Get("resource") != s.url() {
 					t.Errorf("resource = %q, want %q", f.Get("resource"), s.url())
 				}
-				h, c := verifyJWT(t, f.Get("client_assertion"), tc.pub)
-				if h["alg"] != tc.alg || c["iss"] != "svc" || c["sub"] != "svc" || c["aud"] != s.as.URL || c["jti"] == "" {
-					t.Errorf("header %v, claims %v", h, c)
-				}
-				if exp, _ := c["exp"].(float64); time.Unix(int64(exp), 0).Before(time.Now()) {
-					t.Errorf("expired assertion: %v", c)
+				id, secret, basic := r.BasicAuth()
+				switch tc.method {
+				case "private_key_jwt":
+					if f.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" || basic || f.Has("client_secret") {
+						t.Errorf("token request %v", f)
+					}
+					h, c := verifyJWT(t, f.Get("client_assertion"), tc.pub)
+					if h["alg"] != tc.name || c["iss"] != "svc" || c["sub"] != "svc" || c["aud"] != s.as.URL || c["jti"] == "" {
+						t.Errorf("header %v, claims %v", h, c)
+					}
+					if exp, _ := c["exp"].(float64); time.Unix(int64(exp), 0).Before(time.Now()) {
+						t.Errorf("expired assertion: %v", c)
+					}
+				case "client_secret_basic":
+					if !basic || id != "svc" || secret != "s3cret" || f.Has("client_secret") {
+						t.Errorf("basic auth %v %q %q, form %v", basic, id, secret, f)
+					}
+				case "client_secret_post":
+					if basic || f.Get("client_id") != "svc" || f.Get("client_secret") != "s3cret" {
+						t.Errorf("basic auth %v, form %v", basic, f)
+					}
 				}
 				s.mu.Lock()
 				s.valid["cc-token"] = true
 				s.mu.Unlock()
 				writeJSON(w, map[string]any{"access_token": "cc-token", "token_type": "Bearer", "expires_in": 3600})
 			})
-			k, err := ParsePrivateKey(tc.pem)
-			if err != nil {
-				t.Fatal(err)
+			o := &OAuth{ClientCredentials: true, ClientID: "svc"}
+			if tc.pem != nil {
+				k, err := ParsePrivateKey(tc.pem)
+				if err != nil {
+					t.Fatal(err)
+				}
+				o.PrivateKey = k
+			} else {
+				o.ClientSecret = "s3cret"
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			cs, err := Connect(ctx, s.url(), &Options{OAuth: &OAuth{ClientCredentials: true, ClientID: "svc", PrivateKey: k}})
+			cs, err := Connect(ctx, s.url(), &Options{OAuth: o})
 			if err != nil {
 				t.Fatal(err)
 			}

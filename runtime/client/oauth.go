@@ -12,7 +12,6 @@ import (
 	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
-	"github.com/modelcontextprotocol/go-sdk/auth/extauth"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
 	"golang.org/x/oauth2"
 )
@@ -39,7 +38,7 @@ import (
 //     service without a user: ClientID and ClientSecret are sent as the
 //     token endpoint asks (client_secret_basic or client_secret_post), or,
 //     with PrivateKey, a client assertion JWT signed with it
-//     (private_key_jwt, RFC 7523).
+//     (private_key_jwt, RFC 7523); the token request names the resource.
 //
 // Tokens are refreshed with their refresh token when they expire; the
 // refresh request names the resource too.
@@ -86,22 +85,13 @@ type OAuth struct {
 // makes one for Options.OAuth.
 func (o *OAuth) Handler() (auth.OAuthHandler, error) {
 	if o.ClientCredentials {
-		if o.PrivateKey != nil {
-			if o.ClientID == "" {
-				return nil, errors.New("oauth: the client credentials grant needs a client ID")
-			}
-			if jwtAlg(o.PrivateKey) == "" {
-				return nil, errors.New("oauth: the private key signs neither ES256 nor RS256")
-			}
-			return &assertionHandler{clientID: o.ClientID, key: o.PrivateKey, hc: o.HTTPClient}, nil
-		}
-		if o.ClientID == "" || o.ClientSecret == "" {
+		if o.ClientID == "" || o.ClientSecret == "" && o.PrivateKey == nil {
 			return nil, errors.New("oauth: the client credentials grant needs a client ID and a secret or private key")
 		}
-		return extauth.NewClientCredentialsHandler(&extauth.ClientCredentialsHandlerConfig{
-			Credentials: o.credentials(),
-			HTTPClient:  o.HTTPClient,
-		})
+		if o.PrivateKey != nil && jwtAlg(o.PrivateKey) == "" {
+			return nil, errors.New("oauth: the private key signs neither ES256 nor RS256")
+		}
+		return &credentialsHandler{clientID: o.ClientID, key: o.PrivateKey, secret: o.ClientSecret, hc: o.HTTPClient}, nil
 	}
 	if o.RedirectURL == "" {
 		return nil, errors.New("oauth: a redirect URL is required")
