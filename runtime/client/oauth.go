@@ -75,6 +75,10 @@ type OAuth struct {
 	// JWT it signs (ES256 for a P-256 ECDSA key, RS256 for RSA) instead of
 	// a secret; ParsePrivateKey reads one from PEM.
 	PrivateKey crypto.Signer
+	// Enterprise, if set, uses enterprise-managed authorization (see
+	// Enterprise) with ClientID and ClientSecret at the MCP server's
+	// authorization server, instead of the grants above.
+	Enterprise *Enterprise
 	// HTTPClient makes the metadata, registration and token requests
 	// (http.DefaultClient if nil).
 	HTTPClient *http.Client
@@ -84,6 +88,12 @@ type OAuth struct {
 // mcp.StreamableClientTransport calls on 401 and 403 answers. Connect
 // makes one for Options.OAuth.
 func (o *OAuth) Handler() (auth.OAuthHandler, error) {
+	if e := o.Enterprise; e != nil {
+		if e.IdPIssuer == "" && e.IdPTokenEndpoint == "" || e.IdPClientID == "" || e.IDToken == nil || o.ClientID == "" {
+			return nil, errors.New("oauth: enterprise-managed authorization needs the identity provider's issuer or token endpoint, a client ID there, an IDToken function and a ClientID")
+		}
+		return &enterpriseHandler{o: o}, nil
+	}
 	if o.ClientCredentials {
 		if o.ClientID == "" || o.ClientSecret == "" && o.PrivateKey == nil {
 			return nil, errors.New("oauth: the client credentials grant needs a client ID and a secret or private key")

@@ -255,6 +255,7 @@ func TestOAuthConfigErrors(t *testing.T) {
 		{OAuth{RedirectURL: "http://127.0.0.1/cb"}, "an Authorize function is required"},
 		{OAuth{RedirectURL: "http://127.0.0.1/cb", Authorize: authorize, NoDynamicRegistration: true}, "registration"},
 		{OAuth{ClientCredentials: true, ClientID: "id"}, "needs a client ID and a secret or private key"},
+		{OAuth{ClientID: "id", Enterprise: &Enterprise{IdPClientID: "idp", IDToken: func(context.Context) (string, error) { return "t", nil }}}, "the identity provider's issuer or token endpoint"},
 	} {
 		_, err := tc.o.Handler()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -69,6 +69,7 @@ func init() {
 	}
 	scenarios["auth/client-credentials-basic"] = clientCredentials
 	scenarios["auth/client-credentials-jwt"] = clientCredentials
+	scenarios["auth/enterprise-managed-authorization"] = enterprise
 }
 
 // harnessContext is the harness's MCP_CONFORMANCE_CONTEXT: credentials for
@@ -77,6 +78,10 @@ type harnessContext struct {
 	ClientID      string `json:"client_id"`
 	ClientSecret  string `json:"client_secret"`
 	PrivateKeyPEM string `json:"private_key_pem"`
+	IdPClientID   string `json:"idp_client_id"`
+	IdPIDToken    string `json:"idp_id_token"`
+	IdPIssuer     string `json:"idp_issuer"`
+	IdPToken      string `json:"idp_token_endpoint"`
 	ToolCalls     []struct {
 		Name      string         `json:"name"`
 		Arguments map[string]any `json:"arguments"`
@@ -168,6 +173,20 @@ func clientCredentials(ctx context.Context, url string, conf harnessContext) err
 		}
 		opts.OAuth.PrivateKey = k
 	}
+	return useTestTool(ctx, url, opts)
+}
+
+// enterprise authorizes with enterprise-managed authorization, with the
+// ID token and the identity provider the harness hands out, then lists
+// the tools and calls test-tool.
+func enterprise(ctx context.Context, url string, conf harnessContext) error {
+	opts := options()
+	opts.OAuth = &client.OAuth{ClientID: conf.ClientID, ClientSecret: conf.ClientSecret, Enterprise: &client.Enterprise{
+		IdPIssuer:        conf.IdPIssuer,
+		IdPTokenEndpoint: conf.IdPToken,
+		IdPClientID:      conf.IdPClientID,
+		IDToken:          func(context.Context) (string, error) { return conf.IdPIDToken, nil },
+	}}
 	return useTestTool(ctx, url, opts)
 }
 
