@@ -123,6 +123,7 @@ type credentialsHandler struct {
 	clientID string
 	key      crypto.Signer // nil: secret
 	secret   string
+	workload func(context.Context) (string, error) // non-nil: the JWT bearer grant with this assertion
 	hc       *http.Client
 
 	mu      sync.Mutex
@@ -204,6 +205,14 @@ func (h *credentialsHandler) Authorize(ctx context.Context, req *http.Request, r
 			AuthStyle:      style,
 			EndpointParams: url.Values{"resource": {resource}},
 		}
+		if h.workload != nil {
+			a, err := h.workload(cctx)
+			if err != nil {
+				return nil, fmt.Errorf("workload token: %w", err)
+			}
+			cfg.EndpointParams.Set("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer")
+			cfg.EndpointParams.Set("assertion", a)
+		}
 		if h.key != nil {
 			a, err := signAssertion(h.key, h.clientID, asm.Issuer, time.Now())
 			if err != nil {
@@ -234,6 +243,8 @@ func (h *credentialsHandler) authStyle(methods []string) (oauth2.AuthStyle, erro
 		return oauth2.AuthStyleInParams, nil
 	}
 	switch {
+	case h.secret == "": // a public client: its ID in the form
+		return oauth2.AuthStyleInParams, nil
 	case len(methods) == 0 || slices.Contains(methods, "client_secret_basic"):
 		return oauth2.AuthStyleInHeader, nil
 	case slices.Contains(methods, "client_secret_post"):

@@ -58,7 +58,8 @@ func verifyJWT(t *testing.T, jwt string, pub crypto.PublicKey) (header, claims m
 // client as the authorization server asks, with a client assertion signed
 // with the key (ES256 or RS256; for the client, addressed to the issuer)
 // or with the secret (client_secret_basic, client_secret_post), and names
-// the resource; the token then works.
+// the resource; the token then works. So does the JWT bearer grant of a
+// public client with a workload token.
 func TestClientCredentials(t *testing.T) {
 	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
@@ -73,6 +74,7 @@ func TestClientCredentials(t *testing.T) {
 		{"RS256", "private_key_jwt", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rk)}), &rk.PublicKey},
 		{"basic", "client_secret_basic", nil, nil},
 		{"post", "client_secret_post", nil, nil},
+		{"workload", "none", nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newAuthServer(t)
@@ -87,8 +89,12 @@ func TestClientCredentials(t *testing.T) {
 				requests++
 				r.ParseForm()
 				f := r.PostForm
-				if f.Get("grant_type") != "client_credentials" {
-					t.Errorf("token request %v", f)
+				want := "client_credentials"
+				if tc.name == "workload" {
+					want = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+				}
+				if f.Get("grant_type") != want {
+					t.Errorf("grant_type = %q, want %q", f.Get("grant_type"), want)
 				}
 				if f.Get("resource") != s.url() {
 					t.Errorf("resource = %q, want %q", f.Get("resource"), s.url())
@@ -110,6 +116,10 @@ func TestClientCredentials(t *testing.T) {
 					if !basic || id != "svc" || secret != "s3cret" || f.Has("client_secret") {
 						t.Errorf("basic auth %v %q %q, form %v", basic, id, secret, f)
 					}
+				case "none":
+					if basic || f.Get("client_id") != "svc" || f.Has("client_secret") || f.Get("assertion") != "workload-jwt" {
+						t.Errorf("basic auth %v, form %v", basic, f)
+					}
 				case "client_secret_post":
 					if basic || f.Get("client_id") != "svc" || f.Get("client_secret") != "s3cret" {
 						t.Errorf("basic auth %v, form %v", basic, f)
@@ -127,6 +137,8 @@ func TestClientCredentials(t *testing.T) {
 					t.Fatal(err)
 				}
 				o.PrivateKey = k
+			} else if tc.name == "workload" {
+				o = &OAuth{ClientID: "svc", WorkloadToken: func(context.Context) (string, error) { return "workload-jwt", nil }}
 			} else {
 				o.ClientSecret = "s3cret"
 			}

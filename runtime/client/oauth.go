@@ -75,6 +75,12 @@ type OAuth struct {
 	// JWT it signs (ES256 for a P-256 ECDSA key, RS256 for RSA) instead of
 	// a secret; ParsePrivateKey reads one from PEM.
 	PrivateKey crypto.Signer
+	// WorkloadToken, if set, uses the JWT bearer grant (RFC 7523) for
+	// workload identity federation (SEP-1933): the JWT it returns (the
+	// platform's token for this workload) is the assertion, for ClientID
+	// (with ClientSecret or PrivateKey, if set); errors are returned,
+	// not retried with another grant.
+	WorkloadToken func(context.Context) (string, error)
 	// Enterprise, if set, uses enterprise-managed authorization (see
 	// Enterprise) with ClientID and ClientSecret at the MCP server's
 	// authorization server, instead of the grants above.
@@ -93,6 +99,12 @@ func (o *OAuth) Handler() (auth.OAuthHandler, error) {
 			return nil, errors.New("oauth: enterprise-managed authorization needs the identity provider's issuer or token endpoint, a client ID there, an IDToken function and a ClientID")
 		}
 		return &enterpriseHandler{o: o}, nil
+	}
+	if o.WorkloadToken != nil {
+		if o.ClientID == "" {
+			return nil, errors.New("oauth: the JWT bearer grant needs a client ID")
+		}
+		return &credentialsHandler{clientID: o.ClientID, key: o.PrivateKey, secret: o.ClientSecret, workload: o.WorkloadToken, hc: o.HTTPClient}, nil
 	}
 	if o.ClientCredentials {
 		if o.ClientID == "" || o.ClientSecret == "" && o.PrivateKey == nil {

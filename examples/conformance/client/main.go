@@ -70,6 +70,7 @@ func init() {
 	scenarios["auth/client-credentials-basic"] = clientCredentials
 	scenarios["auth/client-credentials-jwt"] = clientCredentials
 	scenarios["auth/enterprise-managed-authorization"] = enterprise
+	scenarios["auth/wif-jwt-bearer"] = workload
 }
 
 // harnessContext is the harness's MCP_CONFORMANCE_CONTEXT: credentials for
@@ -82,6 +83,7 @@ type harnessContext struct {
 	IdPIDToken    string `json:"idp_id_token"`
 	IdPIssuer     string `json:"idp_issuer"`
 	IdPToken      string `json:"idp_token_endpoint"`
+	ValidJWT      string `json:"valid_jwt"`
 	ToolCalls     []struct {
 		Name      string         `json:"name"`
 		Arguments map[string]any `json:"arguments"`
@@ -187,6 +189,15 @@ func enterprise(ctx context.Context, url string, conf harnessContext) error {
 		IdPClientID:      conf.IdPClientID,
 		IDToken:          func(context.Context) (string, error) { return conf.IdPIDToken, nil },
 	}}
+	return useTestTool(ctx, url, opts)
+}
+
+// workload authorizes with the JWT bearer grant of workload identity
+// federation, with the workload JWT the harness hands out, then lists the
+// tools and calls test-tool.
+func workload(ctx context.Context, url string, conf harnessContext) error {
+	opts := options()
+	opts.OAuth = &client.OAuth{ClientID: conf.ClientID, WorkloadToken: func(context.Context) (string, error) { return conf.ValidJWT, nil }}
 	return useTestTool(ctx, url, opts)
 }
 
