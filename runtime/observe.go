@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strconv"
 
+	"github.com/mcpgen/mcpgen/runtime/codec"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -66,16 +67,16 @@ func idText(id jsonrpc.ID) string {
 // rawIDText is idText for the raw JSON of an id: a string's contents
 // unquoted, a number as written, "" for null or none.
 func rawIDText(raw []byte) string {
-	if len(raw) == 0 || string(raw) == "null" {
-		return ""
+	var d codec.Decoder
+	d.Reset(raw)
+	switch d.Peek() {
+	case codec.String:
+		s, _ := d.ReadString() // JSON's escapes, not Go's
+		return s
+	case codec.Number:
+		return string(raw)
 	}
-	if raw[0] == '"' {
-		if s, err := strconv.Unquote(string(raw)); err == nil {
-			return s
-		}
-		return string(raw[1 : len(raw)-1])
-	}
-	return string(raw)
+	return ""
 }
 
 // observe calls the observer, if any, for a message received through

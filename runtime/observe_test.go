@@ -248,3 +248,15 @@ func TestObserverPanicsAreContained(t *testing.T) {
 		}
 	}
 }
+
+// Request.ID is the id as JSON means it: escapes decoded the JSON way,
+// numbers as written, nothing for null or no id.
+func TestRawIDText(t *testing.T) {
+	for raw, want := range map[string]string{
+		`"req-1"`: "req-1", `"\u0041<"`: "A<", `"a\/b"`: "a/b", `7`: "7", `-3`: "-3", `null`: "", ``: "",
+	} {
+		if got := rawIDText([]byte(raw)); got != want {
+			t.Errorf("rawIDText(%s) = %q, want %q", raw, got, want)
+		}
+	}
+}

@@ -589,14 +589,6 @@ func (p *inflight) waitAll(timeout time.Duration) {
 	}
 }
 
-// idAndKind reads only those first keys of a response, however large.
-func responseID(msg []byte) (string, bool) {
-	if id, _, response := idAndKind(msg); response && id != nil {
-		return canonicalID(id)
-	}
-	return "", false
-}
-
 // idAndKind reads the top-level keys of a JSON-RPC message until it knows
 // its raw id and whether it is a request (it has a method) or a response
 // (a result or an error).
