@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mcpgen/mcpgen/internal/testenv"
 )
 
 var (
@@ -70,29 +72,10 @@ func needTool(t *testing.T, path, howto string) {
 }
 
 // skipThirdParty skips t because a third-party client is missing, or fails
-// it under CI=true. When MCPGEN_SKIP_LOG names a file (make test sets it),
-// it also appends one line naming the test and msg to that file, so that a
-// run without -v still says what it did not test and how to enable it.
+// it under CI=true, logging the skip for make test (testenv.Skip).
 func skipThirdParty(t *testing.T, msg string) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	if log := os.Getenv("MCPGEN_SKIP_LOG"); log != "" {
-		f, err := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		if err != nil {
-			t.Fatalf("MCPGEN_SKIP_LOG: %v", err)
-		}
-		// One write per line: O_APPEND keeps lines from parallel tests whole.
-		_, err = fmt.Fprintf(f, "SKIP e2e %s: %s\n", t.Name(), msg)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			t.Fatalf("MCPGEN_SKIP_LOG: %v", err)
-		}
-	}
-	t.Skip(msg)
+	testenv.Skip(t, "e2e", msg)
 }
 
 var listenLine = regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/mcp`)

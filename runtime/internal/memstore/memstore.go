@@ -50,7 +50,7 @@ func (s *Store) Get(_ context.Context, key string) ([]byte, bool, error) {
 		delete(s.m, key)
 		return nil, false, nil
 	}
-	return e.value, true, nil
+	return append([]byte(nil), e.value...), true, nil
 }
 
 // Set stores a copy of value under key for ttl.
