@@ -138,8 +138,11 @@ func (s *Server) fastRequest(r *http.Request, call *fastCall) *Request {
 			req.Meta = map[string]any{}
 		}
 	}
+	req.Principal = PrincipalFrom(r.Context())
 	if s.opts.SessionKey != nil {
 		req.SessionID = s.opts.SessionKey(req)
+	} else {
+		req.SessionID = req.Principal.Key() // sessionless: the principal's own state
 	}
 	return req
 }

@@ -120,7 +120,7 @@ func (s *Server) child(ctx context.Context, method, name string) (*Request, erro
 	r := newRequest(method)
 	r.Name, r.Meta = name, parent.Meta
 	r.SessionID, r.Header, r.ProtocolVersion = parent.SessionID, parent.Header, parent.ProtocolVersion
-	r.ClientInfo, r.ClientCapabilities = parent.ClientInfo, parent.ClientCapabilities
+	r.ClientInfo, r.ClientCapabilities, r.Principal = parent.ClientInfo, parent.ClientCapabilities, parent.Principal
 	r.req, r.root, r.sess = parent.req, parent.root, parent.sess
 	r.in, r.values = parent.in, parent.values // shared: input and request state are the call's
 	r.srv = s

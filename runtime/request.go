@@ -71,6 +71,9 @@ type Request struct {
 	// initialization, or in a 2026-07-28 request's _meta; either may be nil.
 	ClientInfo         *Implementation
 	ClientCapabilities *mcp.ClientCapabilities
+	// Principal is the authenticated caller (see Principal), nil when the
+	// request carries no verified token.
+	Principal *Principal
 
 	// The resolved component of a call, read or get: exactly one is set.
 	Tool     *Tool

@@ -113,6 +113,10 @@ func (s *Server) fromSDK(method string, req mcp.Request) *Request {
 	if extra := req.GetExtra(); extra != nil {
 		r.Header = extra.Header
 		s.transportDetails(r, extra.Header)
+		r.Principal = principalOfTokenInfo(extra.TokenInfo)
+		if r.Principal == nil && r.HTTPRequest != nil {
+			r.Principal = PrincipalFrom(r.HTTPRequest.Context())
+		}
 	}
 	ss, _ := req.GetSession().(*mcp.ServerSession)
 	if ss != nil {
@@ -132,6 +136,8 @@ func (s *Server) fromSDK(method string, req mcp.Request) *Request {
 		r.SessionID = r.sess.id
 	case s.opts.SessionKey != nil:
 		r.SessionID = s.opts.SessionKey(r)
+	default:
+		r.SessionID = r.Principal.Key() // sessionless: the principal's own state
 	}
 	return r
 }

@@ -653,7 +653,7 @@ func (s *Server) Serve(ctx context.Context, req *Request) (mcp.Result, error) {
 	r.Cursor, r.Complete, r.Meta = req.Cursor, req.Complete, req.Meta
 	if parent := RequestFrom(ctx); parent != nil {
 		r.SessionID, r.Header, r.ProtocolVersion = parent.SessionID, parent.Header, parent.ProtocolVersion
-		r.ClientInfo, r.ClientCapabilities = parent.ClientInfo, parent.ClientCapabilities
+		r.ClientInfo, r.ClientCapabilities, r.Principal = parent.ClientInfo, parent.ClientCapabilities, parent.Principal
 		r.req, r.sess, r.root, r.values = parent.req, parent.sess, parent.root, parent.values
 		if r.root != s {
 			r.root, r.sess, r.SessionID = s, nil, "" // another server's sessions are not this one's
