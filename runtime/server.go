@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"runtime/debug"
@@ -217,6 +218,12 @@ func NewServer(impl *Implementation, opts *Options) *Server {
 	if s.opts.PageSize < 0 {
 		panic(fmt.Sprintf("runtime.NewServer: Options.PageSize is %d; use 0 for unpaged lists or a positive page size", s.opts.PageSize))
 	}
+	// The server's own copy, which DeclareExtension adds to; go-sdk reads
+	// it whenever it sends the capabilities.
+	s.opts.Extensions = maps.Clone(s.opts.Extensions)
+	if s.opts.Extensions == nil {
+		s.opts.Extensions = map[string]any{}
+	}
 	s.states = newStateSigner(&s.opts)
 	s.log = s.opts.Logger
 	if s.log == nil {
@@ -249,6 +256,17 @@ func NewServer(impl *Implementation, opts *Options) *Server {
 	})
 	s.mcp.AddReceivingMiddleware(s.receive)
 	return s
+}
+
+// DeclareExtension declares the extension id, with its settings, in the
+// server's capabilities (capabilities.extensions), as Options.Extensions
+// does: for plug-ins that implement an extension, such as runtime/skills.
+// Call it while setting the server up, before it serves: clients that
+// connected before do not see it.
+func (s *Server) DeclareExtension(id string, settings any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.Extensions[id] = settings
 }
 
 // MCP returns the underlying go-sdk server, for what this package does not

@@ -295,3 +295,24 @@ func TestCompareVersions(t *testing.T) {
 		}
 	}
 }
+
+// TestDeclareExtension checks that an extension declared after NewServer
+// reaches the capabilities clients see, beside those of Options, and that
+// the caller's Options map is left alone.
+func TestDeclareExtension(t *testing.T) {
+	given := map[string]any{"example.com/a": map[string]any{}}
+	s := NewServer(&Implementation{Name: "ext", Version: "1"}, &Options{Extensions: given})
+	s.DeclareExtension("example.com/b", map[string]any{"flag": true})
+	if len(given) != 1 {
+		t.Fatalf("Options.Extensions was changed: %v", given)
+	}
+	cs := connect(t, s, nil)
+	ext := cs.InitializeResult().Capabilities.Extensions
+	if _, ok := ext["example.com/a"]; !ok {
+		t.Errorf("extensions %v lack the one from Options", ext)
+	}
+	b, _ := ext["example.com/b"].(map[string]any)
+	if b["flag"] != true {
+		t.Errorf("extensions %v lack the declared one with its settings", ext)
+	}
+}
