@@ -28,9 +28,9 @@ import (
 // changed.
 //
 // A request sees the snapshot through its view: the server-wide marks,
-// then the session's own rules. One resolution function serves lists and
-// calls alike, so that what a session cannot list it cannot call, read or
-// get.
+// then the session's own rules, then the principal's authorization
+// (authz.go). One resolution function serves lists and calls alike, so
+// that what a request cannot list it cannot call, read or get.
 
 // source is one provider added to the server.
 type source struct {
@@ -59,6 +59,8 @@ type snapshot struct {
 	// paramHeaders holds the x-mcp-header bindings of the tools that
 	// have any (SEP-2243).
 	paramHeaders map[*Tool][]paramBinding
+	// checked counts the components with authorization checks.
+	checked int
 
 	// The server-wide view's lists, and per kind a signature that changes
 	// when what any session could list changes.
@@ -259,6 +261,26 @@ func (s *Server) buildSnapshot(c *Components) *snapshot {
 			snap.completions[cp.key()] = cp
 		}
 	}
+	for _, list := range snap.tools {
+		for _, t := range list {
+			snap.checked += min(len(t.Auth), 1)
+		}
+	}
+	for _, list := range snap.resources {
+		for _, r := range list {
+			snap.checked += min(len(r.Auth), 1)
+		}
+	}
+	for _, list := range snap.templates {
+		for _, b := range list {
+			snap.checked += min(len(b.t.Auth), 1)
+		}
+	}
+	for _, list := range snap.prompts {
+		for _, p := range list {
+			snap.checked += min(len(p.Auth), 1)
+		}
+	}
 	snap.toolNames = sortedKeys(snap.tools)
 	snap.resURIs = sortedKeys(snap.resources)
 	snap.tmplURIs = sortedKeys(snap.templates)
@@ -343,34 +365,35 @@ func sortedKeys[V any](m map[string]V) []string {
 type view struct {
 	snap  *snapshot
 	rules []Rule // the session's own rules, after the server-wide marks
+	authz *authz // the principal's authorization, last; nil when no check applies
 }
 
 func (v *view) toolOK(t *Tool) bool {
-	if v.rules == nil {
-		return !t.Disabled
+	if v.rules != nil && !decide(!t.Disabled, toolInfo(t), v.rules) || v.rules == nil && t.Disabled {
+		return false
 	}
-	return decide(!t.Disabled, toolInfo(t), v.rules)
+	return v.authz.allowed(t, t.Auth, func() ComponentInfo { return toolInfo(t).component(t.Meta) })
 }
 
 func (v *view) resourceOK(r *Resource) bool {
-	if v.rules == nil {
-		return !r.Disabled
+	if v.rules != nil && !decide(!r.Disabled, resourceInfo(r), v.rules) || v.rules == nil && r.Disabled {
+		return false
 	}
-	return decide(!r.Disabled, resourceInfo(r), v.rules)
+	return v.authz.allowed(r, r.Auth, func() ComponentInfo { return resourceInfo(r).component(r.Meta) })
 }
 
 func (v *view) templateOK(t *ResourceTemplate) bool {
-	if v.rules == nil {
-		return !t.Disabled
+	if v.rules != nil && !decide(!t.Disabled, templateInfo(t), v.rules) || v.rules == nil && t.Disabled {
+		return false
 	}
-	return decide(!t.Disabled, templateInfo(t), v.rules)
+	return v.authz.allowed(t, t.Auth, func() ComponentInfo { return templateInfo(t).component(t.Meta) })
 }
 
 func (v *view) promptOK(p *Prompt) bool {
-	if v.rules == nil {
-		return !p.Disabled
+	if v.rules != nil && !decide(!p.Disabled, promptInfo(p), v.rules) || v.rules == nil && p.Disabled {
+		return false
 	}
-	return decide(!p.Disabled, promptInfo(p), v.rules)
+	return v.authz.allowed(p, p.Auth, func() ComponentInfo { return promptInfo(p).component(p.Meta) })
 }
 
 // pick returns the visible component of the requested version, or the

@@ -66,7 +66,10 @@ type Tool struct {
 	// Disabled hides the tool from lists and calls unless a visibility
 	// rule enables it (see Match and EnableComponents).
 	Disabled bool
-	Handler  ToolHandler
+	// Auth are the checks a principal must pass to see and call the tool,
+	// all of them (see AuthCheck).
+	Auth    []AuthCheck
+	Handler ToolHandler
 
 	via *Server // set when the handler runs another server's chain (Mount)
 }
@@ -81,7 +84,8 @@ type Resource struct {
 	MIMEType    string
 	Tags        []string
 	Meta        map[string]any
-	Disabled    bool // see Tool.Disabled
+	Disabled    bool        // see Tool.Disabled
+	Auth        []AuthCheck // see Tool.Auth
 	Handler     ResourceHandler
 }
 
@@ -96,7 +100,8 @@ type ResourceTemplate struct {
 	MIMEType    string
 	Tags        []string
 	Meta        map[string]any
-	Disabled    bool // see Tool.Disabled
+	Disabled    bool        // see Tool.Disabled
+	Auth        []AuthCheck // see Tool.Auth
 	Handler     TemplateHandler
 }
 
@@ -117,7 +122,8 @@ type Prompt struct {
 	Tags        []string
 	Arguments   []PromptArgument
 	Meta        map[string]any
-	Disabled    bool // see Tool.Disabled
+	Disabled    bool        // see Tool.Disabled
+	Auth        []AuthCheck // see Tool.Auth
 	Handler     PromptHandler
 }
 

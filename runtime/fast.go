@@ -105,7 +105,8 @@ func (h *fastHandler) serveBody(w http.ResponseWriter, r *http.Request, body []b
 	}
 	req := h.s.fastRequest(r, call)
 	ctx := r.Context()
-	req.setView(h.s.snapshot(ctx), h.s.sessionRules(ctx, req))
+	snap := h.s.snapshot(ctx)
+	req.setView(snap, h.s.sessionRules(ctx, req), h.s.authzFor(ctx, req, snap))
 	if t := req.view.tool(call.name, ""); t == nil || req.view.snap.paramHeaders[t] != nil {
 		// go-sdk answers with the unknown-tool error; the guard checks
 		// the Mcp-Param headers of tools that have them on the way there.
@@ -139,6 +140,7 @@ func (s *Server) fastRequest(r *http.Request, call *fastCall) *Request {
 		}
 	}
 	req.Principal = PrincipalFrom(r.Context())
+	s.authenticate(req)
 	if s.opts.SessionKey != nil {
 		req.SessionID = s.opts.SessionKey(req)
 	} else {

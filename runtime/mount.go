@@ -121,14 +121,16 @@ func (s *Server) child(ctx context.Context, method, name string) (*Request, erro
 	r.Name, r.Meta = name, parent.Meta
 	r.SessionID, r.Header, r.ProtocolVersion = parent.SessionID, parent.Header, parent.ProtocolVersion
 	r.ClientInfo, r.ClientCapabilities, r.Principal = parent.ClientInfo, parent.ClientCapabilities, parent.Principal
+	r.Transport, r.HTTPRequest, r.ID = parent.Transport, parent.HTTPRequest, parent.ID
 	r.req, r.root, r.sess = parent.req, parent.root, parent.sess
 	r.in, r.values = parent.in, parent.values // shared: input and request state are the call's
 	r.srv = s
-	r.setView(s.snapshot(ctx), allEnabled)
+	r.setView(s.snapshot(ctx), allEnabled, nil)
 	return r, nil
 }
 
-// allEnabled is the rule of a mounted server's view: the parent decided.
+// allEnabled is the rule of a mounted server's view: the parent decided
+// (visibility and authorization alike).
 var allEnabled = []Rule{{Enable: true, Match: Match{All: true}}}
 
 func (s *Server) mountedTool(name, version string) ToolHandler {

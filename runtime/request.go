@@ -109,9 +109,10 @@ func newRequest(method string) *Request {
 	return r
 }
 
-// setView sets the request's view to snap with rules.
-func (r *Request) setView(snap *snapshot, rules []Rule) {
-	r.own.view = view{snap: snap, rules: rules}
+// setView sets the request's view to snap with rules and the principal's
+// authorization (nil: none applies).
+func (r *Request) setView(snap *snapshot, rules []Rule, a *authz) {
+	r.own.view = view{snap: snap, rules: rules, authz: a}
 	r.view = &r.own.view
 }
 

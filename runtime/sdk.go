@@ -128,6 +128,7 @@ func (s *Server) fromSDK(method string, req mcp.Request) *Request {
 		r.ProtocolVersion = v
 		r.ClientInfo, r.ClientCapabilities = metaClient(r.Meta)
 	}
+	s.authenticate(r)
 	switch {
 	case ss != nil && !(r.Header != nil && ss.ID() == ""):
 		// An HTTP session without an id is go-sdk's stateless one, made
@@ -346,7 +347,7 @@ func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) 
 			}
 		}
 		if rrr.CacheScope == "" {
-			rrr.CacheScope = "public"
+			rrr.CacheScope = cacheScope(r)
 		}
 		return resultWithType(rrr, typed, false), nil, nil
 	}
@@ -416,6 +417,18 @@ func withResultType(v any, rt string) ([]byte, error) {
 	return append(out, `"}`...), nil
 }
 
+// cacheScope is the cacheScope of a list or read result that sets none:
+// "private" when the request is authenticated or its view depends on
+// authorization checks (only this principal's client may cache it, as
+// HTTP caches treat responses to requests with credentials), "public"
+// otherwise.
+func cacheScope(r *Request) string {
+	if r.Principal != nil || r.view != nil && r.view.authz != nil {
+		return "private"
+	}
+	return "public"
+}
+
 // listPage is the innermost handler of the list methods: one page of the
 // request's view. It tells the request which page it answered, with the
 // page's JSON array cached in the view, so that an unchanged result is
@@ -423,6 +436,7 @@ func withResultType(v any, rt string) ([]byte, error) {
 func (s *Server) listPage(r *Request) (mcp.Result, error) {
 	c := r.view.cache()
 	size := s.opts.PageSize
+	scope := mcp.Cacheable{CacheScope: cacheScope(r)}
 	// note records the page: the items of the cached list, which nothing
 	// changes, not the copy in the result, which middleware may change in
 	// place.
@@ -439,7 +453,7 @@ func (s *Server) listPage(r *Request) (mcp.Result, error) {
 			return nil, err
 		}
 		note(kTools, off, window(list, off, len(items)))
-		return &mcp.ListToolsResult{Tools: items, NextCursor: next, Cacheable: mcp.Cacheable{CacheScope: "public"}}, nil
+		return &mcp.ListToolsResult{Tools: items, NextCursor: next, Cacheable: scope}, nil
 	case MethodListResources:
 		list := c.lists[kResources].([]*mcp.Resource)
 		items, off, next, err := page(list, r.Cursor, size)
@@ -447,7 +461,7 @@ func (s *Server) listPage(r *Request) (mcp.Result, error) {
 			return nil, err
 		}
 		note(kResources, off, window(list, off, len(items)))
-		return &mcp.ListResourcesResult{Resources: items, NextCursor: next, Cacheable: mcp.Cacheable{CacheScope: "public"}}, nil
+		return &mcp.ListResourcesResult{Resources: items, NextCursor: next, Cacheable: scope}, nil
 	case MethodListResourceTemplates:
 		list := c.lists[kTemplates].([]*mcp.ResourceTemplate)
 		items, off, next, err := page(list, r.Cursor, size)
@@ -455,7 +469,7 @@ func (s *Server) listPage(r *Request) (mcp.Result, error) {
 			return nil, err
 		}
 		note(kTemplates, off, window(list, off, len(items)))
-		return &mcp.ListResourceTemplatesResult{ResourceTemplates: items, NextCursor: next, Cacheable: mcp.Cacheable{CacheScope: "public"}}, nil
+		return &mcp.ListResourceTemplatesResult{ResourceTemplates: items, NextCursor: next, Cacheable: scope}, nil
 	default:
 		list := c.lists[kPrompts].([]*mcp.Prompt)
 		items, off, next, err := page(list, r.Cursor, size)
@@ -463,6 +477,6 @@ func (s *Server) listPage(r *Request) (mcp.Result, error) {
 			return nil, err
 		}
 		note(kPrompts, off, window(list, off, len(items)))
-		return &mcp.ListPromptsResult{Prompts: items, NextCursor: next, Cacheable: mcp.Cacheable{CacheScope: "public"}}, nil
+		return &mcp.ListPromptsResult{Prompts: items, NextCursor: next, Cacheable: scope}, nil
 	}
 }

@@ -78,6 +78,18 @@ type Options struct {
 	// leaves it sessionless. The key must identify the caller, since it
 	// selects the session's state.
 	SessionKey func(r *Request) string
+	// AuthorizeStdio runs the components' authorization checks (Tool.Auth
+	// and the like) on stdio too. By default they are skipped there: the
+	// client is a local process the user started, and stdio carries no
+	// token. With it, a stdio request has the principal Authenticate names,
+	// or none, which hides every component that has checks.
+	AuthorizeStdio bool
+	// Authenticate, if set, names the principal of a request that arrives
+	// without one (stdio, an HTTP request no authentication middleware
+	// vouched for), for example from a token in the environment. It runs
+	// before the session key is chosen; nil leaves such requests
+	// unauthenticated.
+	Authenticate func(r *Request) *Principal
 	// Extensions are declared in the server's capabilities
 	// (capabilities.extensions), by extension identifier.
 	Extensions map[string]any
@@ -459,16 +471,22 @@ func (s *Server) serve(ctx context.Context, r *Request) (mcp.Result, error) {
 func (s *Server) resolve(ctx context.Context, r *Request) (mcp.Result, error) {
 	if r.view == nil {
 		snap := s.snapshot(ctx)
-		r.setView(snap, s.sessionRules(ctx, r))
+		r.setView(snap, s.sessionRules(ctx, r), s.authzFor(ctx, r, snap))
 	}
 	v := r.view
 	switch r.Method {
 	case MethodCallTool:
 		if r.Tool = v.tool(r.Name, r.Version); r.Tool == nil {
+			if err := v.authz.refusal(anys(v.snap.tools[r.Name])...); err != nil {
+				return nil, err
+			}
 			return nil, InvalidParams("unknown tool %q%s", r.Name, versionSuffix(r.Version))
 		}
 	case MethodGetPrompt:
 		if r.Prompt = v.prompt(r.Name, r.Version); r.Prompt == nil {
+			if err := v.authz.refusal(anys(v.snap.prompts[r.Name])...); err != nil {
+				return nil, err
+			}
 			return nil, InvalidParams("unknown prompt %q%s", r.Name, versionSuffix(r.Version))
 		}
 	case MethodReadResource:
@@ -476,6 +494,9 @@ func (s *Server) resolve(ctx context.Context, r *Request) (mcp.Result, error) {
 			r.Template, r.vars = v.matchTemplate(r.Name, r.Version)
 		}
 		if r.Resource == nil && r.Template == nil {
+			if err := v.authz.refusal(v.readRefused(r.Name)...); err != nil {
+				return nil, err
+			}
 			return nil, ErrResourceNotFound
 		}
 	}
@@ -672,6 +693,7 @@ func (s *Server) Serve(ctx context.Context, req *Request) (mcp.Result, error) {
 	if parent := RequestFrom(ctx); parent != nil {
 		r.SessionID, r.Header, r.ProtocolVersion = parent.SessionID, parent.Header, parent.ProtocolVersion
 		r.ClientInfo, r.ClientCapabilities, r.Principal = parent.ClientInfo, parent.ClientCapabilities, parent.Principal
+		r.Transport = parent.Transport
 		r.req, r.sess, r.root, r.values = parent.req, parent.sess, parent.root, parent.values
 		if r.root != s {
 			r.root, r.sess, r.SessionID = s, nil, "" // another server's sessions are not this one's

@@ -321,7 +321,13 @@ func (s *Server) changeSessionRules(ctx context.Context, r *Request, rule *Rule,
 	s.rulesMu.Lock()
 	defer s.rulesMu.Unlock()
 	snap := s.snapshot(ctx)
-	before := view{snap: snap, rules: s.sessionRules(ctx, r)}
+	var az *authz
+	if r.view != nil && r.view.snap == snap {
+		az = r.view.authz
+	} else {
+		az = s.authzFor(ctx, r, snap)
+	}
+	before := view{snap: snap, rules: s.sessionRules(ctx, r), authz: az}
 	var rules []Rule
 	if !reset {
 		rules = append(slices.Clone(before.rules), *rule)
@@ -340,7 +346,7 @@ func (s *Server) changeSessionRules(ctx context.Context, r *Request, rule *Rule,
 			return err
 		}
 	}
-	after := view{snap: snap, rules: rules}
+	after := view{snap: snap, rules: rules, authz: az}
 	r.view = &after
 	if r.sess == nil {
 		return nil

@@ -13,7 +13,8 @@ import (
 func (s *Server) subscribe(ctx context.Context, req *mcp.SubscribeRequest) error {
 	uri := req.Params.URI
 	r := s.fromSDK("resources/subscribe", req)
-	v := view{snap: s.snapshot(ctx), rules: s.sessionRules(ctx, r)}
+	snap := s.snapshot(ctx)
+	v := view{snap: snap, rules: s.sessionRules(ctx, r), authz: s.authzFor(ctx, r, snap)}
 	if v.resource(uri, "") == nil {
 		if t, _ := v.matchTemplate(uri, ""); t == nil {
 			return resourceNotFound(r.ProtocolVersion, uri, nil)
