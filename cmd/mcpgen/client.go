@@ -21,16 +21,20 @@ import (
 
 // targetFlags are the connection flags every client command shares.
 type targetFlags struct {
-	headers []string
-	bearer  string
-	env     []string
-	timeout time.Duration
-	json    bool
+	headers   []string
+	bearer    string
+	auth      string
+	noBrowser bool
+	env       []string
+	timeout   time.Duration
+	json      bool
 }
 
 func (f *targetFlags) add(c *cobra.Command) {
 	c.Flags().StringArrayVarP(&f.headers, "header", "H", nil, `HTTP header "Name: value" (repeatable; env MCPGEN_HEADERS, one per line)`)
-	c.Flags().StringVar(&f.bearer, "bearer", "", "bearer token for HTTP targets (env MCPGEN_BEARER)")
+	c.Flags().StringVar(&f.bearer, "bearer", "", "bearer token for HTTP targets (env MCPGEN_BEARER); implies --auth bearer")
+	c.Flags().StringVar(&f.auth, "auth", "", "authorization with HTTP targets: oauth (the default: log in when the server asks, tokens stored and reused; mcpgen logout forgets them), bearer (the token of --bearer) or none")
+	c.Flags().BoolVar(&f.noBrowser, "no-browser", false, "print the OAuth login URL without opening a browser (env MCPGEN_NO_BROWSER=1)")
 	c.Flags().StringArrayVarP(&f.env, "env", "e", nil, "KEY=VALUE for a stdio server's environment (repeatable)")
 	c.Flags().DurationVar(&f.timeout, "timeout", 30*time.Second, "time allowed to connect")
 	c.Flags().BoolVar(&f.json, "json", false, "print raw JSON")
@@ -72,19 +76,61 @@ func (f *targetFlags) target(spec string, command []string) (cli.Target, error) 
 		}
 		h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
 	}
-	bearer := f.bearer
-	if bearer == "" {
-		bearer = os.Getenv("MCPGEN_BEARER")
-	}
-	if bearer != "" {
-		h.Set("Authorization", "Bearer "+bearer)
+	login, err := f.authorize(h)
+	if err != nil {
+		return cli.Target{}, err
 	}
 	for _, e := range f.env {
 		if !strings.Contains(e, "=") {
 			return cli.Target{}, fmt.Errorf("--env %q: want KEY=VALUE", e)
 		}
 	}
-	return cli.Target{Spec: spec, Command: command, Header: h, Env: f.env, Timeout: f.timeout}, nil
+	return cli.Target{Spec: spec, Command: command, Header: h, Env: f.env, Timeout: f.timeout, Login: login}, nil
+}
+
+// authorize applies --auth and --bearer (or MCPGEN_BEARER) to the
+// headers of HTTP targets, and returns the OAuth login, if any. Left
+// out, --auth is bearer when a token or an Authorization header is
+// given, and oauth otherwise.
+func (f *targetFlags) authorize(h http.Header) (*cli.Login, error) {
+	bearer := f.bearer
+	if bearer == "" && f.auth != "oauth" && f.auth != "none" {
+		bearer = os.Getenv("MCPGEN_BEARER")
+	}
+	mode := f.auth
+	if mode == "" {
+		mode = "oauth"
+		if bearer != "" || h.Get("Authorization") != "" {
+			mode = "bearer"
+		}
+	}
+	switch mode {
+	case "bearer":
+		if bearer == "" && h.Get("Authorization") == "" {
+			return nil, errors.New("--auth bearer needs a token: --bearer TOKEN or MCPGEN_BEARER")
+		}
+		if bearer != "" {
+			h.Set("Authorization", "Bearer "+bearer)
+		}
+		return nil, nil
+	case "oauth", "none":
+		if f.bearer != "" {
+			return nil, fmt.Errorf("--bearer goes with --auth bearer, not --auth %s", mode)
+		}
+		if h.Get("Authorization") != "" {
+			return nil, fmt.Errorf("an Authorization header goes with --auth bearer, not --auth %s", mode)
+		}
+		if mode == "none" {
+			return nil, nil
+		}
+	default:
+		return nil, fmt.Errorf("--auth %q: want oauth, bearer or none", f.auth)
+	}
+	login := &cli.Login{Out: os.Stderr, Browser: !f.noBrowser && os.Getenv("MCPGEN_NO_BROWSER") == ""}
+	if dir, err := cli.TokenDir(); err == nil {
+		login.Dir = dir
+	}
+	return login, nil
 }
 
 // session connects to the target, with progress and log handlers writing

@@ -21,6 +21,7 @@ import (
 	"github.com/mcpgen/mcpgen/internal/parse"
 	"github.com/mcpgen/mcpgen/runtime/client"
 	"github.com/mcpgen/mcpgen/runtime/otel"
+	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -34,8 +35,12 @@ type Target struct {
 	Header http.Header
 	// Env is added to a stdio command's environment.
 	Env []string
-	// Timeout bounds connecting.
+	// Timeout bounds connecting (not the time the user spends logging
+	// in).
 	Timeout time.Duration
+	// Login, if set, logs in with OAuth to an HTTP server that asks for
+	// it; nil sends only Header.
+	Login *Login
 }
 
 // Handlers are the client-side callbacks a command installs.
@@ -104,7 +109,14 @@ func Connect(ctx context.Context, t Target, h Handlers, stderr io.Writer) (*Sess
 	cctx, cancel := context.WithCancel(ctx)
 	var timedOut atomic.Bool
 	timer := time.AfterFunc(t.Timeout, func() { timedOut.Store(true); cancel() })
-	s, err := connect(cctx, newClient, t, stderr)
+	// A login pauses the timeout while the user is in the browser.
+	hold := func() func() {
+		if !timer.Stop() {
+			return func() {}
+		}
+		return func() { timer.Reset(t.Timeout) }
+	}
+	s, err := connect(cctx, newClient, t, stderr, hold)
 	if !timer.Stop() && timedOut.Load() {
 		if s != nil {
 			s.Close()
@@ -140,13 +152,13 @@ func describe(t Target) string {
 	return t.Spec
 }
 
-func connect(cctx context.Context, newClient func() *mcp.Client, t Target, stderr io.Writer) (*Session, error) {
+func connect(cctx context.Context, newClient func() *mcp.Client, t Target, stderr io.Writer, hold func() func()) (*Session, error) {
 	client := newClient()
 	switch {
 	case len(t.Command) > 0:
 		return connectCommand(cctx, client, t.Command, t.Env, stderr, nil)
 	case isURL(t.Spec):
-		return connectURL(cctx, newClient, t.Spec, t.Header)
+		return connectURL(cctx, newClient, t.Spec, t.Header, t.Login, hold)
 	case t.Spec == "":
 		return nil, errors.New("no target: give a URL, a Go package directory, a server name, or -- COMMAND ARGS...")
 	}
@@ -172,7 +184,11 @@ func connect(cctx context.Context, newClient func() *mcp.Client, t Target, stder
 					hdr.Set(k, v)
 				}
 			}
-			return connectURL(cctx, newClient, s.URL, hdr)
+			login := t.Login
+			if hdr.Get("Authorization") != "" {
+				login = nil // the client's configuration authorizes it
+			}
+			return connectURL(cctx, newClient, s.URL, hdr, login, hold)
 		}
 		env := append(append([]string(nil), s.EnvList()...), t.Env...)
 		return connectCommand(cctx, client, append([]string{s.Command}, s.Args...), env, stderr, nil)
@@ -185,27 +201,52 @@ func isURL(s string) bool { return strings.HasPrefix(s, "http://") || strings.Ha
 // connectURL connects over streamable HTTP, falling back to the
 // 2024-11-05 HTTP+SSE transport for servers that predate it. A URL whose
 // path ends in /sse names an SSE endpoint, so it is tried over SSE first.
-func connectURL(ctx context.Context, newClient func() *mcp.Client, url string, header http.Header) (*Session, error) {
+// With login, a server that asks for OAuth over streamable HTTP gets it;
+// a server that answers 401 ends the attempt there, with what to do.
+func connectURL(ctx context.Context, newClient func() *mcp.Client, url string, header http.Header, login *Login, hold func() func()) (_ *Session, err error) {
 	spy := &versionSpy{}
+	denied := &deniedSpy{}
 	httpClient := func() *http.Client {
 		// A fresh connection pool per attempt: nothing of a failed attempt
 		// is reused.
 		rt := client.WithHeader(http.DefaultTransport.(*http.Transport).Clone(), header)
-		return &http.Client{Transport: &spyRoundTripper{next: rt, spy: spy}}
+		return &http.Client{Transport: &spyRoundTripper{next: denied.wrap(rt), spy: spy}}
+	}
+	var oauth auth.OAuthHandler
+	var cleanup func()
+	if login != nil {
+		var o *client.OAuth
+		var lb *loopback
+		if o, lb, err = login.oauth(url, hold); err != nil {
+			return nil, err
+		}
+		cleanup = func() { lb.Close() }
+		defer func() {
+			if err != nil {
+				lb.Close()
+			}
+		}()
+		if oauth, err = o.Handler(); err != nil {
+			if o.Store != nil {
+				return nil, fmt.Errorf("%w (mcpgen logout %s removes the stored login)", err, url)
+			}
+			return nil, err
+		}
 	}
 	streamable := func(u string) (*Session, error) {
-		cs, err := newClient().Connect(ctx, &mcp.StreamableClientTransport{Endpoint: u, HTTPClient: httpClient()}, nil)
+		t := &mcp.StreamableClientTransport{Endpoint: u, HTTPClient: httpClient(), OAuthHandler: oauth}
+		cs, err := newClient().Connect(ctx, t, nil)
 		if err != nil {
 			return nil, err
 		}
-		return &Session{ClientSession: cs, Transport: "streamable HTTP " + u, versions: spy}, nil
+		return &Session{ClientSession: cs, Transport: "streamable HTTP " + u, versions: spy, cleanup: cleanup}, nil
 	}
 	sse := func(u string) (*Session, error) {
 		cs, err := newClient().Connect(ctx, &mcp.SSEClientTransport{Endpoint: u, HTTPClient: httpClient()}, nil)
 		if err != nil {
 			return nil, err
 		}
-		return &Session{ClientSession: cs, Transport: "HTTP+SSE " + u, versions: spy}, nil
+		return &Session{ClientSession: cs, Transport: "HTTP+SSE " + u, versions: spy, cleanup: cleanup}, nil
 	}
 	if strings.HasSuffix(strings.TrimSuffix(url, "/"), "/sse") {
 		s, err := sse(url)
@@ -221,6 +262,9 @@ func connectURL(ctx context.Context, newClient func() *mcp.Client, url string, h
 	s, err := streamable(url)
 	if err == nil {
 		return s, nil
+	}
+	if code := denied.status(); code != 0 {
+		return nil, deniedError(url, code, err, login != nil, header.Get("Authorization") != "")
 	}
 	sseURL := strings.TrimSuffix(strings.TrimSuffix(url, "/"), "/mcp") + "/sse"
 	s, err2 := sse(sseURL)

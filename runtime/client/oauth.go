@@ -88,6 +88,13 @@ type OAuth struct {
 	// HTTPClient makes the metadata, registration and token requests
 	// (http.DefaultClient if nil).
 	HTTPClient *http.Client
+	// Store, if set, keeps the authorization code grant's tokens across
+	// connections: a stored token that is valid or can be refreshed is
+	// used from the first request (no authorization unless the server
+	// refuses it), each new or refreshed token is saved, and a client
+	// registered dynamically is saved too and reused while RedirectURL is
+	// the same (FileStore is a file).
+	Store TokenStore
 }
 
 // Handler returns the go-sdk OAuth handler o describes, which a
@@ -121,11 +128,44 @@ func (o *OAuth) Handler() (auth.OAuthHandler, error) {
 	if o.Authorize == nil {
 		return nil, errors.New("oauth: an Authorize function is required")
 	}
+	if o.Store == nil {
+		h, err := o.codeHandler(nil, nil, false)
+		if err != nil {
+			return nil, fmt.Errorf("oauth: %w", err)
+		}
+		return h, nil
+	}
+	store := &syncStore{s: o.Store}
+	stored, err := store.Load()
+	if err != nil {
+		return nil, fmt.Errorf("oauth: loading the stored authorization: %w", err)
+	}
+	reuse := stored != nil && stored.Registered && stored.ClientID != "" && stored.RedirectURL == o.RedirectURL &&
+		o.ClientID == "" && !o.NoDynamicRegistration
+	h, err := o.codeHandler(store, stored, reuse)
+	if err != nil {
+		return nil, fmt.Errorf("oauth: %w", err)
+	}
+	sh := &storeHandler{inner: h}
+	if reuse {
+		sh.fresh = func() (*auth.AuthorizationCodeHandler, error) { return o.codeHandler(store, nil, false) }
+	}
+	return sh, nil
+}
+
+// codeHandler returns the handler of the authorization code grant, which
+// saves its tokens in store if not nil. stored is what store held (nil if
+// nothing): its token, if usable, is the first one, and with reuse its
+// client is the registered one.
+func (o *OAuth) codeHandler(store TokenStore, stored *StoredAuth, reuse bool) (*auth.AuthorizationCodeHandler, error) {
 	authorize := o.Authorize
 	var rs resourceSource
 	cfg := &auth.AuthorizationCodeHandlerConfig{
 		RedirectURL: o.RedirectURL,
 		AuthorizationCodeFetcher: func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
+			if reuse && stored.AuthURL != "" && !sameEndpoint(args.URL, stored.AuthURL) {
+				return nil, errStaleClient
+			}
 			if u, err := url.Parse(args.URL); err == nil {
 				rs.set(u.Query().Get("resource"))
 			}
@@ -145,11 +185,45 @@ func (o *OAuth) Handler() (auth.OAuthHandler, error) {
 		Client:              o.HTTPClient,
 		NewTokenSource:      rs.tokenSource,
 	}
+	if store != nil {
+		cfg.NewTokenSource = func(ctx context.Context, c *oauth2.Config, tok *oauth2.Token) (oauth2.TokenSource, error) {
+			src, err := rs.tokenSource(ctx, c, tok)
+			if err != nil {
+				return nil, err
+			}
+			a := &StoredAuth{
+				Resource: rs.get(), AuthURL: c.Endpoint.AuthURL, TokenURL: c.Endpoint.TokenURL,
+				ClientID: c.ClientID, ClientSecret: c.ClientSecret, AuthStyle: c.Endpoint.AuthStyle,
+				Registered:  c.ClientID != o.ClientID && c.ClientID != o.ClientIDMetadataURL,
+				RedirectURL: o.RedirectURL,
+			}
+			return saving(store, src, a, tok)
+		}
+		if stored.usable() {
+			a := *stored
+			hc := o.HTTPClient
+			if hc == nil {
+				hc = http.DefaultClient
+			}
+			ctx := context.WithValue(context.Background(), oauth2.HTTPClient, hc)
+			src := refreshSource(ctx, a.config(), a.Token, a.Resource)
+			cfg.InitialTokenSource = &savingSource{src: src, last: a.Token.AccessToken, save: func(t *oauth2.Token) error {
+				a.Token = t
+				return store.Save(&a)
+			}}
+		}
+	}
 	if o.ClientIDMetadataURL != "" {
 		cfg.ClientIDMetadataDocumentConfig = &auth.ClientIDMetadataDocumentConfig{URL: o.ClientIDMetadataURL}
 	}
 	if o.ClientID != "" {
 		cfg.PreregisteredClient = o.credentials()
+	} else if reuse {
+		c := &oauthex.ClientCredentials{ClientID: stored.ClientID}
+		if stored.ClientSecret != "" {
+			c.ClientSecretAuth = &oauthex.ClientSecretAuth{ClientSecret: stored.ClientSecret}
+		}
+		cfg.PreregisteredClient = c
 	}
 	if !o.NoDynamicRegistration {
 		md := &oauthex.ClientRegistrationMetadata{RedirectURIs: []string{o.RedirectURL}, ClientName: o.ClientName}
@@ -158,11 +232,20 @@ func (o *OAuth) Handler() (auth.OAuthHandler, error) {
 		}
 		cfg.DynamicClientRegistrationConfig = &auth.DynamicClientRegistrationConfig{Metadata: md}
 	}
-	h, err := auth.NewAuthorizationCodeHandler(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("oauth: %w", err)
+	return auth.NewAuthorizationCodeHandler(cfg)
+}
+
+// saving saves the authorization a with its first token tok in store,
+// and returns src saving each later token too.
+func saving(store TokenStore, src oauth2.TokenSource, a *StoredAuth, tok *oauth2.Token) (oauth2.TokenSource, error) {
+	a.Token = tok
+	if err := store.Save(a); err != nil {
+		return nil, fmt.Errorf("storing the token: %w", err)
 	}
-	return h, nil
+	return &savingSource{src: src, last: tok.AccessToken, save: func(t *oauth2.Token) error {
+		a.Token = t
+		return store.Save(a)
+	}}, nil
 }
 
 // resourceSource makes the token sources of an authorization code
@@ -180,12 +263,21 @@ func (rs *resourceSource) set(resource string) {
 	rs.mu.Unlock()
 }
 
-func (rs *resourceSource) tokenSource(ctx context.Context, cfg *oauth2.Config, tok *oauth2.Token) (oauth2.TokenSource, error) {
+func (rs *resourceSource) get() string {
 	rs.mu.Lock()
-	resource := rs.resource
-	rs.mu.Unlock()
+	defer rs.mu.Unlock()
+	return rs.resource
+}
+
+func (rs *resourceSource) tokenSource(ctx context.Context, cfg *oauth2.Config, tok *oauth2.Token) (oauth2.TokenSource, error) {
+	return refreshSource(ctx, cfg, tok, rs.get()), nil
+}
+
+// refreshSource returns cfg's token source from tok, whose refresh token
+// requests name resource (if not "").
+func refreshSource(ctx context.Context, cfg *oauth2.Config, tok *oauth2.Token, resource string) oauth2.TokenSource {
 	if resource == "" {
-		return cfg.TokenSource(ctx, tok), nil
+		return cfg.TokenSource(ctx, tok)
 	}
 	hc, _ := ctx.Value(oauth2.HTTPClient).(*http.Client)
 	if hc == nil {
@@ -197,7 +289,7 @@ func (rs *resourceSource) tokenSource(ctx context.Context, cfg *oauth2.Config, t
 	}
 	c := *hc
 	c.Transport = &refreshResource{base: base, tokenURL: cfg.Endpoint.TokenURL, resource: resource}
-	return cfg.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, &c), tok), nil
+	return cfg.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, &c), tok)
 }
 
 // refreshResource adds the resource parameter to the refresh token
