@@ -499,3 +499,31 @@ func TestCLILogin(t *testing.T) {
 		t.Errorf("%d authorizations; none of the last runs should have logged in", authz)
 	}
 }
+
+// The README's login section names the flags the commands have.
+func TestLoginREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"`--auth oauth`", "`--auth bearer`", "`--auth none`", "`--no-browser`", "`MCPGEN_NO_BROWSER=1`", "`mcpgen logout URL`", "`mcpgen/tokens/<hash of the URL>.json`", "the server asks for authorization (401 Unauthorized)"} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("the README does not say %s", want)
+		}
+	}
+	commands := map[string]bool{}
+	for _, c := range root.Commands() {
+		commands[c.Name()] = true
+		switch c.Name() {
+		case "list", "call", "read", "prompt", "inspect", "generate-client", "generate-cli":
+			for _, flag := range []string{"auth", "no-browser", "bearer"} {
+				if c.Flags().Lookup(flag) == nil {
+					t.Errorf("%s has no --%s", c.Name(), flag)
+				}
+			}
+		}
+	}
+	if !commands["logout"] {
+		t.Error("no logout command")
+	}
+}

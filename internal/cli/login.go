@@ -328,8 +328,10 @@ func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { r
 func deniedError(url string, code int, err error, login, authorization bool) error {
 	status := fmt.Sprintf("%d %s", code, http.StatusText(code))
 	switch {
+	case code == http.StatusForbidden:
+		return fmt.Errorf("connecting to %s: the server refused access (%s): %v", url, status, err)
 	case login:
-		return fmt.Errorf("connecting to %s: logging in: %v", url, err)
+		return fmt.Errorf("connecting to %s: logging in: %v (a server that takes a token instead: --bearer TOKEN)", url, err)
 	case authorization:
 		return fmt.Errorf("connecting to %s: the server refused the token (%s): %v", url, status, err)
 	}

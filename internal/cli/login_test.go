@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -187,5 +188,23 @@ func TestLoginStore(t *testing.T) {
 	}
 	if path, err := Logout(l, "remote"); path != a.Path || err != nil {
 		t.Errorf("logout of a discovered name: %q, %v; want %s removed", path, err, a.Path)
+	}
+}
+
+func TestDeniedError(t *testing.T) {
+	cause := errors.New("cause")
+	for _, tc := range []struct {
+		code                 int
+		login, authorization bool
+		want                 string
+	}{
+		{401, false, false, "connecting to U: the server asks for authorization (401 Unauthorized); log in with --auth oauth (the default for URLs) or give a token with --bearer: cause"},
+		{401, false, true, "connecting to U: the server refused the token (401 Unauthorized): cause"},
+		{401, true, false, "connecting to U: logging in: cause (a server that takes a token instead: --bearer TOKEN)"},
+		{403, true, false, "connecting to U: the server refused access (403 Forbidden): cause"},
+	} {
+		if got := deniedError("U", tc.code, cause, tc.login, tc.authorization).Error(); got != tc.want {
+			t.Errorf("%d login=%v authorization=%v:\n got %s\nwant %s", tc.code, tc.login, tc.authorization, got, tc.want)
+		}
 	}
 }
