@@ -187,6 +187,13 @@ func (o *OAuth) codeHandler(store TokenStore, stored *StoredAuth, reuse bool) (*
 	}
 	if store != nil {
 		cfg.NewTokenSource = func(ctx context.Context, c *oauth2.Config, tok *oauth2.Token) (oauth2.TokenSource, error) {
+			if reuse && c.ClientID == stored.ClientID && c.Endpoint.AuthStyle == oauth2.AuthStyleAutoDetect {
+				// go-sdk guesses how a client it did not register
+				// authenticates; the registration said.
+				cc := *c
+				cc.Endpoint.AuthStyle = stored.AuthStyle
+				c = &cc
+			}
 			src, err := rs.tokenSource(ctx, c, tok)
 			if err != nil {
 				return nil, err

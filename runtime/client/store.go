@@ -218,17 +218,36 @@ func sameEndpoint(authURL, endpoint string) bool {
 }
 
 // savingSource is a token source that saves each new token it hands out.
+// A refresh the authorization server refuses is an invalid_grant (and
+// not tried again), on which go-sdk's transport sends the request without
+// a token, to get the 401 that authorizes again.
 type savingSource struct {
 	mu   sync.Mutex
 	src  oauth2.TokenSource
 	last string // the access token saved last
 	save func(*oauth2.Token) error
+	// refused is the refusal of the refresh token, once refused.
+	refused error
 }
 
 func (s *savingSource) Token() (*oauth2.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.refused != nil {
+		return nil, s.refused
+	}
 	t, err := s.src.Token()
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		// The authorization server refused the refresh token, whatever
+		// it said (or however it said it): the transport treats
+		// invalid_grant as "authorize again", which is what is left.
+		// The refresh token is not tried again.
+		c := *re
+		c.ErrorCode = "invalid_grant"
+		s.refused = &c
+		return nil, s.refused
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -115,6 +115,21 @@ func TestOAuthStore(t *testing.T) {
 		t.Errorf("token requests %q, %d registrations; want a new authorization by the stored client", got, s.registered)
 	}
 
+	// A token the server refuses, and a refresh token the authorization
+	// server refuses: a new authorization each time.
+	store.edit(func(a *StoredAuth) { a.Token = &oauth2.Token{AccessToken: "revoked", Expiry: time.Now().Add(time.Hour)} })
+	ping(t, s, newOAuth())
+	store.edit(func(a *StoredAuth) {
+		a.Token = &oauth2.Token{AccessToken: "revoked", RefreshToken: "bogus", Expiry: time.Now().Add(-time.Hour)}
+	})
+	ping(t, s, newOAuth())
+	if got := grants(); got != "authorization_code,refresh_token,authorization_code,authorization_code,refresh_token,authorization_code" {
+		t.Errorf("token requests %q", got)
+	}
+	if a, _ := store.Load(); a.Token.AccessToken != "token-1" {
+		t.Errorf("stored %+v, want the new token", a.Token)
+	}
+
 	// Another redirect URL: the stored client is not registered for it.
 	store.edit(func(a *StoredAuth) { a.Token = nil })
 	o := newOAuth()
