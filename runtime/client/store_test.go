@@ -117,7 +117,9 @@ func TestOAuthStore(t *testing.T) {
 
 	// A token the server refuses, and a refresh token the authorization
 	// server refuses: a new authorization each time.
-	store.edit(func(a *StoredAuth) { a.Token = &oauth2.Token{AccessToken: "revoked", Expiry: time.Now().Add(time.Hour)} })
+	store.edit(func(a *StoredAuth) {
+		a.Token = &oauth2.Token{AccessToken: "revoked", Expiry: time.Now().Add(time.Hour)}
+	})
 	ping(t, s, newOAuth())
 	store.edit(func(a *StoredAuth) {
 		a.Token = &oauth2.Token{AccessToken: "revoked", RefreshToken: "bogus", Expiry: time.Now().Add(-time.Hour)}
