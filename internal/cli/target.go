@@ -97,6 +97,7 @@ func Connect(ctx context.Context, t Target, h Handlers, stderr io.Writer) (*Sess
 	}
 	newClient := func() *mcp.Client {
 		c := mcp.NewClient(&mcp.Implementation{Name: "mcpgen", Version: Version}, opts)
+		client.AddSkillMethods(c) // skills list|pull
 		if inst != nil {
 			c.AddSendingMiddleware(inst.ClientMiddleware(traceTarget))
 		}

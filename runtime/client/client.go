@@ -94,6 +94,7 @@ func (o *Options) newClient() *mcp.Client {
 	}
 	c := mcp.NewClient(&mcp.Implementation{Name: name, Version: version}, copts)
 	c.AddSendingMiddleware(o.Middleware...)
+	AddSkillMethods(c) // fails only on a standard method's name
 	return c
 }
 
