@@ -24,6 +24,7 @@ vet:
 
 ## generate: regenerate the examples' mcp_gen.go files
 generate:
+	$(GO) run ./cmd/mcpgen openapi examples/petstore/petstore.json -o examples/petstore
 	$(GO) run ./cmd/mcpgen generate ./...
 	cd bench && $(GO) generate ./tools
 

@@ -24,6 +24,7 @@ package openapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -104,9 +105,30 @@ type Options struct {
 // Provider is a runtime.Provider serving an OpenAPI document's operations.
 type Provider struct {
 	components *runtime.Components
-	ops        []*operation
+	infos      []Info
 	skipped    []string
 }
+
+// Info describes one component the provider built from an operation, for
+// code generators (mcpgen openapi writes a Go package from them).
+type Info struct {
+	Name        string
+	Kind        Kind // Tool, Resource or ResourceTemplate
+	Description string
+	Tags        []string
+	// Operation is how a call makes the request.
+	Operation *Operation
+	// InputSchema, OutputSchema and Annotations are a tool's.
+	InputSchema  json.RawMessage
+	OutputSchema json.RawMessage
+	Annotations  *runtime.ToolAnnotations
+	// URI is a resource's URI or a template's URI template.
+	URI string
+}
+
+// Operations describes the components built, in the document's order
+// (paths as the document sorts them, methods alphabetically).
+func (p *Provider) Operations() []Info { return slices.Clone(p.infos) }
 
 var _ runtime.Provider = (*Provider)(nil)
 
@@ -127,21 +149,33 @@ const maxDocument = 32 << 20
 // which OpenAPI reads as "/") resolves against the document's URL.
 // External references are not followed.
 func Load(ctx context.Context, src string, opts Options) (*Provider, error) {
-	var data []byte
-	var loc *url.URL
-	if u, err := url.Parse(src); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
-		loc = u
-		data, err = fetch(ctx, src)
-		if err != nil {
-			return nil, fmt.Errorf("openapi: %w", err)
-		}
-	} else {
-		data, err = os.ReadFile(src)
-		if err != nil {
-			return nil, fmt.Errorf("openapi: %w", err)
-		}
+	data, loc, err := readDocument(ctx, src)
+	if err != nil {
+		return nil, err
 	}
 	return build(ctx, data, loc, opts)
+}
+
+// ReadDocument reads an OpenAPI document from a file or an http(s) URL (at
+// most 32 MiB, within 30 seconds).
+func ReadDocument(ctx context.Context, src string) ([]byte, error) {
+	data, _, err := readDocument(ctx, src)
+	return data, err
+}
+
+func readDocument(ctx context.Context, src string) ([]byte, *url.URL, error) {
+	if u, err := url.Parse(src); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		data, err := fetch(ctx, src)
+		if err != nil {
+			return nil, nil, fmt.Errorf("openapi: %w", err)
+		}
+		return data, u, nil
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return nil, nil, fmt.Errorf("openapi: %w", err)
+	}
+	return data, nil, nil
 }
 
 // New builds a provider from an OpenAPI document (JSON or YAML).
@@ -193,18 +227,7 @@ func build(ctx context.Context, data []byte, loc *url.URL, opts Options) (*Provi
 	if err != nil {
 		return nil, err
 	}
-	client := opts.Client
-	if client == nil {
-		timeout := opts.Timeout
-		if timeout <= 0 {
-			timeout = 30 * time.Second
-		}
-		client = &http.Client{Timeout: timeout, CheckRedirect: sameOrigin(base)}
-	}
-	limit := opts.MaxResponseBytes
-	if limit <= 0 {
-		limit = 10 << 20
-	}
+	client := newClient(base, opts)
 	scheme := opts.URIScheme
 	if scheme == "" {
 		scheme = "openapi"
@@ -242,22 +265,46 @@ func build(ctx context.Context, data []byte, loc *url.URL, opts Options) (*Provi
 				return nil, fmt.Errorf("openapi: %s %s and %s are both named %q; rename one with Options.Names", method, path, prev, o.name)
 			}
 			names[o.name] = method + " " + path
-			o.base, o.client, o.headers, o.limit = base, client, opts.Headers, limit
+			o.client = client
 			if opts.NoOutputSchemas {
-				o.output, o.outputCheck = nil, nil
+				o.output, o.Output = nil, nil
 			}
-			p.ops = append(p.ops, o)
+			info := Info{Name: o.name, Description: o.summary, Tags: o.tags, Operation: &o.Operation}
 			switch {
 			case kind == Tool:
-				p.components.Tools = append(p.components.Tools, o.tool())
+				t := o.tool()
+				p.components.Tools = append(p.components.Tools, t)
+				info.Kind, info.InputSchema, info.OutputSchema, info.Annotations = Tool, t.InputSchema, t.OutputSchema, t.Annotations
 			case len(o.pathParams) == 0:
-				p.components.Resources = append(p.components.Resources, o.resource(scheme))
+				r := o.resource(scheme)
+				p.components.Resources = append(p.components.Resources, r)
+				info.Kind, info.URI = Resource, r.URI
 			default:
-				p.components.ResourceTemplates = append(p.components.ResourceTemplates, o.template(scheme))
+				rt := o.template(scheme)
+				p.components.ResourceTemplates = append(p.components.ResourceTemplates, rt)
+				info.Kind, info.URI = ResourceTemplate, rt.URITemplate
 			}
+			p.infos = append(p.infos, info)
 		}
 	}
 	return p, nil
+}
+
+// BaseURL returns the URL a provider built from doc sends requests to:
+// override when set, or the document's first server with its variables'
+// defaults. Code generators record it as the API's default.
+func BaseURL(ctx context.Context, doc []byte, override string) (string, error) {
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false
+	d, err := loader.LoadFromData(doc)
+	if err != nil {
+		return "", fmt.Errorf("openapi: reading the document: %w", err)
+	}
+	u, err := baseURL(d, nil, override)
+	if err != nil {
+		return "", err
+	}
+	return u.String(), nil
 }
 
 // baseURL is the URL requests go to: the override, or the document's first
@@ -287,10 +334,20 @@ func baseURL(doc *openapi3.T, loc *url.URL, override string) (*url.URL, error) {
 		if loc == nil {
 			return nil, fmt.Errorf("openapi: the server URL %q is relative and the document was not loaded from a URL; set Options.BaseURL", raw)
 		}
-		u = loc.ResolveReference(u)
+		raw = loc.ResolveReference(u).String()
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("openapi: base URL %q is not http or https", u)
+	return parseBase(raw)
+}
+
+// parseBase parses an absolute http(s) base URL, without its query,
+// fragment or trailing slash.
+func parseBase(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("openapi: base URL %q: %w", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("openapi: base URL %q is not an absolute http or https URL", raw)
 	}
 	u.RawQuery, u.Fragment = "", ""
 	u.Path = strings.TrimSuffix(u.Path, "/")

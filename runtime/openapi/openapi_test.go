@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"github.com/mcpgen/mcpgen/internal/openapitest"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -19,172 +19,9 @@ import (
 	"github.com/mcpgen/mcpgen/runtime"
 )
 
-// petstoreDoc is an OpenAPI 3.0 document with path, query, header and
-// body parameters, arrays, enums, nullable fields, a binary download and a
-// 404; %s is the backend's URL.
-const petstoreDoc = `{
-  "openapi": "3.0.3",
-  "info": {"title": "Petstore", "version": "1.0.0"},
-  "servers": [{"url": "%s/v1"}],
-  "paths": {
-    "/pets": {
-      "get": {
-        "operationId": "listPets", "summary": "List pets", "tags": ["pets"],
-        "parameters": [
-          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
-          {"name": "tags", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
-          {"name": "X-Trace", "in": "header", "schema": {"type": "string"}}
-        ],
-        "responses": {"200": {"description": "pets", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PetList"}}}}}
-      },
-      "post": {
-        "operationId": "createPet", "summary": "Create a pet", "tags": ["pets"],
-        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewPet"}}}},
-        "responses": {"201": {"description": "created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}}
-      }
-    },
-    "/pets/{petId}": {
-      "parameters": [{"name": "petId", "in": "path", "required": true, "schema": {"type": "integer"}}],
-      "get": {
-        "operationId": "getPet", "summary": "Get a pet",
-        "responses": {
-          "200": {"description": "pet", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}},
-          "404": {"description": "no such pet"}
-        }
-      },
-      "delete": {
-        "operationId": "deletePet",
-        "parameters": [{"name": "X-Request-Id", "in": "header", "required": true, "schema": {"type": "string"}}],
-        "responses": {"204": {"description": "deleted"}}
-      }
-    },
-    "/pets/{petId}/photo": {
-      "get": {
-        "operationId": "getPhoto",
-        "parameters": [{"name": "petId", "in": "path", "required": true, "schema": {"type": "integer"}}],
-        "responses": {"200": {"description": "photo", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}}
-      }
-    },
-    "/files/{name}": {
-      "get": {
-        "operationId": "getFile",
-        "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "file", "content": {"text/plain": {"schema": {"type": "string"}}}}}
-      }
-    }
-  },
-  "components": {
-    "schemas": {
-      "Status": {"type": "string", "enum": ["available", "sold"]},
-      "NewPet": {
-        "type": "object", "required": ["name"],
-        "properties": {
-          "name": {"type": "string", "minLength": 1},
-          "status": {"$ref": "#/components/schemas/Status"},
-          "tag": {"type": "string", "nullable": true}
-        }
-      },
-      "Pet": {
-        "type": "object", "required": ["id", "name"],
-        "properties": {
-          "id": {"type": "integer"},
-          "name": {"type": "string"},
-          "status": {"$ref": "#/components/schemas/Status"},
-          "tag": {"type": "string", "nullable": true},
-          "friend": {"$ref": "#/components/schemas/Pet"}
-        }
-      },
-      "PetList": {"type": "object", "required": ["pets"], "properties": {"pets": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}}}}
-    }
-  }
-}`
-
-// backend is the API under the provider: it records every request.
-type backend struct {
-	*httptest.Server
-	mu       sync.Mutex
-	requests []*http.Request
-	bodies   []string
-	admin    int
-}
-
-var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-
-func newBackend(t *testing.T) *backend {
-	b := &backend{}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, petstoreDoc, b.URL)
-	})
-	mux.HandleFunc("/admin", func(w http.ResponseWriter, r *http.Request) {
-		b.mu.Lock()
-		b.admin++
-		b.mu.Unlock()
-		fmt.Fprint(w, "ADMIN SECRET")
-	})
-	mux.HandleFunc("GET /v1/pets", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"pets":[{"id":1,"name":"rex","status":"available","tag":null}],"echo":{"limit":%q,"tags":%q,"trace":%q}}`,
-			r.URL.Query().Get("limit"), strings.Join(r.URL.Query()["tags"], "|"), r.Header.Get("X-Trace"))
-	})
-	mux.HandleFunc("POST /v1/pets", func(w http.ResponseWriter, r *http.Request) {
-		var in map[string]any
-		json.NewDecoder(r.Body).Decode(&in)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusCreated)
-		out, _ := json.Marshal(map[string]any{"id": 7, "name": in["name"], "status": in["status"], "tag": in["tag"]})
-		w.Write(out)
-	})
-	mux.HandleFunc("GET /v1/pets/{id}", func(w http.ResponseWriter, r *http.Request) {
-		if r.PathValue("id") != "1" {
-			http.Error(w, `{"error":"pet not found"}`, http.StatusNotFound)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"id":1,"name":"rex","friend":{"id":2,"name":"tom"}}`)
-	})
-	mux.HandleFunc("DELETE /v1/pets/{id}", func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("GET /v1/pets/{id}/photo", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "image/png")
-		w.Write(pngBytes)
-	})
-	mux.HandleFunc("GET /v1/files/{name}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprintf(w, "file %s", r.PathValue("name"))
-	})
-	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(strings.NewReader(string(body)))
-		b.mu.Lock()
-		b.requests = append(b.requests, r.Clone(context.Background()))
-		b.bodies = append(b.bodies, string(body))
-		b.mu.Unlock()
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(b.Close)
-	return b
-}
-
-func (b *backend) last() (*http.Request, string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.requests) == 0 {
-		return nil, ""
-	}
-	return b.requests[len(b.requests)-1], b.bodies[len(b.bodies)-1]
-}
-
-func (b *backend) count() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.requests)
-}
-
 // serve builds a provider from the backend's document and serves it to an
 // in-memory go-sdk client.
-func serve(t *testing.T, b *backend, opts Options) *mcp.ClientSession {
+func serve(t *testing.T, b *openapitest.Backend, opts Options) *mcp.ClientSession {
 	t.Helper()
 	ctx := context.Background()
 	p, err := Load(ctx, b.URL+"/openapi.json", opts)
@@ -231,7 +68,7 @@ func text(res *mcp.CallToolResult) string {
 }
 
 func TestToolsFromDocument(t *testing.T) {
-	b := newBackend(t)
+	b := openapitest.NewBackend(t)
 	cs := serve(t, b, Options{})
 	lt, err := cs.ListTools(context.Background(), nil)
 	if err != nil {
@@ -268,14 +105,14 @@ func TestToolsFromDocument(t *testing.T) {
 }
 
 func TestCalls(t *testing.T) {
-	b := newBackend(t)
+	b := openapitest.NewBackend(t)
 	cs := serve(t, b, Options{Headers: http.Header{"X-Api-Key": {"k1"}}})
 
 	res := call(t, cs, "listPets", map[string]any{"limit": 5, "tags": []string{"a", "b c"}, "X-Trace": "tr"})
 	if res.IsError {
 		t.Fatalf("listPets: %s", text(res))
 	}
-	r, _ := b.last()
+	r, _ := b.Last()
 	if r.URL.Path != "/v1/pets" || r.URL.RawQuery != "limit=5&tags=a&tags=b+c" || r.Header.Get("X-Trace") != "tr" || r.Header.Get("X-Api-Key") != "k1" {
 		t.Errorf("request = %s %s?%s trace %q key %q", r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("X-Trace"), r.Header.Get("X-Api-Key"))
 	}
@@ -287,7 +124,7 @@ func TestCalls(t *testing.T) {
 	if res.IsError {
 		t.Fatalf("createPet: %s", text(res))
 	}
-	r, body := b.last()
+	r, body := b.Last()
 	if r.Method != "POST" || r.Header.Get("Content-Type") != "application/json" || body != `{"name":"kit","status":"sold","tag":null}` {
 		t.Errorf("createPet sent %s %q %s", r.Method, r.Header.Get("Content-Type"), body)
 	}
@@ -296,7 +133,7 @@ func TestCalls(t *testing.T) {
 	}
 
 	// Invalid arguments never reach the API.
-	before := b.count()
+	before := b.Count()
 	for _, args := range []map[string]any{
 		{"status": "sold"},                 // name missing
 		{"name": "kit", "status": "lost"},  // not in the enum
@@ -312,8 +149,8 @@ func TestCalls(t *testing.T) {
 	if !res.IsError || !strings.Contains(text(res), "limit") {
 		t.Errorf("listPets limit 0 = %s", text(res))
 	}
-	if b.count() != before {
-		t.Errorf("%d invalid calls reached the API", b.count()-before)
+	if b.Count() != before {
+		t.Errorf("%d invalid calls reached the API", b.Count()-before)
 	}
 
 	res = call(t, cs, "getPet", map[string]any{"petId": 1})
@@ -330,13 +167,13 @@ func TestCalls(t *testing.T) {
 		t.Errorf("deletePet without its header = %s", text(res))
 	}
 	res = call(t, cs, "deletePet", map[string]any{"petId": 1, "X-Request-Id": "r1"})
-	if r, _ := b.last(); res.IsError || r.Method != "DELETE" || r.Header.Get("X-Request-Id") != "r1" || text(res) != "204 No Content" {
+	if r, _ := b.Last(); res.IsError || r.Method != "DELETE" || r.Header.Get("X-Request-Id") != "r1" || text(res) != "204 No Content" {
 		t.Errorf("deletePet = %s (%s %s)", text(res), r.Method, r.Header.Get("X-Request-Id"))
 	}
 
 	res = call(t, cs, "getPhoto", map[string]any{"petId": 1})
 	img, ok := res.Content[0].(*mcp.ImageContent)
-	if res.IsError || !ok || img.MIMEType != "image/png" || string(img.Data) != string(pngBytes) {
+	if res.IsError || !ok || img.MIMEType != "image/png" || string(img.Data) != string(openapitest.PNG) {
 		t.Errorf("getPhoto = %+v", res.Content[0])
 	}
 }
@@ -349,7 +186,7 @@ func TestOutputNotMatchingSchema(t *testing.T) {
 		fmt.Fprint(w, `{"id":"not a number","name":"rex"}`)
 	}))
 	defer api.Close()
-	doc := []byte(fmt.Sprintf(petstoreDoc, api.URL))
+	doc := []byte(openapitest.Doc(api.URL))
 	for _, loose := range []bool{false, true} {
 		p, err := New(context.Background(), doc, Options{NoOutputSchemas: loose})
 		if err != nil {
@@ -381,27 +218,25 @@ func TestOutputNotMatchingSchema(t *testing.T) {
 func TestPathTraversal(t *testing.T) {
 	attacks := []string{"../admin", "../../admin", "%2e%2e%2f%2e%2e%2fadmin", "..", ".", "%2e%2e%2fadmin", "..%2Fadmin", "a/b", "%2F", "%2f", "a\\b", "a\x00b", "%00", "x%5cy"}
 	check := func(t *testing.T, wantSafe bool) {
-		b := newBackend(t)
+		b := openapitest.NewBackend(t)
 		cs := serve(t, b, Options{})
 		for _, v := range attacks {
-			before := b.count()
+			before := b.Count()
 			res := call(t, cs, "getFile", map[string]any{"name": v})
 			if wantSafe {
 				if !res.IsError {
 					t.Errorf("getFile %q succeeded: %s", v, text(res))
 				}
-				if b.count() != before {
-					r, _ := b.last()
+				if b.Count() != before {
+					r, _ := b.Last()
 					t.Errorf("getFile %q reached the API as %s", v, r.URL.RequestURI())
 				}
 			}
 		}
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		if wantSafe && b.admin != 0 {
-			t.Errorf("/admin was reached %d times", b.admin)
+		if wantSafe && b.Admin() != 0 {
+			t.Errorf("/admin was reached %d times", b.Admin())
 		}
-		if !wantSafe && b.admin == 0 {
+		if !wantSafe && b.Admin() == 0 {
 			t.Error("the vulnerable variant did not reach /admin: the test would not catch the bug")
 		}
 	}
@@ -412,10 +247,10 @@ func TestPathTraversal(t *testing.T) {
 		check(t, false)
 	})
 	// Ordinary values with characters that need encoding still work.
-	b := newBackend(t)
+	b := openapitest.NewBackend(t)
 	cs := serve(t, b, Options{})
 	res := call(t, cs, "getFile", map[string]any{"name": "a b?c#d%e"})
-	if r, _ := b.last(); res.IsError || r.URL.EscapedPath() != "/v1/files/a%20b%3Fc%23d%25e" || text(res) != "file a b?c#d%e" {
+	if r, _ := b.Last(); res.IsError || r.URL.EscapedPath() != "/v1/files/a%20b%3Fc%23d%25e" || text(res) != "file a b?c#d%e" {
 		t.Errorf("getFile with spaces = %s (%s)", text(res), r.URL.EscapedPath())
 	}
 }
@@ -423,7 +258,7 @@ func TestPathTraversal(t *testing.T) {
 // The MCP client's Authorization header (its token for this server) never
 // reaches the API.
 func TestInboundAuthorizationNotForwarded(t *testing.T) {
-	b := newBackend(t)
+	b := openapitest.NewBackend(t)
 	p, err := Load(context.Background(), b.URL+"/openapi.json", Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -447,12 +282,11 @@ func TestInboundAuthorizationNotForwarded(t *testing.T) {
 			t.Fatalf("%s: %s", name, text(res))
 		}
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.requests) < 3 {
-		t.Fatalf("the API saw %d requests", len(b.requests))
+	reqs := b.Requests()
+	if len(reqs) < 3 {
+		t.Fatalf("the API saw %d requests", len(reqs))
 	}
-	for _, r := range b.requests {
+	for _, r := range reqs {
 		for k, vs := range r.Header {
 			for _, v := range vs {
 				if strings.Contains(v, token) {
@@ -477,7 +311,7 @@ func (tok bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 // Route maps make resources and templates, or exclude operations; the
 // first match wins.
 func TestRouteMaps(t *testing.T) {
-	b := newBackend(t)
+	b := openapitest.NewBackend(t)
 	cs := serve(t, b, Options{
 		RouteMaps: []RouteMap{
 			{Methods: []string{"DELETE"}, Kind: Exclude},
@@ -517,7 +351,7 @@ func TestRouteMaps(t *testing.T) {
 	if err == nil {
 		t.Error("read of a traversing template value succeeded")
 	}
-	if b.admin != 0 {
+	if b.Admin() != 0 {
 		t.Error("/admin reached through a resource template")
 	}
 }
@@ -536,7 +370,7 @@ func TestBadDocuments(t *testing.T) {
 			t.Errorf("%s: err = %v, want %q", name, err, c.want)
 		}
 	}
-	if _, err := New(ctx, []byte(fmt.Sprintf(petstoreDoc, "http://127.0.0.1:1")), Options{RouteMaps: []RouteMap{{Kind: "page"}}}); err == nil || !strings.Contains(err.Error(), "unknown kind") {
+	if _, err := New(ctx, []byte(openapitest.Doc("http://127.0.0.1:1")), Options{RouteMaps: []RouteMap{{Kind: "page"}}}); err == nil || !strings.Contains(err.Error(), "unknown kind") {
 		t.Errorf("unknown kind: %v", err)
 	}
 	// An unsupported body type skips that operation only, and says so.
@@ -569,7 +403,7 @@ func TestNoCrossOriginRedirect(t *testing.T) {
 		http.Redirect(w, r, other.URL+"/steal", http.StatusFound)
 	}))
 	defer api.Close()
-	p, err := New(context.Background(), []byte(fmt.Sprintf(petstoreDoc, api.URL)), Options{Headers: http.Header{"X-Api-Key": {"secret"}}})
+	p, err := New(context.Background(), []byte(openapitest.Doc(api.URL)), Options{Headers: http.Header{"X-Api-Key": {"secret"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
