@@ -1,0 +1,96 @@
+package oauthproxy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mcpgen/mcpgen/runtime"
+)
+
+// Taker is implemented by a state store that can read and delete a key
+// in one atomic step (Redis GETDEL). The proxy uses it to redeem one-time
+// values (authorization codes, refresh tokens, transactions); with a
+// store that lacks it, the proxy serialises Get and Delete itself, which
+// is atomic within one process only: a store shared by several replicas
+// should implement Taker.
+type Taker interface {
+	Take(ctx context.Context, key string) (value []byte, ok bool, err error)
+}
+
+// store keeps the proxy's records as JSON in a runtime.StateStore, under
+// prefix + kind + ":" + id.
+type store struct {
+	s      runtime.StateStore
+	prefix string
+	mu     sync.Mutex // serialises take on a store that is no Taker
+}
+
+// Record kinds.
+const (
+	kindClient   = "client"    // a dynamically registered client, by client id
+	kindTxn      = "txn"       // an authorization in progress, by digest of its id
+	kindCode     = "code"      // an authorization code, by digest
+	kindCodeUsed = "code-used" // a redeemed code's grant, by digest of the code
+	kindGrant    = "grant"     // an upstream grant, by id
+	kindAccess   = "at"        // an access token's grant, by jti
+	kindRefresh  = "rt"        // a refresh token, by digest
+	kindRTUsed   = "rt-used"   // a rotated refresh token's grant, by digest
+)
+
+func (st *store) key(kind, id string) string { return st.prefix + kind + ":" + id }
+
+func (st *store) get(ctx context.Context, kind, id string, v any) (bool, error) {
+	b, ok, err := st.s.Get(ctx, st.key(kind, id))
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return false, fmt.Errorf("oauthproxy: stored %s record: %w", kind, err)
+	}
+	return true, nil
+}
+
+func (st *store) put(ctx context.Context, kind, id string, v any, ttl time.Duration) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return st.s.Set(ctx, st.key(kind, id), b, ttl)
+}
+
+func (st *store) del(ctx context.Context, kind string, ids ...string) error {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = st.key(kind, id)
+	}
+	return st.s.Delete(ctx, keys...)
+}
+
+// take reads and deletes a record; of two concurrent takes of the same
+// record, one finds it.
+func (st *store) take(ctx context.Context, kind, id string, v any) (bool, error) {
+	k := st.key(kind, id)
+	var b []byte
+	var ok bool
+	var err error
+	if t, isTaker := st.s.(Taker); isTaker {
+		b, ok, err = t.Take(ctx, k)
+	} else {
+		st.mu.Lock()
+		b, ok, err = st.s.Get(ctx, k)
+		if err == nil && ok {
+			err = st.s.Delete(ctx, k)
+		}
+		st.mu.Unlock()
+	}
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return false, fmt.Errorf("oauthproxy: stored %s record: %w", kind, err)
+	}
+	return true, nil
+}
