@@ -23,11 +23,11 @@ func TestMetadata(t *testing.T) {
 		t.Fatalf("metadata: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	want := map[string]any{
-		"issuer":                                e.base,
-		"authorization_endpoint":                e.base + "/authorize",
-		"token_endpoint":                        e.base + "/token",
-		"registration_endpoint":                 e.base + "/register",
-		"client_id_metadata_document_supported": true,
+		"issuer":                                         e.base,
+		"authorization_endpoint":                         e.base + "/authorize",
+		"token_endpoint":                                 e.base + "/token",
+		"registration_endpoint":                          e.base + "/register",
+		"client_id_metadata_document_supported":          true,
 		"authorization_response_iss_parameter_supported": true,
 	}
 	for k, v := range want {
@@ -186,8 +186,8 @@ func TestPKCE(t *testing.T) {
 	id := e.publicClient()
 	pk := newPKCE()
 	for name, extra := range map[string]url.Values{
-		"missing": {"code_challenge": nil, "code_challenge_method": nil},
-		"plain":   {"code_challenge": {pk.verifier + pk.verifier[:11]}, "code_challenge_method": {"plain"}},
+		"missing":                      {"code_challenge": nil, "code_challenge_method": nil},
+		"plain":                        {"code_challenge": {pk.verifier + pk.verifier[:11]}, "code_challenge_method": {"plain"}},
 		"no method (plain by default)": {"code_challenge_method": nil},
 		"short":                        {"code_challenge": {"abc"}},
 	} {

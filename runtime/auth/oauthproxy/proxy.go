@@ -361,14 +361,14 @@ func (p *Proxy) cors(next http.HandlerFunc) http.HandlerFunc {
 // metadata serves the authorization server metadata (RFC 8414).
 func (p *Proxy) metadata(w http.ResponseWriter, r *http.Request) {
 	m := map[string]any{
-		"issuer":                                p.issuerID(),
-		"authorization_endpoint":                p.endpoint(p.paths.authorize),
-		"token_endpoint":                        p.endpoint(p.paths.token),
-		"response_types_supported":              []string{respCode},
-		"response_modes_supported":              []string{"query"},
-		"grant_types_supported":                 []string{grantCode, grantRT},
-		"token_endpoint_auth_methods_supported": []string{authBasic, authPost, authNone},
-		"code_challenge_methods_supported":      []string{"S256"},
+		"issuer":                                         p.issuerID(),
+		"authorization_endpoint":                         p.endpoint(p.paths.authorize),
+		"token_endpoint":                                 p.endpoint(p.paths.token),
+		"response_types_supported":                       []string{respCode},
+		"response_modes_supported":                       []string{"query"},
+		"grant_types_supported":                          []string{grantCode, grantRT},
+		"token_endpoint_auth_methods_supported":          []string{authBasic, authPost, authNone},
+		"code_challenge_methods_supported":               []string{"S256"},
 		"authorization_response_iss_parameter_supported": true,
 		"client_id_metadata_document_supported":          p.cimd != nil,
 	}
