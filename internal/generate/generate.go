@@ -58,25 +58,14 @@ func PlanWith(opts Options, dir string, patterns ...string) ([]File, error) {
 	var files []File
 	have := map[string]bool{}
 	for _, pkg := range pkgs {
-		src, err := emit.File(pkg)
+		pf, err := packageFiles(opts, pkg)
 		if err != nil {
 			return nil, err
 		}
-		path := filepath.Join(pkg.Dir, FileName)
-		have[path] = true
-		files = append(files, File{Path: path, Content: src, Package: pkg})
-		name := emit.ClientName(pkg)
-		clientFile := filepath.Join(pkg.Dir, name, ClientFileName)
-		if old, err := os.ReadFile(clientFile); opts.Client || err == nil && parse.GeneratedFile(old) {
-			if len(pkg.Tools)+len(pkg.Resources)+len(pkg.Prompts) == 0 {
-				continue
-			}
-			src, err := emit.ClientFile(pkg, pkg.Path+"/"+name, name)
-			if err != nil {
-				return nil, err
-			}
-			files = append(files, File{Path: clientFile, Content: src})
+		for _, f := range pf {
+			have[f.Path] = true
 		}
+		files = append(files, pf...)
 	}
 	stale, err := staleOutputs(dir, patterns, have)
 	if err != nil {
@@ -86,6 +75,29 @@ func PlanWith(opts Options, dir string, patterns ...string) ([]File, error) {
 		files = append(files, File{Path: path})
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	return files, nil
+}
+
+// packageFiles returns the files generated for one package: mcp_gen.go,
+// and its typed client when asked for or already there.
+func packageFiles(opts Options, pkg *model.Package) ([]File, error) {
+	src, err := emit.File(pkg)
+	if err != nil {
+		return nil, err
+	}
+	files := []File{{Path: filepath.Join(pkg.Dir, FileName), Content: src, Package: pkg}}
+	name := emit.ClientName(pkg)
+	clientFile := filepath.Join(pkg.Dir, name, ClientFileName)
+	if old, err := os.ReadFile(clientFile); opts.Client || err == nil && parse.GeneratedFile(old) {
+		if len(pkg.Tools)+len(pkg.Resources)+len(pkg.Prompts) == 0 {
+			return files, nil
+		}
+		src, err := emit.ClientFile(pkg, pkg.Path+"/"+name, name)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, File{Path: clientFile, Content: src})
+	}
 	return files, nil
 }
 

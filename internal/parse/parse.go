@@ -75,22 +75,40 @@ const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedSyntax | 
 // Problems in annotations, signatures or types come back as an ErrorList
 // holding all of them; other failures are plain errors.
 func Load(dir string, patterns ...string) ([]*model.Package, error) {
-	absDir, err := filepath.Abs(dir)
+	pkgs, errs, err := load(dir, patterns, false)
 	if err != nil {
 		return nil, err
 	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return pkgs, nil
+}
+
+// LoadEach is Load for a tree of packages that must not fail as one: it
+// returns the packages that load cleanly, and the problems of the others,
+// which are left out. err is for a failure to load anything at all.
+func LoadEach(dir string, patterns ...string) (pkgs []*model.Package, problems ErrorList, err error) {
+	return load(dir, patterns, true)
+}
+
+func load(dir string, patterns []string, each bool) ([]*model.Package, ErrorList, error) {
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, nil, err
+	}
 	overlay, err := generatedOverlay(absDir, patterns)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fset := token.NewFileSet()
 	cfg := &packages.Config{Mode: loadMode, Dir: absDir, Fset: fset, Overlay: overlay, Tests: false}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(pkgs) == 0 {
-		return nil, fmt.Errorf("no packages match %s", strings.Join(patterns, " "))
+		return nil, nil, fmt.Errorf("no packages match %s", strings.Join(patterns, " "))
 	}
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].PkgPath < pkgs[j].PkgPath })
 	p := &loader{dir: absDir, fset: fset, namedTypes: map[*types.Named]*model.Type{}, failed: map[any]bool{}}
@@ -102,7 +120,8 @@ func Load(dir string, patterns ...string) ([]*model.Package, error) {
 			}
 			continue
 		}
-		if m := p.loadPackage(pkg); m != nil && !m.Empty() {
+		before := len(p.errs)
+		if m := p.loadPackage(pkg); m != nil && !m.Empty() && (len(p.errs) == before || !each) {
 			out = append(out, m)
 		}
 	}
@@ -110,9 +129,11 @@ func Load(dir string, patterns ...string) ([]*model.Package, error) {
 		sort.SliceStable(p.errs, func(i, j int) bool { return p.errs[i].Pos.Before(p.errs[j].Pos) })
 		// A type used in several places reports its problems once.
 		p.errs = slices.CompactFunc(p.errs, func(a, b *Error) bool { return a.Pos == b.Pos && a.Msg == b.Msg })
-		return nil, p.errs
+		if !each {
+			return nil, p.errs, nil
+		}
 	}
-	return out, nil
+	return out, p.errs, nil
 }
 
 // blockingErrors returns the package's load and type errors, except
