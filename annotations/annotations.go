@@ -156,13 +156,28 @@ type Options struct {
 	// the argument (or template variable).
 	Prompt, Resource, Arg string
 
+	// Auth are the authorization checks (auth=...), all of which must
+	// pass, in order.
+	Auth []Auth
+
 	NameCol, URICol, PromptCol, ResourceCol, ArgCol, MIMECol int
 }
 
+// Auth is one auth= check: the scopes of auth=scope:a,b (all required), or
+// the Go function auth=FuncName names.
+type Auth struct {
+	Scopes []string
+	Func   string
+	Col    int // offset of the value
+}
+
+// authKey is the one key a directive may repeat: each auth= adds a check.
+const authKey = "auth"
+
 var directiveKeys = map[string][]string{
-	"tool":     {"destructive", "idempotent", "max_result_bytes", "mime", "name", "openworld", "readonly", "tags", "timeout", "title", "version"},
-	"resource": {"mime", "name", "tags", "title", "uri", "version"},
-	"prompt":   {"name", "tags", "title", "version"},
+	"tool":     {"auth", "destructive", "idempotent", "max_result_bytes", "mime", "name", "openworld", "readonly", "tags", "timeout", "title", "version"},
+	"resource": {"auth", "mime", "name", "tags", "title", "uri", "version"},
+	"prompt":   {"auth", "name", "tags", "title", "version"},
 	"complete": {"arg", "prompt", "resource"},
 }
 
@@ -188,7 +203,7 @@ func (d *Directive) Options() (*Options, []*Error) {
 			fail(a.KeyCol, "%s", msg)
 			continue
 		}
-		if seen[a.Key] {
+		if seen[a.Key] && a.Key != authKey {
 			fail(a.KeyCol, "duplicate key %q", a.Key)
 			continue
 		}
@@ -269,6 +284,13 @@ func (d *Directive) Options() (*Options, []*Error) {
 			o.Resource, o.ResourceCol = a.Value, a.ValueCol
 		case "arg":
 			o.Arg, o.ArgCol = a.Value, a.ValueCol
+		case authKey:
+			if au, msg := parseAuth(a.Value); msg != "" {
+				fail(a.ValueCol, "%s", msg)
+			} else {
+				au.Col = a.ValueCol
+				o.Auth = append(o.Auth, au)
+			}
 		}
 	}
 	if d.Kind == "complete" {
@@ -286,6 +308,32 @@ func (d *Directive) Options() (*Options, []*Error) {
 		fail(d.KindCol, "//mcp:resource needs uri=...")
 	}
 	return o, errs
+}
+
+var identRE = regexp.MustCompile(`^[\pL_][\pL\pN_]*$`)
+
+// parseAuth parses the value of auth=: "scope:a,b" or a Go identifier.
+func parseAuth(v string) (Auth, string) {
+	const want = "want auth=scope:NAME[,NAME...] or auth=FuncName"
+	if rest, ok := strings.CutPrefix(v, "scope:"); ok {
+		var au Auth
+		for _, sc := range strings.Split(rest, ",") {
+			if sc == "" || strings.ContainsAny(sc, " \t\"\\") {
+				return Auth{}, fmt.Sprintf("auth=%s: empty or malformed scope (%s)", v, want)
+			}
+			if !contains(au.Scopes, sc) {
+				au.Scopes = append(au.Scopes, sc)
+			}
+		}
+		return au, ""
+	}
+	if strings.Contains(v, ":") {
+		return Auth{}, fmt.Sprintf("auth=%s: unknown kind of check %q (%s)", v, v[:strings.Index(v, ":")], want)
+	}
+	if !identRE.MatchString(v) {
+		return Auth{}, fmt.Sprintf("auth=%s is not a Go function name (%s)", v, want)
+	}
+	return Auth{Func: v}, ""
 }
 
 // TagKeys are the keys of the `mcp:"..."` struct tag.
@@ -413,6 +461,10 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Suggest returns the candidate closest to s, if it is close enough to be
+// a likely typo, or "".
+func Suggest(s string, candidates []string) string { return suggest(s, candidates) }
 
 // suggest returns the candidate closest to s, if it is close enough to be
 // a likely typo.

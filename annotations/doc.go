@@ -23,7 +23,8 @@
 // The rest of the doc comment is the component's description, which is
 // required: clients show it to the model. Arguments are key=value or bare
 // keys (booleans); a value with spaces is a double-quoted Go string:
-// title="Weather forecast". Unknown or repeated keys are errors.
+// title="Weather forecast". Unknown or repeated keys are errors (but auth,
+// which may be repeated).
 //
 // //mcp:tool keys:
 //
@@ -49,16 +50,29 @@
 //	                 dropped (runtime.TruncateResult)
 //	mime=image/png   MIME type of a []byte result (an error on any other
 //	                 result: content items carry their own)
+//	auth=scope:a,b   authorization: the caller's token must grant every
+//	                 scope listed (runtime.RequireScopes)
+//	auth=FuncName    authorization by a function of the same package,
+//	                 func(ctx context.Context, p *runtime.Principal,
+//	                 c runtime.ComponentInfo) error; nil allows
 //
-// //mcp:resource keys: uri (required), name, version, title, tags, mime. A
-// uri holding {variables} is an RFC 6570 URI template; each variable is
-// bound to the function parameter of the same name:
+// Several auth= keys are ANDed. A component whose checks fail is hidden
+// from that caller's lists and is not found when called, read or got; a
+// check returning runtime.Forbidden(...) sends its message instead; no
+// authenticated caller sees no component with checks. On stdio the checks
+// are skipped unless runtime.Options.AuthorizeStdio (see the runtime's
+// authz.go and the README's "Authorization" section).
+//
+// //mcp:resource keys: uri (required), name, version, title, tags, mime,
+// auth. A uri holding {variables} is an RFC 6570 URI template; each
+// variable is bound to the function parameter of the same name:
 //
 //	//mcp:resource uri=weather://cities/{name} mime=application/json
 //	func City(ctx context.Context, name string) (CityInfo, error)
 //
-// //mcp:prompt keys: name, version, title, tags. A prompt's arguments are
-// the fields of its argument struct; MCP prompt arguments are strings.
+// //mcp:prompt keys: name, version, title, tags, auth. A prompt's
+// arguments are the fields of its argument struct; MCP prompt arguments are
+// strings.
 //
 // //mcp:complete keys: prompt (a prompt's MCP name) or resource (a resource
 // template's URI template), and arg (the argument or template variable).

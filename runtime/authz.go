@@ -23,7 +23,8 @@ import (
 // missing from that principal's lists and resolves as not found, so a call
 // of it reports the unknown-component error. A check that refuses with an
 // error wrapping ErrForbidden (Forbidden) has its message sent to the
-// client instead; any other error, or a panic, is logged and denies. A
+// client instead; ErrDenied refuses quietly; any other error, or a panic,
+// is logged and denies. A
 // request without a principal sees no component that has checks (fail
 // closed). On stdio the checks are skipped unless Options.AuthorizeStdio:
 // the client there is a local process the user started.
@@ -51,7 +52,9 @@ type ComponentInfo struct {
 func (c ComponentInfo) Key() string { return Key(c.Kind, c.ID, c.Version) }
 
 // AuthCheck decides whether a principal may see and use a component: nil
-// allows it. p is never nil (a request without a principal is refused
+// allows it; ErrDenied hides it; an error wrapping ErrForbidden
+// (Forbidden) hides it from lists and is the error of a call, read or get
+// of it; any other error hides it and is logged. p is never nil (a request without a principal is refused
 // before any check runs). Checks run on the request path, once per
 // request and component: keep them fast, and let them depend only on the
 // principal, the component and the request (ctx), not on the arguments.
@@ -64,12 +67,13 @@ func RequireScopes(scopes ...string) AuthCheck {
 		if p.HasScopes(scopes...) {
 			return nil
 		}
-		return errMissingScope
+		return ErrDenied
 	}
 }
 
-// errMissingScope is RequireScopes' refusal: the component is hidden.
-var errMissingScope = errors.New("a required scope is missing")
+// ErrDenied is a check's quiet refusal: the component is hidden, as for
+// any refusal, and nothing is logged (RequireScopes refuses with it).
+var ErrDenied = errors.New("denied")
 
 // CodeForbidden is the JSON-RPC error code of a refusal that a check (or
 // AuthMiddleware) sends with its message. (MCP defines none; -32003 and
@@ -143,7 +147,7 @@ func (a *authz) runOne(check AuthCheck, c ComponentInfo) (err error) {
 		return nil
 	}
 	err = check(a.ctx, a.p, c)
-	if err != nil && !errors.Is(err, ErrForbidden) && err != errMissingScope {
+	if err != nil && !errors.Is(err, ErrForbidden) && !errors.Is(err, ErrDenied) {
 		a.log.WarnContext(a.ctx, "authorization check failed; denying", append([]any{"component", c.Key(), "principal", a.p, "err", err}, traceAttrs(a.ctx)...)...)
 	}
 	return err

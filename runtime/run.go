@@ -216,8 +216,12 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(url
 	if readTimeout > 0 && readTimeout < headerTimeout {
 		headerTimeout = readTimeout
 	}
+	var h http.Handler = mux
+	for i := len(s.opts.HTTPMiddleware) - 1; i >= 0; i-- {
+		h = s.opts.HTTPMiddleware[i](h)
+	}
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           h,
 		ReadHeaderTimeout: headerTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      orDefault(s.opts.WriteTimeout, DefaultWriteTimeout),

@@ -90,6 +90,12 @@ type Options struct {
 	// before the session key is chosen; nil leaves such requests
 	// unauthenticated.
 	Authenticate func(r *Request) *Principal
+	// HTTPMiddleware wraps the whole HTTP handler ListenAndServe (and so
+	// Run's -http) serves: the MCP endpoint /mcp, the health probes and
+	// anything a middleware answers itself. runtime/auth's Require is one:
+	// it guards /mcp, serves the protected-resource metadata beside it and
+	// lets the probes through. The first is the outermost.
+	HTTPMiddleware []func(http.Handler) http.Handler
 	// Extensions are declared in the server's capabilities
 	// (capabilities.extensions), by extension identifier.
 	Extensions map[string]any

@@ -501,6 +501,7 @@ func (g *gen) tool(t *model.Tool, id string) {
 		"Handler":     jen.Id(handler),
 	}
 	setCommon(d, t.Version, t.Title, t.Tags)
+	setAuth(d, t.Auth)
 	if t.Timeout > 0 {
 		d["Timeout"] = durationCode(t.Timeout)
 	}
@@ -736,6 +737,7 @@ func (g *gen) resource(r *model.Resource, id string) {
 		d["URI"] = jen.Lit(r.URI)
 	}
 	setCommon(d, r.Version, r.Title, r.Tags)
+	setAuth(d, r.Auth)
 	docf(g.f, "%s is the MCP %s %s, backed by %s.", id, what, r.URI, r.Func.Name)
 	g.f.Var().Id(id).Op("=").Op("&").Qual(runtimePkg, kind).Add(d.in(order))
 	g.resourceHandler(r, handler)
@@ -865,6 +867,26 @@ func bitsOr64(b int) int {
 	return b
 }
 
+// setAuth adds a component's authorization checks, in order.
+func setAuth(d fields, auth []model.Auth) {
+	if len(auth) == 0 {
+		return
+	}
+	var checks []jen.Code
+	for _, a := range auth {
+		if a.Func != "" {
+			checks = append(checks, jen.Id(a.Func))
+			continue
+		}
+		scopes := make([]jen.Code, len(a.Scopes))
+		for i, s := range a.Scopes {
+			scopes[i] = jen.Lit(s)
+		}
+		checks = append(checks, jen.Qual(runtimePkg, "RequireScopes").Call(scopes...))
+	}
+	d["Auth"] = jen.Index().Qual(runtimePkg, "AuthCheck").Values(checks...)
+}
+
 // setCommon adds the optional fields every component descriptor has.
 func setCommon(d fields, version, title string, tags []string) {
 	if version != "" {
@@ -887,6 +909,7 @@ func (g *gen) prompt(p *model.Prompt, id string) {
 		"Handler":     jen.Id(handler),
 	}
 	setCommon(d, p.Version, p.Title, p.Tags)
+	setAuth(d, p.Auth)
 	if len(p.Args) > 0 {
 		var args []jen.Code
 		for _, a := range p.Args {

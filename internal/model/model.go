@@ -86,6 +86,15 @@ type Hints struct {
 	OpenWorld   *bool
 }
 
+// Auth is one authorization check of a component (auth=...): the scopes
+// of auth=scope:a,b, all required, or the Go function of auth=FuncName,
+// declared in the same package with the signature of runtime.AuthCheck.
+type Auth struct {
+	Scopes []string
+	Func   string
+	Pos    Pos
+}
+
 // Func is the user's Go function behind a component.
 type Func struct {
 	Name    string // Go identifier, e.g. "Forecast"
@@ -149,7 +158,9 @@ type Tool struct {
 	// no limit.
 	MaxResultBytes int
 	MIME           string // MIME type of a []byte result
-	Func           *Func
+	// Auth are the tool's authorization checks, all required.
+	Auth []Auth
+	Func *Func
 	// Input is the argument struct type, or nil for a tool without arguments.
 	Input *Type
 	Pos   Pos // the directive's position
@@ -168,6 +179,7 @@ type Resource struct {
 	// to the Func parameter of the same name.
 	Vars []*TemplateVar
 	MIME string
+	Auth []Auth
 	Func *Func
 	Pos  Pos
 }
@@ -186,6 +198,7 @@ type Prompt struct {
 	Title       string
 	Description string
 	Tags        []string
+	Auth        []Auth
 	Func        *Func
 	Input       *Type // argument struct (string-like fields only), or nil
 	Args        []*PromptArg

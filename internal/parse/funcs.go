@@ -81,10 +81,11 @@ func (p *loader) funcDecl(m *model.Package, fd *ast.FuncDecl) {
 	}
 	defer func() { p.subject = "" }()
 	before := len(p.errs)
+	auth := p.authChecks(opts.Auth, at)
 	switch kind {
 	case "tool":
 		t := &model.Tool{Name: name, Version: opts.Version, Title: opts.Title, Description: desc, Tags: opts.Tags,
-			Timeout: opts.Timeout, MaxResultBytes: opts.MaxResultBytes, MIME: opts.MIME, Func: fn, Pos: at(0),
+			Timeout: opts.Timeout, MaxResultBytes: opts.MaxResultBytes, MIME: opts.MIME, Auth: auth, Func: fn, Pos: at(0),
 			Hints: model.Hints{ReadOnly: opts.Hints.ReadOnly, Destructive: opts.Hints.Destructive, Idempotent: opts.Hints.Idempotent, OpenWorld: opts.Hints.OpenWorld}}
 		if p.signature(fd, sig, fn, "tool", name, 1) {
 			t.Input = p.inputStruct(fn, "tool", name, false)
@@ -96,7 +97,7 @@ func (p *loader) funcDecl(m *model.Package, fd *ast.FuncDecl) {
 		m.Tools = append(m.Tools, t)
 	case "resource":
 		r := &model.Resource{Name: name, Version: opts.Version, Title: opts.Title, Description: desc, Tags: opts.Tags,
-			URI: opts.URI, MIME: opts.MIME, Func: fn, Pos: at(0)}
+			URI: opts.URI, MIME: opts.MIME, Auth: auth, Func: fn, Pos: at(0)}
 		if opts.URI != "" && p.signature(fd, sig, fn, "resource", opts.URI, -1) {
 			p.resourceTemplate(r, at(opts.URICol))
 			p.resourceResult(fn, r)
@@ -106,7 +107,7 @@ func (p *loader) funcDecl(m *model.Package, fd *ast.FuncDecl) {
 			p.failed[r] = true
 		}
 	case "prompt":
-		pr := &model.Prompt{Name: name, Version: opts.Version, Title: opts.Title, Description: desc, Tags: opts.Tags, Func: fn, Pos: at(0)}
+		pr := &model.Prompt{Name: name, Version: opts.Version, Title: opts.Title, Description: desc, Tags: opts.Tags, Auth: auth, Func: fn, Pos: at(0)}
 		if p.signature(fd, sig, fn, "prompt", name, 1) {
 			pr.Input = p.inputStruct(fn, "prompt", name, true)
 			p.promptArgs(pr)
@@ -117,6 +118,90 @@ func (p *loader) funcDecl(m *model.Package, fd *ast.FuncDecl) {
 			p.failed[pr] = true
 		}
 	}
+}
+
+// authSignature is the signature auth=FuncName must have (runtime.AuthCheck).
+const authSignature = "func(ctx context.Context, p *runtime.Principal, c runtime.ComponentInfo) error"
+
+// authChecks checks the auth= options of a directive: each function named
+// must be declared in the package with the signature of runtime.AuthCheck.
+func (p *loader) authChecks(opts []annotations.Auth, at func(int) model.Pos) []model.Auth {
+	var out []model.Auth
+	for _, a := range opts {
+		pos := at(a.Col)
+		if a.Func == "" {
+			out = append(out, model.Auth{Scopes: a.Scopes, Pos: pos})
+			continue
+		}
+		obj := p.pkg.Types.Scope().Lookup(a.Func)
+		fn, ok := obj.(*types.Func)
+		if !ok {
+			msg := fmt.Sprintf("auth=%s: no function %s in package %s; want a function %s", a.Func, a.Func, p.pkg.Name, authSignature)
+			if obj != nil {
+				msg = fmt.Sprintf("auth=%s: %s is a %s, not a function; want a function %s", a.Func, a.Func, objectKind(obj), authSignature)
+			} else {
+				if s := nearestFunc(p.pkg.Types.Scope(), a.Func); s != "" {
+					msg += fmt.Sprintf("; did you mean %s?", s)
+				}
+			}
+			p.errorf(pos, "%s", msg)
+			continue
+		}
+		if !isAuthCheck(fn.Type().(*types.Signature)) {
+			p.errorf(pos, "auth=%s: %s has signature %s; want %s", a.Func, a.Func, types.TypeString(fn.Type(), p.byName), authSignature)
+			continue
+		}
+		out = append(out, model.Auth{Func: a.Func, Pos: pos})
+	}
+	return out
+}
+
+// byName qualifies types by package name, as code in the package would
+// write them.
+func (p *loader) byName(pkg *types.Package) string {
+	if pkg == p.pkg.Types {
+		return ""
+	}
+	return pkg.Name()
+}
+
+// isAuthCheck reports whether sig is runtime.AuthCheck's.
+func isAuthCheck(sig *types.Signature) bool {
+	params, res := sig.Params(), sig.Results()
+	if sig.TypeParams() != nil || sig.Variadic() || params.Len() != 3 || res.Len() != 1 || !isError(res.At(0).Type()) || !isContext(params.At(0).Type()) {
+		return false
+	}
+	ptr, ok := types.Unalias(params.At(1).Type()).(*types.Pointer)
+	return ok && isRuntimeType(ptr.Elem(), "Principal") && isRuntimeType(params.At(2).Type(), "ComponentInfo")
+}
+
+func isRuntimeType(t types.Type, name string) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == RuntimePath && n.Obj().Name() == name
+}
+
+func objectKind(obj types.Object) string {
+	switch obj.(type) {
+	case *types.Var:
+		return "variable"
+	case *types.Const:
+		return "constant"
+	case *types.TypeName:
+		return "type"
+	}
+	return "name"
+}
+
+// nearestFunc returns the function of scope whose name is closest to
+// name, if close enough to be a typo.
+func nearestFunc(scope *types.Scope, name string) string {
+	var funcs []string
+	for _, n := range scope.Names() {
+		if _, ok := scope.Lookup(n).(*types.Func); ok {
+			funcs = append(funcs, n)
+		}
+	}
+	return annotations.Suggest(name, funcs)
 }
 
 // completion checks an //mcp:complete function:

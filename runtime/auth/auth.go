@@ -156,7 +156,7 @@ func Require(v Verifier, opts *Options) func(http.Handler) http.Handler {
 		// handler binds sessions to its UserID.
 		bind := sdkauth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*sdkauth.TokenInfo, error) {
 			return runtime.PrincipalFrom(ctx).TokenInfo(), nil
-		}, &sdkauth.RequireBearerTokenOptions{AllowMissingExpiration: true})(next)
+		}, &sdkauth.RequireBearerTokenOptions{AllowMissingExpiration: true, ClockSkew: DefaultLeeway})(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			g.serve(w, r, next, bind)
 		})
@@ -216,7 +216,7 @@ func (g *guard) serve(w http.ResponseWriter, r *http.Request, next, bind http.Ha
 		}
 		return
 	}
-	if !p.Expiry.IsZero() && time.Now().After(p.Expiry) {
+	if !p.Expiry.IsZero() && time.Now().After(p.Expiry.Add(DefaultLeeway)) {
 		g.challenge(w, http.StatusUnauthorized, "invalid_token", "the token has expired")
 		return
 	}
