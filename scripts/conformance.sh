@@ -17,7 +17,7 @@
 #        scenarios that need a session (conformance/stateless-2025*.yml);
 #   server, the pending and the draft suites (each scenario at its own
 #     protocol version) on the default endpoint:
-#     7. pending; baseline: the tasks and skills extensions
+#     7. pending; baseline: the tasks extension
 #        (conformance/pending.yml), 8. draft, no baseline;
 #   client, the requirements of
 #     9. 2025-11-25 (18 scored) and 10. 2026-07-28 (32 scored), each

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	goruntime "runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
+	"weak"
 
 	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/internal/skillspec"
@@ -25,8 +27,8 @@ import (
 const ExtensionID = skillspec.ExtensionID
 
 // registered remembers the servers Register served, which may each serve
-// one provider's extension.
-var registered sync.Map // *runtime.Server -> *Provider
+// one provider's extension; an entry goes when its server is collected.
+var registered sync.Map // weak.Pointer[runtime.Server] -> struct{}
 
 // Register serves p on srv with the skills extension: it adds p as a
 // provider (its resources and templates), declares the extension in the
@@ -53,11 +55,12 @@ func Register(srv *runtime.Server, p *Provider) error {
 	if srv == nil || p == nil {
 		return errors.New("skills: Register needs a server and a provider")
 	}
-	if _, dup := registered.LoadOrStore(srv, p); dup {
+	key := weak.Make(srv)
+	if _, dup := registered.LoadOrStore(key, struct{}{}); dup {
 		return errors.New("skills: Register was already called for this server; give one provider all the roots")
 	}
+	goruntime.AddCleanup(srv, func(k weak.Pointer[runtime.Server]) { registered.Delete(k) }, key)
 	if err := srv.Add(p); err != nil {
-		registered.Delete(srv)
 		return fmt.Errorf("skills: %w", err)
 	}
 	srv.DeclareExtension(ExtensionID, map[string]any{"directoryRead": true})

@@ -1,6 +1,7 @@
 package skills
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -620,5 +621,95 @@ func waitFor(t *testing.T, changed chan struct{}, cond func() bool, what string)
 		case <-ctx.Done():
 			t.Fatalf("waiting for %s", what)
 		}
+	}
+}
+
+func TestRegisterTwice(t *testing.T) {
+	srv := newServer(t, New([]string{t.TempDir()}, nil), nil)
+	if err := Register(srv, New(nil, nil)); err == nil {
+		t.Error("a second Register on one server succeeded")
+	}
+	if err := Register(nil, New(nil, nil)); err == nil {
+		t.Error("Register on a nil server succeeded")
+	}
+}
+
+// TestHostileParams sends the extension's methods malformed and oversized
+// params over stdio: each gets a JSON-RPC error with its id, and the
+// session goes on.
+func TestHostileParams(t *testing.T) {
+	root := t.TempDir()
+	writeSkill(t, root, "x", map[string]string{"SKILL.md": skillMD("x", "target"), "sub/a.md": "a\n"})
+	srv := newServer(t, New([]string{root}, &Options{PageSize: 1}), nil)
+	sr, cw := io.Pipe()
+	cr, sw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); srv.ServeIO(ctx, sr, sw) }()
+	defer func() { cancel(); cw.Close(); sw.Close(); <-done }()
+	lines := make(chan string, 64)
+	go func() {
+		sc := bufio.NewScanner(cr)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	next := func() map[string]any {
+		t.Helper()
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("the session ended")
+			}
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatalf("%q: %v", l, err)
+			}
+			return m
+		case <-ctx10(t).Done():
+			t.Fatal("no answer")
+		}
+		return nil
+	}
+	send := func(s string) { io.WriteString(cw, s+"\n") }
+	send(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"h","version":"1"}}}`)
+	next()
+	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	long := strings.Repeat("a", 1<<19)
+	for i, params := range []string{
+		`{"uri":5}`,
+		`{"uri":"skill://x/SKILL.md","cursor":{"x":1}}`,
+		`{"uri":"skill://` + long + `/SKILL.md"}`,
+		`{"uri":"skill://x/` + long + `"}`,
+		`{"uri":"skill://x","cursor":"o-5"}`,
+		`{"uri":"skill://x","cursor":"o99999999999999999999999"}`,
+		`{"uri":"skill://x","cursor":"` + long + `"}`,
+		`{"uri":"skill://x/sub/%zz"}`,
+		`[1,2]`,
+		`null`,
+	} {
+		for _, method := range []string{skillspec.MethodList, skillspec.MethodGet, skillspec.MethodReadDirectory} {
+			id := i*10 + len(method)
+			send(`{"jsonrpc":"2.0","id":` + strconv.Itoa(id) + `,"method":"` + method + `","params":` + params + `}`)
+			m := next()
+			if m["id"] != float64(id) {
+				t.Fatalf("%s %s: answer %v", method, params[:min(len(params), 60)], m)
+			}
+			if method == skillspec.MethodList && (params == "null" || strings.HasPrefix(params, `{"uri":`) && !strings.Contains(params, "cursor")) {
+				continue // a list without a cursor is a list
+			}
+			if method == skillspec.MethodGet && strings.HasPrefix(params, `{"uri":"skill://x/SKILL.md"`) {
+				continue // an unknown field is ignored
+			}
+			if m["error"] == nil {
+				t.Errorf("%s %s: no error: %v", method, params[:min(len(params), 60)], m)
+			}
+		}
+	}
+	send(`{"jsonrpc":"2.0","id":"last","method":"ping"}`)
+	if m := next(); m["id"] != "last" || m["result"] == nil {
+		t.Errorf("ping after the attack: %v", m)
 	}
 }

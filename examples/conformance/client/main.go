@@ -29,6 +29,12 @@ var scenarios = map[string]func(ctx context.Context, url string, conf harnessCon
 	"http-standard-headers":               standardHeaders,
 	"http-custom-headers":                 customHeaders,
 	"http-invalid-tool-headers":           invalidToolHeaders,
+	// The skills extension (SEP-2640): list without reading, or load
+	// (download) every skill, verifying each file against its entry.
+	"sep-2640-client-no-prefetch":        listSkills,
+	"sep-2640-client-verify-digest":      pullSkills,
+	"sep-2640-client-verify-size":        pullSkills,
+	"sep-2640-client-verify-frontmatter": pullSkills,
 }
 
 // authScenarios are the auth/* scenarios: each authorizes with OAuth and
@@ -301,6 +307,45 @@ func invalidToolHeaders(ctx context.Context, url string, _ harnessContext) error
 		}
 	}
 	return nil
+}
+
+// listSkills lists the server's skills, which reads none of their files.
+func listSkills(ctx context.Context, url string, _ harnessContext) error {
+	cs, err := connect(ctx, url, false)
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	list, err := client.ListSkills(ctx, cs)
+	for _, sk := range list {
+		fmt.Fprintf(os.Stderr, "client: skill %s: %s\n", sk.URI, sk.Description())
+	}
+	return err
+}
+
+// pullSkills loads every listed skill into a temporary directory: SKILL.md
+// first, checked against the entry (size, digest, front matter), then its
+// other files; a skill that fails is refused and nothing more of it read.
+func pullSkills(ctx context.Context, url string, _ harnessContext) error {
+	cs, err := connect(ctx, url, false)
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	dir, err := os.MkdirTemp("", "conformance-skills-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	results, err := client.SyncSkills(ctx, cs, url, dir)
+	for _, r := range results {
+		if r.Err != nil {
+			fmt.Fprintf(os.Stderr, "client: refused %s: %v\n", r.Skill.URI, r.Err)
+		} else {
+			fmt.Fprintf(os.Stderr, "client: loaded %s (%d files)\n", r.Skill.URI, len(r.Skill.Files))
+		}
+	}
+	return err
 }
 
 func initialize(ctx context.Context, url string, _ harnessContext) error {
