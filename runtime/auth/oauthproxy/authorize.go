@@ -56,14 +56,7 @@ func (p *Proxy) authorize(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request", "redirect_uri is required")
 		return
 	}
-	ru, err := parseRedirect(raw)
-	if err == nil && !registered(c.RedirectURIs, ru) {
-		err = fmt.Errorf("redirect URI %q is not registered for this client", raw)
-	}
-	if err == nil && !c.static {
-		err = p.allowRedirect(raw) // again: the allow-list may have changed since
-	}
-	if err != nil {
+	if err := p.checkRedirect(c, raw); err != nil {
 		p.log.Info("oauthproxy: authorization refused", "client_id", c.ID, "reason", err.Error())
 		writeError(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return
@@ -124,6 +117,25 @@ func (p *Proxy) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, p.paths.consent+"?txn="+url.QueryEscape(id), http.StatusFound)
+}
+
+// checkRedirect checks the redirect URI of an authorization request: one
+// of the client's, and, for a client that registered itself, on the
+// allow-list still (it may have changed since).
+func (p *Proxy) checkRedirect(c *clientRecord, raw string) error {
+	if f := p.cfg.insecure.registeredURI; f != nil {
+		if !f(c.RedirectURIs, raw) {
+			return fmt.Errorf("redirect URI %q is not registered for this client", raw)
+		}
+	} else if u, err := parseRedirect(raw); err != nil {
+		return err
+	} else if !registered(c.RedirectURIs, u) {
+		return fmt.Errorf("redirect URI %q is not registered for this client", raw)
+	}
+	if c.static {
+		return nil
+	}
+	return p.allowRedirect(raw)
 }
 
 // refuseClient answers an unknown client with 401 invalid_client, which

@@ -120,12 +120,14 @@ type Config struct {
 // off, to prove that the test of that protection fails without it.
 // Nothing outside the package's tests can set them.
 type insecure struct {
-	allowRedirect  func(raw string) bool // replaces the allow-list check
-	noBinding      bool                  // the callback skips the consent binding cookie
-	noAudience     bool                  // the verifier skips the audience check
-	noResource     bool                  // authorize and token skip the resource check
-	noDocumentID   bool                  // a metadata document's client_id need not be its URL
-	followRedirect bool                  // metadata document fetches follow redirects
+	allowRedirect  func(raw string) bool                // replaces the allow-list check
+	registeredURI  func(uris []string, raw string) bool // replaces the registered redirect URI match
+	passthrough    bool                                 // hands the upstream access token out (token passthrough)
+	noBinding      bool                                 // the callback skips the consent binding cookie
+	noAudience     bool                                 // the verifier skips the audience check
+	noResource     bool                                 // authorize and token skip the resource check
+	noDocumentID   bool                                 // a metadata document's client_id need not be its URL
+	followRedirect bool                                 // metadata document fetches follow redirects
 }
 
 // Upstream is the identity provider behind the proxy, with a client

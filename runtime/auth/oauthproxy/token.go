@@ -390,6 +390,11 @@ func (p *Proxy) issue(ctx context.Context, w http.ResponseWriter, c *clientRecor
 		tokenError(w, "server_error", "")
 		return
 	}
+	if p.cfg.insecure.passthrough {
+		if tok, err := p.openToken(gid, g); err == nil {
+			at = tok.AccessToken
+		}
+	}
 	resp := map[string]any{"access_token": at, "token_type": "Bearer", "expires_in": int(ttl / time.Second)}
 	if len(scopes) > 0 {
 		resp["scope"] = strings.Join(scopes, " ")
