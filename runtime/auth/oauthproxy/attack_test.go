@@ -249,6 +249,26 @@ func TestAttackTokenForAnotherAudience(t *testing.T) {
 	if _, err := a.proxy.verify(context.Background(), at); err != nil {
 		t.Errorf("its own server's verifier: %v", err)
 	}
+	// Over HTTP, at the other server's MCP endpoint: 401 invalid_token.
+	for _, vulnerable := range []bool{false, true} {
+		b := newEnv(t, Config{Issuer: a.base, Store: store, Key: key, insecure: insecure{noAudience: vulnerable}}, (&downstream{}).handler())
+		req, _ := http.NewRequest(http.MethodPost, b.cfg.Resource, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+		req.Header.Set("Authorization", "Bearer "+at)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		resp, err := httpc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		challenge := resp.Header.Get("WWW-Authenticate")
+		if !vulnerable && (resp.StatusCode != http.StatusUnauthorized || !strings.Contains(challenge, `error="invalid_token", error_description="the token is for another resource"`)) {
+			t.Errorf("the other server's endpoint: %d %q", resp.StatusCode, challenge)
+		}
+		if vulnerable && resp.StatusCode == http.StatusUnauthorized {
+			t.Errorf("vulnerable variant: %d %q, want the token accepted", resp.StatusCode, challenge)
+		}
+	}
 }
 
 // A resource (RFC 8707) that is not this server is invalid_target, at
@@ -305,7 +325,7 @@ func leaks(upstream []string, texts ...string) []string {
 func TestAttackUpstreamTokenNeverLeaves(t *testing.T) {
 	for _, vulnerable := range []bool{false, true} {
 		store := &recordingStore{StateStore: state.NewMemory(0)}
-		e := newEnv(t, Config{Store: store, insecure: insecure{passthrough: vulnerable}}, nil)
+		e := newEnv(t, Config{Store: store, insecure: insecure{handOut: vulnerable}}, nil)
 		b := newBrowser(t)
 		id, tok := e.login(b)
 		e.tokenRequest(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}, "client_id": {id}})

@@ -2,7 +2,6 @@ package oauthproxy
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpgen/mcpgen/runtime/auth"
 	"github.com/mcpgen/mcpgen/runtime/state"
 )
 
@@ -149,9 +149,9 @@ type env struct {
 const clientRedirect = "http://127.0.0.1:9/callback"
 
 // newEnv starts an idp and a proxy configured by cfg (Issuer, Resource
-// and Upstream are filled in); mux, if not nil, gets the proxy's handler
-// at "/" and is served instead.
-func newEnv(t *testing.T, cfg Config, mux *http.ServeMux) *env {
+// and Upstream are filled in); mcp, if not nil, is served at /mcp behind
+// the proxy's verifier, as the README shows.
+func newEnv(t *testing.T, cfg Config, mcp http.Handler) *env {
 	t.Helper()
 	e := &env{t: t, idp: newIDP(t), log: &bytes.Buffer{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -184,11 +184,15 @@ func newEnv(t *testing.T, cfg Config, mux *http.ServeMux) *env {
 	}
 	e.proxy, e.cfg = p, cfg
 	e.idp.redirect = p.upstream.RedirectURL
-	if mux == nil {
-		mux = http.NewServeMux()
+	var h http.Handler = p.Handler()
+	if mcp != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/", p.Handler())
+		mux.Handle("/mcp", mcp)
+		h = auth.Require(p.Verifier(), &auth.Options{Resource: cfg.Resource,
+			AuthorizationServers: []string{p.AuthorizationServer()}, ScopesSupported: cfg.Scopes})(mux)
 	}
-	mux.Handle("/", p.Handler())
-	srv := &http.Server{Handler: e.record(mux), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: e.record(h), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return e
@@ -472,5 +476,3 @@ func (e *env) login(b *browser) (string, map[string]any) {
 	}
 	return id, tok
 }
-
-var _ = context.Background

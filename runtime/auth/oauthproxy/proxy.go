@@ -122,7 +122,8 @@ type Config struct {
 type insecure struct {
 	allowRedirect  func(raw string) bool                // replaces the allow-list check
 	registeredURI  func(uris []string, raw string) bool // replaces the registered redirect URI match
-	passthrough    bool                                 // hands the upstream access token out (token passthrough)
+	handOut        bool                                 // the token endpoint hands the upstream access token out
+	forward        bool                                 // the verifier's principal carries the upstream access token
 	noBinding      bool                                 // the callback skips the consent binding cookie
 	noAudience     bool                                 // the verifier skips the audience check
 	noResource     bool                                 // authorize and token skip the resource check
@@ -340,6 +341,28 @@ func (p *Proxy) Handler() http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// Middleware serves the proxy's endpoints and passes every other request
+// to next: for runtime.Options.HTTPMiddleware, before auth.Require (the
+// first is the outermost), so that one listener serves the proxy, the
+// protected-resource metadata and the protected MCP endpoint.
+func (p *Proxy) Middleware() func(http.Handler) http.Handler {
+	h := p.Handler()
+	own := map[string]bool{p.paths.metadata: true, p.paths.authorize: true, p.paths.consent: true,
+		p.paths.callback: true, p.paths.token: true}
+	if !p.cfg.NoRegistration {
+		own[p.paths.register] = true
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if own[r.URL.Path] {
+				h.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // cors lets browser-based clients read the metadata and call the token

@@ -390,7 +390,7 @@ func (p *Proxy) issue(ctx context.Context, w http.ResponseWriter, c *clientRecor
 		tokenError(w, "server_error", "")
 		return
 	}
-	if p.cfg.insecure.passthrough {
+	if p.cfg.insecure.handOut {
 		if tok, err := p.openToken(gid, g); err == nil {
 			at = tok.AccessToken
 		}

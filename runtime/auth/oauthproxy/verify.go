@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/auth"
 	"golang.org/x/oauth2"
 )
 
@@ -71,6 +73,50 @@ func (p *Proxy) verify(ctx context.Context, token string) (*verified, error) {
 		return nil, errNoGrant
 	}
 	return &verified{claims: c, grantID: ar.GrantID, grant: g}, nil
+}
+
+// Verifier returns the verifier of the proxy's own access tokens, to
+// protect the MCP endpoint with auth.Require:
+//
+//	mux.Handle("/mcp", auth.Require(proxy.Verifier(), &auth.Options{
+//		Resource:             cfg.Resource,
+//		AuthorizationServers: []string{proxy.AuthorizationServer()},
+//	})(srv.Handler()))
+//
+// It accepts a token only if the proxy signed it, for Config.Resource
+// (a token the proxy issued for another server is refused, even one
+// sharing its key and store), unexpired, and its grant is not revoked.
+// The principal's Token is the proxy's token, never the upstream one; its
+// Claims are the upstream identity's (Identity.Claims) overlaid with the
+// token's own (iss, sub, aud, client_id, scope, iat, exp, jti).
+func (p *Proxy) Verifier() auth.Verifier {
+	return auth.VerifierFunc(func(ctx context.Context, token string) (*runtime.Principal, error) {
+		v, err := p.verify(ctx, token)
+		switch {
+		case errors.Is(err, errStoreFailed):
+			return nil, err
+		case err != nil:
+			return nil, &auth.TokenError{Reason: err.Error()}
+		}
+		c := v.claims
+		claims := make(map[string]any, len(v.grant.Claims)+8)
+		for k, val := range v.grant.Claims {
+			claims[k] = val
+		}
+		claims["iss"], claims["sub"], claims["aud"], claims["client_id"] = c.Issuer, c.Subject, c.Audience, c.ClientID
+		claims["iat"], claims["exp"], claims["jti"] = float64(c.IssuedAt), float64(c.Expiry), c.ID
+		if c.Scope != "" {
+			claims["scope"] = c.Scope
+		}
+		pr := &runtime.Principal{Subject: c.Subject, ClientID: c.ClientID, Issuer: c.Issuer, Scopes: strings.Fields(c.Scope),
+			Audience: []string{c.Audience}, Expiry: time.Unix(c.Expiry, 0), Token: token, Claims: claims}
+		if p.cfg.insecure.forward {
+			if tok, err := p.openToken(v.grantID, v.grant); err == nil {
+				pr.Token = tok.AccessToken
+			}
+		}
+		return pr, nil
+	})
 }
 
 // UpstreamToken returns the upstream provider's token behind one of the
