@@ -713,3 +713,24 @@ func TestHostileParams(t *testing.T) {
 		t.Errorf("ping after the attack: %v", m)
 	}
 }
+
+// TestSymlinkedSkillDir serves a skill whose directory in the root is a
+// symlink to a directory elsewhere, as agents' install scripts make them.
+func TestSymlinkedSkillDir(t *testing.T) {
+	root, elsewhere := t.TempDir(), t.TempDir()
+	target := writeSkill(t, elsewhere, "linked", map[string]string{"SKILL.md": skillMD("linked", "lives elsewhere"), "a.md": "a\n"})
+	if err := os.Symlink(target, filepath.Join(root, "linked")); err != nil {
+		t.Fatal(err)
+	}
+	p := New([]string{root}, nil)
+	if err := p.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Skill("linked"); s == nil || len(s.Files) != 2 {
+		t.Fatalf("linked skill: %+v", s)
+	}
+	cs := connectMem(t, newServer(t, p, nil), "2025-11-25")
+	if c, err := readText(t, cs, "skill://linked/a.md"); err != nil || c.Text != "a\n" {
+		t.Errorf("read: %v %+v", err, c)
+	}
+}
