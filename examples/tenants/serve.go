@@ -28,6 +28,14 @@ func NewServer(cfg Config, opts *runtime.Options) (*runtime.Server, error) {
 	if cfg.Resource == "" || cfg.JWKSURL == "" || cfg.Issuer == "" {
 		return nil, errors.New("tenants: Resource, Issuer and JWKSURL are required")
 	}
+	servers := cfg.AuthorizationServers
+	if servers == nil {
+		servers = []string{cfg.Issuer}
+	}
+	o := runtime.Options{}
+	if opts != nil {
+		o = *opts
+	}
 	// README: tenants-jwt
 	verifier, err := auth.NewJWTVerifier(auth.JWTOptions{
 		JWKSURL:  cfg.JWKSURL,            // keys cached, refetched when rotated
@@ -37,18 +45,9 @@ func NewServer(cfg Config, opts *runtime.Options) (*runtime.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	servers := cfg.AuthorizationServers
-	if servers == nil {
-		servers = []string{cfg.Issuer}
-	}
-	o := runtime.Options{}
-	if opts != nil {
-		o = *opts
-	}
 	o.HTTPMiddleware = append(o.HTTPMiddleware, auth.Require(verifier, &auth.Options{
 		Resource:             cfg.Resource, // guards its path; serves /.well-known/oauth-protected-resource/mcp
 		AuthorizationServers: servers,
-		ScopesSupported:      []string{"admin", "mail"},
 	}))
 	// README end
 	s := runtime.NewServer(&runtime.Implementation{Name: "tenants", Version: "1.0.0"}, &o)

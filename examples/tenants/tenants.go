@@ -42,6 +42,8 @@ type RotateArgs struct {
 	Reason string `json:"reason" mcp:"minLength=1,desc=Why the keys are rotated"`
 }
 
+// README: tenants-annotations
+
 // RotateKeys rotates the signing keys of every tenant. Only admins see it.
 //
 //mcp:tool destructive auth=scope:admin
@@ -69,6 +71,8 @@ func SameTenant(ctx context.Context, p *runtime.Principal, c runtime.ComponentIn
 func AcmeHandbook(ctx context.Context) (string, error) {
 	return "Acme handbook: ship on Fridays.", nil
 }
+
+// README end
 
 // GlobexHandbook is Globex's employee handbook.
 //

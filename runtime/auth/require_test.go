@@ -103,6 +103,17 @@ func TestRequireChallenges(t *testing.T) {
 			t.Errorf("%s: %d %q, want %d %q (%s)", c.name, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), c.status, c.challenge, body)
 		}
 	}
+	// Two Authorization headers.
+	req, _ := http.NewRequest(http.MethodPost, resource, strings.NewReader(list))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header["Authorization"] = []string{"Bearer tok-bob", "Bearer tok-alice"}
+	if resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req); err != nil || resp.StatusCode != 400 ||
+		resp.Header.Get("WWW-Authenticate") != `Bearer error="invalid_request", error_description="more than one Authorization header", resource_metadata="`+meta+`"` {
+		t.Errorf("two Authorization headers: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	if resp, body := post(t, resource, "Bearer tok-bob", list, hdr); resp.StatusCode != 200 || !strings.Contains(body, `"whoami"`) {
 		t.Errorf("bob: %d %s", resp.StatusCode, body)
 	}
