@@ -23,7 +23,15 @@
 #     9. 2025-11-25 (18 scored) and 10. 2026-07-28 (32 scored), each
 #        scenario at its revision's protocol version, no baseline;
 #     11. the extension suite; baseline: the extensions runtime/client
-#        does not implement (conformance/client-extensions.yml).
+#        does not implement (conformance/client-extensions.yml);
+#   authorization server (`conformance authorization`):
+#     12. both scenarios (authorization-server-metadata-endpoint: RFC 8414
+#        metadata, issuer, S256, CIMD support; authorization-code-grant:
+#        a real authorization code grant with PKCE and resource, the
+#        redirect's state/code/iss, the token response's headers) against
+#        runtime/auth/oauthproxy in front of an upstream provider, both on
+#        127.0.0.1 (examples/conformance/authserver plays the browser);
+#        a skipped check or a scenario without a successful one fails.
 #
 # The requirement runs also run, unscored, the pending and extension
 # scenarios that apply to the revision. It prints one line per scenario
@@ -42,6 +50,7 @@ trap 'rm -rf "$bin"' EXIT
 
 go build -o "$bin/server" ./examples/conformance
 go build -o "$bin/client" ./examples/conformance/client
+go build -o "$bin/authserver" ./examples/conformance/authserver
 
 # A free loopback port for each run.
 port() {
@@ -90,5 +99,19 @@ req() { echo --harness-arg --requirements --harness-arg "$1"; }
 client "requirements 2025-11-25" --requirements 2025-11-25
 client "requirements 2026-07-28" --requirements 2026-07-28
 client "extension suite" --suite extensions --expected-failures conformance/client-extensions.yml
+
+# The authorization server scenarios, through the harness the runs above
+# installed (run-*.sh have no mode for them).
+authz() {
+  local t0=$SECONDS node
+  echo "== authorization server: runtime/auth/oauthproxy"
+  node=$(command -v node || true)
+  if [ -z "$node" ] || [ "$("$node" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -lt 22 ]; then
+    node=$(ls "$cache"/node_modules/node-linux-*/bin/node 2>/dev/null | head -1)
+  fi
+  "$bin/authserver" -- "$node" "$cache/node_modules/@modelcontextprotocol/conformance/dist/index.js" || status=1
+  echo "   ($((SECONDS - t0)) s)"
+}
+authz
 
 exit $status
