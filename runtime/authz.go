@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -83,9 +84,10 @@ const CodeForbidden = -32010
 // authz is one request's authorization: its principal and the outcome of
 // each component's checks, decided on first use.
 type authz struct {
-	ctx context.Context
-	p   *Principal
-	log *slog.Logger
+	ctx   context.Context
+	p     *Principal
+	log   *slog.Logger
+	quiet *logLimiter // nil: log every failure
 
 	mu      sync.Mutex
 	outcome map[any]error // component -> nil (allowed) or why not
@@ -100,7 +102,39 @@ func (s *Server) authzFor(ctx context.Context, r *Request, snap *snapshot) *auth
 	if snap.checked == 0 || (r.Transport == TransportStdio && !s.opts.AuthorizeStdio) {
 		return nil
 	}
-	return &authz{ctx: ctx, p: r.Principal, log: s.log}
+	return &authz{ctx: ctx, p: r.Principal, log: s.log, quiet: &s.authLogs}
+}
+
+// logLimiter keeps a failing check from logging on every request (a list
+// runs every check): each component's failures are logged at most once per
+// interval. It holds at most maxKeys components, forgetting them all when
+// full.
+type logLimiter struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+const (
+	authLogInterval = 10 * time.Second
+	authLogMaxKeys  = 4096
+)
+
+// allow reports whether a failure of component key may be logged now.
+func (l *logLimiter) allow(key string) bool {
+	if l == nil {
+		return true
+	}
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t, ok := l.last[key]; ok && now.Sub(t) < authLogInterval {
+		return false
+	}
+	if l.last == nil || len(l.last) >= authLogMaxKeys {
+		l.last = map[string]time.Time{}
+	}
+	l.last[key] = now
+	return true
 }
 
 // allowed reports whether the checks of component c pass.
@@ -139,7 +173,9 @@ func (a *authz) run(checks []AuthCheck, c ComponentInfo) error {
 func (a *authz) runOne(check AuthCheck, c ComponentInfo) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			a.log.ErrorContext(a.ctx, "authorization check panicked; denying", append([]any{"component", c.Key(), "principal", a.p, "panic", v, "stack", string(debug.Stack())}, traceAttrs(a.ctx)...)...)
+			if a.quiet.allow(c.Key()) {
+				a.log.ErrorContext(a.ctx, "authorization check panicked; denying", append([]any{"component", c.Key(), "principal", a.p, "panic", v, "stack", string(debug.Stack())}, traceAttrs(a.ctx)...)...)
+			}
 			err = fmt.Errorf("authorization check panicked: %v", v)
 		}
 	}()
@@ -147,7 +183,7 @@ func (a *authz) runOne(check AuthCheck, c ComponentInfo) (err error) {
 		return nil
 	}
 	err = check(a.ctx, a.p, c)
-	if err != nil && !errors.Is(err, ErrForbidden) && !errors.Is(err, ErrDenied) {
+	if err != nil && !errors.Is(err, ErrForbidden) && !errors.Is(err, ErrDenied) && a.quiet.allow(c.Key()) {
 		a.log.WarnContext(a.ctx, "authorization check failed; denying", append([]any{"component", c.Key(), "principal", a.p, "err", err}, traceAttrs(a.ctx)...)...)
 	}
 	return err
@@ -270,7 +306,7 @@ func AuthMiddleware(policy AuthCheck) Middleware {
 			}
 			a := &authz{ctx: ctx, p: r.Principal, log: slog.New(slog.DiscardHandler)}
 			if r.root != nil {
-				a.log = r.root.log
+				a.log, a.quiet = r.root.log, &r.root.authLogs
 			}
 			check := []AuthCheck{policy}
 			switch r.Method {

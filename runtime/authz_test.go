@@ -180,8 +180,14 @@ func readErr(cs *mcp.ClientSession, uri string) string {
 // Forbidden refusal shows its message, a failing or panicking check denies
 // and is logged.
 func TestAuthorizationHiddenVsForbidden(t *testing.T) {
+	for _, jsonResponse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("json=%v", jsonResponse), func(t *testing.T) { hiddenVsForbidden(t, jsonResponse) })
+	}
+}
+
+func hiddenVsForbidden(t *testing.T, jsonResponse bool) {
 	var logs syncBuffer
-	s := authzServer(t, &Options{Authenticate: byHeader, PageSize: 1, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	s := authzServer(t, &Options{Authenticate: byHeader, PageSize: 1, JSONResponse: jsonResponse, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	for _, version := range []string{"2025-11-25", "2026-07-28"} {

@@ -48,8 +48,9 @@ type Request struct {
 
 	// SessionID identifies the session: the Mcp-Session-Id on stateful
 	// HTTP, one per connection on stdio, and on stateless HTTP the key
-	// Options.SessionKey gives ("" when none). Session state and
-	// visibility are keyed by it.
+	// Options.SessionKey gives, or else the principal's (Principal.Key;
+	// "" when unauthenticated). Session state and visibility are keyed by
+	// it.
 	SessionID string
 	// Header holds the HTTP request's headers; nil on stdio.
 	Header http.Header

@@ -76,7 +76,9 @@ type Options struct {
 	// SessionKey, if set, names the session of a request that arrives
 	// without one (stateless HTTP), for example from an API key header; ""
 	// leaves it sessionless. The key must identify the caller, since it
-	// selects the session's state.
+	// selects the session's state. Unset, an authenticated request's
+	// session is its principal's (Principal.Key); an unauthenticated one
+	// stays sessionless.
 	SessionKey func(r *Request) string
 	// AuthorizeStdio runs the components' authorization checks (Tool.Auth
 	// and the like) on stdio too. By default they are skipped there: the
@@ -221,6 +223,7 @@ type Server struct {
 	sessions  sync.Map     // *mcp.ServerSession -> *session
 	conns     connections
 	abandoned abandonedCalls
+	authLogs  logLimiter // failing authorization checks logged per component at most every 10 s
 
 	life lifecycle
 }

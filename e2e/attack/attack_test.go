@@ -413,12 +413,23 @@ type httpProc struct {
 	url, addr string
 	stateless bool
 	client    *http.Client
-	sid       string // the session of stats calls, when stateful
+	sid       string       // the session of stats calls, when stateful
+	authLogs  atomic.Int64 // stderr lines about authorization checks
 }
 
 func startHTTP(t *testing.T, args ...string) *httpProc {
 	t.Helper()
+	return startHTTPEnv(t, nil, args...)
+}
+
+// startHTTPEnv is startHTTP with variables added to the server's
+// environment.
+func startHTTPEnv(t *testing.T, env []string, args ...string) *httpProc {
+	t.Helper()
 	p := start(t, append([]string{"-http", "127.0.0.1:0"}, args...)...)
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -429,15 +440,19 @@ func startHTTP(t *testing.T, args ...string) *httpProc {
 	p.watch()
 	t.Cleanup(p.kill)
 	urls := make(chan string, 1)
+	h := &httpProc{proc: p, client: &http.Client{Timeout: 30 * time.Second}}
 	go func() {
 		sc := bufio.NewScanner(stderr)
+		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
 			if _, url, ok := strings.Cut(sc.Text(), "serving MCP on "); ok {
 				urls <- url
 			}
+			if strings.Contains(sc.Text(), "authorization check") {
+				h.authLogs.Add(1)
+			}
 		}
 	}()
-	h := &httpProc{proc: p, client: &http.Client{Timeout: 30 * time.Second}}
 	select {
 	case h.url = <-urls:
 	case <-time.After(20 * time.Second):
@@ -484,9 +499,20 @@ func (h *httpProc) session() map[string]string {
 
 func (h *httpProc) initialize(t *testing.T) string {
 	t.Helper()
+	return h.initializeAs(t, "")
+}
+
+// initializeAs opens a session with a bearer token ("" for none).
+func (h *httpProc) initializeAs(t *testing.T, token string) string {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, h.url, strings.NewReader(initLine(1, "2025-11-25")))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
+	auth := map[string]string{}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+		auth["Authorization"] = "Bearer " + token
+	}
 	resp, err := h.client.Do(req)
 	if err != nil {
 		t.Fatalf("initialize: %v", err)
@@ -497,7 +523,8 @@ func (h *httpProc) initialize(t *testing.T) string {
 	if resp.StatusCode != 200 || sid == "" {
 		t.Fatalf("initialize: %d %q", resp.StatusCode, sid)
 	}
-	h.post(context.Background(), `{"jsonrpc":"2.0","method":"notifications/initialized"}`, map[string]string{"Mcp-Session-Id": sid})
+	auth["Mcp-Session-Id"] = sid
+	h.post(context.Background(), `{"jsonrpc":"2.0","method":"notifications/initialized"}`, auth)
 	return sid
 }
 

@@ -57,7 +57,7 @@ type RateOptions struct {
 // server authenticates it, a client that sends a new value each time gets
 // a new bucket each time, and once MaxKeys are in use pushes other callers
 // into the shared overflow bucket. Key by a verified identity where one
-// exists.
+// exists (ByPrincipal).
 func ByHeader(name string) func(r *runtime.Request) string {
 	return func(r *runtime.Request) string {
 		if v := r.Header.Get(name); v != "" {
@@ -65,6 +65,17 @@ func ByHeader(name string) func(r *runtime.Request) string {
 		}
 		return "s:" + r.SessionID
 	}
+}
+
+// ByPrincipal is a RateOptions.Key that names a request's bucket by its
+// verified principal (runtime.Principal.Key: issuer, subject and client),
+// so that every session and replica-independent request of one caller
+// shares a bucket; an unauthenticated request is keyed by its session.
+func ByPrincipal(r *runtime.Request) string {
+	if k := r.Principal.Key(); k != "" {
+		return "p:" + k
+	}
+	return "s:" + r.SessionID
 }
 
 // Rate returns middleware that limits requests with token buckets

@@ -122,3 +122,45 @@ func TestRatePerToolAndPrincipal(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// Per principal: each verified caller has one bucket across its requests.
+func TestRateByPrincipal(t *testing.T) {
+	mw, err := limit.Rate(limit.RateOptions{PerSecond: 0.01, Burst: 1, Key: limit.ByPrincipal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := runtime.NewServer(&runtime.Implementation{Name: "rated", Version: "1"}, &runtime.Options{Stateless: true, JSONResponse: true,
+		Authenticate: func(r *runtime.Request) *runtime.Principal {
+			return &runtime.Principal{Subject: r.Header.Get("X-User")} // a verified principal, in a real server
+		}})
+	s.Use(mw)
+	if err := s.Add(&runtime.Components{Tools: []*runtime.Tool{textTool("search", 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	send := func(user string) string {
+		body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search","arguments":{}}}`
+		req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+		req.Header.Set("X-User", user)
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return string(raw)
+	}
+	if got := send("alice"); !strings.Contains(got, `"result"`) {
+		t.Fatalf("alice's first call: %s", got)
+	}
+	if got := send("alice"); !strings.Contains(got, "Rate limit exceeded") {
+		t.Errorf("alice's second call: %s", got)
+	}
+	if got := send("bob"); !strings.Contains(got, `"result"`) {
+		t.Errorf("bob shares alice's bucket: %s", got)
+	}
+}

@@ -5,6 +5,12 @@
 // reports the process's goroutines and abandoned calls, so that the suite
 // can check nothing leaks. It serves stdio, or HTTP with -http ADDR; every
 // limit flag of runtime.RunArgs applies.
+//
+// With ATTACK_AUTH=1 its HTTP endpoint is behind runtime/auth's Require
+// (static tokens "tok-admin" and "tok-user"; requests without a token pass
+// unauthenticated) and it has components with authorization checks: one
+// for admins, one whose check panics and one whose check fails. It then
+// logs to stderr.
 package main
 
 import (
@@ -12,16 +18,31 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"os"
 	rt "runtime"
 	"time"
 
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 func main() {
-	s := runtime.NewServer(&runtime.Implementation{Name: "attackserver", Version: "1.0.0"}, nil)
+	var opts *runtime.Options
+	withAuth := os.Getenv("ATTACK_AUTH") == "1"
+	if withAuth {
+		verifier := auth.Static(map[string]*runtime.Principal{
+			"tok-admin": {Subject: "admin", Scopes: []string{"admin"}},
+			"tok-user":  {Subject: "user"},
+		})
+		opts = &runtime.Options{
+			Logger:         slog.New(slog.NewTextHandler(os.Stderr, nil)),
+			HTTPMiddleware: []func(http.Handler) http.Handler{auth.Require(verifier, &auth.Options{Resource: "http://127.0.0.1/mcp", Optional: true})},
+		}
+	}
+	s := runtime.NewServer(&runtime.Implementation{Name: "attackserver", Version: "1.0.0"}, opts)
 	obj := json.RawMessage(`{"type":"object"}`)
 	mk := func(name string, timeout time.Duration, h runtime.ToolHandler) *runtime.Tool {
 		return &runtime.Tool{Name: name, InputSchema: obj, Handler: h, Timeout: timeout}
@@ -69,6 +90,17 @@ func main() {
 			rt.GC()
 			return runtime.TextResult(fmt.Sprintf(`{"goroutines":%d,"abandoned":%d}`, rt.NumGoroutine(), s.AbandonedCalls(""))), nil
 		})),
+	}
+	if withAuth {
+		admin := mk("admin_only", 0, runtime.ToolHandler(func(context.Context, json.RawMessage) (*runtime.CallToolResult, error) {
+			return runtime.TextResult("admin done"), nil
+		}))
+		admin.Auth = []runtime.AuthCheck{runtime.RequireScopes("admin")}
+		panics := mk("check_panics", 0, admin.Handler)
+		panics.Auth = []runtime.AuthCheck{func(context.Context, *runtime.Principal, runtime.ComponentInfo) error { panic("check panicked on purpose") }}
+		fails := mk("check_fails", 0, admin.Handler)
+		fails.Auth = []runtime.AuthCheck{func(context.Context, *runtime.Principal, runtime.ComponentInfo) error { return errors.New("check failed on purpose") }}
+		tools = append(tools, admin, panics, fails)
 	}
 	if err := s.Add(&runtime.Components{Tools: tools}); err != nil {
 		fmt.Fprintln(os.Stderr, "attackserver:", err)
