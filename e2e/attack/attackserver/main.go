@@ -97,9 +97,13 @@ func main() {
 		}))
 		admin.Auth = []runtime.AuthCheck{runtime.RequireScopes("admin")}
 		panics := mk("check_panics", 0, admin.Handler)
-		panics.Auth = []runtime.AuthCheck{func(context.Context, *runtime.Principal, runtime.ComponentInfo) error { panic("check panicked on purpose") }}
+		panics.Auth = []runtime.AuthCheck{func(context.Context, *runtime.Principal, runtime.ComponentInfo) error {
+			panic("check panicked on purpose")
+		}}
 		fails := mk("check_fails", 0, admin.Handler)
-		fails.Auth = []runtime.AuthCheck{func(context.Context, *runtime.Principal, runtime.ComponentInfo) error { return errors.New("check failed on purpose") }}
+		fails.Auth = []runtime.AuthCheck{func(context.Context, *runtime.Principal, runtime.ComponentInfo) error {
+			return errors.New("check failed on purpose")
+		}}
 		tools = append(tools, admin, panics, fails)
 	}
 	if err := s.Add(&runtime.Components{Tools: tools}); err != nil {
