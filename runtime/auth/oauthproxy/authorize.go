@@ -33,6 +33,7 @@ type txn struct {
 // its redirect URI are answered here (never redirected to an unchecked
 // URI); the others are redirected to the client (RFC 6749 §4.1.2.1).
 func (p *Proxy) authorize(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request", "the authorization request does not parse")
 		return

@@ -35,6 +35,12 @@ import (
 	"golang.org/x/oauth2"
 )
 
+// Bounds of the default in-memory stores.
+const (
+	maxClients = 100_000
+	maxRecords = 200_000
+)
+
 // Config configures a Proxy.
 type Config struct {
 	// Issuer is the proxy's issuer identifier: the https URL its
@@ -77,8 +83,11 @@ type Config struct {
 	// stored upstream tokens do not survive a restart.
 	Key []byte
 	// Store holds registered clients, authorizations in progress, codes,
-	// grants and refresh tokens (a fresh in-memory store by default); a
-	// store shared by replicas should implement Taker.
+	// grants and refresh tokens; a store shared by replicas should
+	// implement Taker. By default, two in-memory stores: one for at most
+	// 100,000 registered clients, one for at most 200,000 other records.
+	// Put a per-address rate limit in front of /register and /authorize:
+	// a flood evicts the oldest records first.
 	Store runtime.StateStore
 	// KeyPrefix prefixes the proxy's keys in Store ("oauthproxy:").
 	KeyPrefix string
@@ -251,18 +260,23 @@ func New(cfg Config) (*Proxy, error) {
 	if !strings.HasPrefix(cfg.CallbackPath, "/") {
 		return nil, fmt.Errorf("oauthproxy: CallbackPath %q must start with /", cfg.CallbackPath)
 	}
+	st := &store{s: cfg.Store, clients: cfg.Store}
 	if cfg.Store == nil {
-		cfg.Store = state.NewMemory(0)
+		// Two bounded stores, so that a flood of registrations evicts
+		// only other registrations (whose clients register again on 401),
+		// never an authorization in progress or a grant.
+		st.s, st.clients = state.NewMemory(maxRecords), state.NewMemory(maxClients)
 	}
 	if cfg.KeyPrefix == "" {
 		cfg.KeyPrefix = "oauthproxy:"
 	}
+	st.prefix = cfg.KeyPrefix
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	p := &Proxy{
 		cfg: cfg, issuer: issuer, resource: resource, keys: k,
-		store:     &store{s: cfg.Store, prefix: cfg.KeyPrefix},
+		store:     st,
 		redirects: redirects, static: map[string]*clientRecord{},
 		log: cfg.Logger, now: time.Now, secure: issuer.Scheme == "https",
 	}

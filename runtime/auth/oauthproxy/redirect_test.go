@@ -1,6 +1,9 @@
 package oauthproxy
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestRedirectPolicy(t *testing.T) {
 	p, err := newRedirectPolicy([]string{
@@ -108,4 +111,27 @@ func TestRegistered(t *testing.T) {
 			t.Errorf("registered(%q) = %v, want %v", raw, got, want)
 		}
 	}
+}
+
+// No input panics the redirect check, and nothing it accepts has user
+// information, a fragment or a non-loopback http host, or differs from
+// the allow-list entry it matched.
+func FuzzRedirectPolicy(f *testing.F) {
+	for _, s := range []string{"https://allowed.example/callback", "https://allowed.example@evil.example/", "http://127.0.0.1:8080/cb",
+		"https://allowed.example/callback#x", "cursor://x/y", "https://allowed.example\\@evil/", "http://[::1]:1/x"} {
+		f.Add(s)
+	}
+	p, _ := newRedirectPolicy([]string{"https://allowed.example/callback", "http://127.0.0.1/cb"}, false)
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := p.check(raw)
+		if err != nil {
+			return
+		}
+		if u.User != nil || u.Fragment != "" || strings.Contains(raw, "#") || (u.Scheme == "http" && !loopbackHost(u.Hostname())) {
+			t.Fatalf("accepted %q", raw)
+		}
+		if h := strings.ToLower(u.Hostname()); h != "allowed.example" && h != "127.0.0.1" {
+			t.Fatalf("accepted %q for host %q", raw, h)
+		}
+	})
 }

@@ -23,9 +23,10 @@ type Taker interface {
 // store keeps the proxy's records as JSON in a runtime.StateStore, under
 // prefix + kind + ":" + id.
 type store struct {
-	s      runtime.StateStore
-	prefix string
-	mu     sync.Mutex // serialises take on a store that is no Taker
+	s       runtime.StateStore
+	clients runtime.StateStore // for kindClient
+	prefix  string
+	mu      sync.Mutex // serialises take on a store that is no Taker
 }
 
 // Record kinds.
@@ -42,8 +43,16 @@ const (
 
 func (st *store) key(kind, id string) string { return st.prefix + kind + ":" + id }
 
+// of returns the store records of kind live in.
+func (st *store) of(kind string) runtime.StateStore {
+	if kind == kindClient {
+		return st.clients
+	}
+	return st.s
+}
+
 func (st *store) get(ctx context.Context, kind, id string, v any) (bool, error) {
-	b, ok, err := st.s.Get(ctx, st.key(kind, id))
+	b, ok, err := st.of(kind).Get(ctx, st.key(kind, id))
 	if err != nil || !ok {
 		return false, err
 	}
@@ -58,7 +67,7 @@ func (st *store) put(ctx context.Context, kind, id string, v any, ttl time.Durat
 	if err != nil {
 		return err
 	}
-	return st.s.Set(ctx, st.key(kind, id), b, ttl)
+	return st.of(kind).Set(ctx, st.key(kind, id), b, ttl)
 }
 
 func (st *store) del(ctx context.Context, kind string, ids ...string) error {
@@ -66,7 +75,7 @@ func (st *store) del(ctx context.Context, kind string, ids ...string) error {
 	for i, id := range ids {
 		keys[i] = st.key(kind, id)
 	}
-	return st.s.Delete(ctx, keys...)
+	return st.of(kind).Delete(ctx, keys...)
 }
 
 // take reads and deletes a record; of two concurrent takes of the same
