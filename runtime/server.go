@@ -685,8 +685,10 @@ func (s *Server) Handler() http.Handler {
 // Serve runs req through the server as though a client had sent it:
 // resolution in the caller's view, middleware and handler. Inside a
 // request (ctx from a handler or middleware), req takes the caller's
-// session, transport details and client, so it sees what the caller may
-// see; outside one it sees the server-wide view. Set req.Method and the
+// session, transport details, client and principal, so it sees what the
+// caller may see; outside one it sees the server-wide view as
+// req.Principal (nil hides the components that have authorization
+// checks). Set req.Method and the
 // fields that method reads (Name, Arguments, PromptArguments, Cursor,
 // Complete, Version). Transforms use it to reach other components
 // (transform.ResourcesAsTools). Errors come back as the handlers and
@@ -699,6 +701,7 @@ func (s *Server) Serve(ctx context.Context, req *Request) (mcp.Result, error) {
 	r := newRequest(req.Method)
 	r.Name, r.Version, r.Arguments, r.PromptArguments = req.Name, req.Version, req.Arguments, req.PromptArguments
 	r.Cursor, r.Complete, r.Meta = req.Cursor, req.Complete, req.Meta
+	r.Principal = req.Principal
 	if parent := RequestFrom(ctx); parent != nil {
 		r.SessionID, r.Header, r.ProtocolVersion = parent.SessionID, parent.Header, parent.ProtocolVersion
 		r.ClientInfo, r.ClientCapabilities, r.Principal = parent.ClientInfo, parent.ClientCapabilities, parent.Principal
