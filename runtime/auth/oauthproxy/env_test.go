@@ -36,12 +36,14 @@ type idp struct {
 	secret   string
 	redirect string // the proxy's callback, the only redirect URI
 
-	mu       sync.Mutex
-	codes    map[string]idpCode
-	refresh  map[string]bool
-	issued   []string // every token handed to the proxy
-	sub      string   // who signs in
-	exchange int      // token requests served
+	mu        sync.Mutex
+	codes     map[string]idpCode
+	refresh   map[string]bool
+	issued    []string // every token handed to the proxy
+	sub       string   // who signs in
+	exchange  int      // token requests served
+	expiresIn int      // of its access tokens (3600 if 0)
+	refuse    bool     // refuses every refresh
 }
 
 type idpCode struct{ challenge, redirect string }
@@ -92,7 +94,7 @@ func (d *idp) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case "refresh_token":
-		if !d.refresh[r.PostForm.Get("refresh_token")] {
+		if d.refuse || !d.refresh[r.PostForm.Get("refresh_token")] {
 			writeError(w, http.StatusBadRequest, "invalid_grant", "")
 			return
 		}
@@ -107,8 +109,19 @@ func (d *idp) token(w http.ResponseWriter, r *http.Request) {
 	idt := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256"}`)) + "." + base64.RawURLEncoding.EncodeToString(claims) + ".c2ln"
 	d.refresh[rt] = true
 	d.issued = append(d.issued, at, rt, idt)
-	writeJSON(w, http.StatusOK, map[string]any{"access_token": at, "token_type": "Bearer", "expires_in": 3600,
+	exp := d.expiresIn
+	if exp == 0 {
+		exp = 3600
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": at, "token_type": "Bearer", "expires_in": exp,
 		"refresh_token": rt, "id_token": idt})
+}
+
+// exchanges returns how many token requests the idp served.
+func (d *idp) exchanges() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.exchange
 }
 
 // upstreamTokens returns every token the idp issued.

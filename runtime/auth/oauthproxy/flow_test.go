@@ -341,3 +341,40 @@ func TestConsentDenyAndCSRF(t *testing.T) {
 		t.Errorf("consent: %d %s", s.status, s.body)
 	}
 }
+
+// UpstreamToken gives server code the provider's token behind an access
+// token, refreshed once expired; the proxy's own refresh refreshes it
+// upstream too, and a provider that refuses the refresh ends the grant.
+func TestUpstreamToken(t *testing.T) {
+	e := newEnv(t, Config{}, nil)
+	e.idp.mu.Lock()
+	e.idp.expiresIn = 1 // expired at once for oauth2 (10 s early)
+	e.idp.mu.Unlock()
+	id, tok := e.login(newBrowser(t))
+	at := tok["access_token"].(string)
+	first := e.idp.upstreamTokens()[0]
+	up, err := e.proxy.UpstreamToken(context.Background(), at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.AccessToken == first || !strings.HasPrefix(up.AccessToken, "UPSTREAM-AT-") || e.idp.exchanges() != 2 {
+		t.Errorf("not refreshed: %q (first %q), %d token requests", up.AccessToken, first, e.idp.exchanges())
+	}
+	if _, err := e.proxy.UpstreamToken(context.Background(), "bogus"); err == nil {
+		t.Error("an upstream token for a bogus access token")
+	}
+	st, tok2, _ := e.tokenRequest(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}, "client_id": {id}})
+	if st != http.StatusOK || e.idp.exchanges() != 3 {
+		t.Fatalf("refresh: %d %v, %d token requests", st, tok2, e.idp.exchanges())
+	}
+	e.idp.mu.Lock()
+	e.idp.refuse = true
+	e.idp.mu.Unlock()
+	st, out, _ := e.tokenRequest(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok2["refresh_token"].(string)}, "client_id": {id}})
+	if st != http.StatusBadRequest || out["error"] != "invalid_grant" {
+		t.Fatalf("refresh refused upstream: %d %v", st, out)
+	}
+	if _, err := e.proxy.verify(context.Background(), tok2["access_token"].(string)); err != errNoGrant {
+		t.Errorf("the grant outlived the provider's refusal: %v", err)
+	}
+}
