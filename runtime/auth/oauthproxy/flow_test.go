@@ -4,10 +4,14 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"golang.org/x/oauth2"
 )
 
 func TestMetadata(t *testing.T) {
@@ -197,6 +201,11 @@ func TestPKCE(t *testing.T) {
 			t.Errorf("%s: %d %s", name, s.status, s.location())
 		}
 	}
+	// No scope is configured: none may be asked for.
+	s := b.do(http.MethodGet, e.authorizeURL(id, clientRedirect, pk, url.Values{"scope": {"admin"}}), nil)
+	if l, _ := url.Parse(s.location()); l == nil || l.Query().Get("error") != "invalid_scope" {
+		t.Errorf("a scope with none configured: %d %s", s.status, s.location())
+	}
 	q := b.authorize(e.authorizeURL(id, clientRedirect, pk, nil))
 	if st, out := e.exchange(id, q.Get("code"), newPKCE()); st != http.StatusBadRequest || out["error"] != "invalid_grant" {
 		t.Fatalf("wrong verifier: %d %v", st, out)
@@ -376,5 +385,37 @@ func TestUpstreamToken(t *testing.T) {
 	}
 	if _, err := e.proxy.verify(context.Background(), tok2["access_token"].(string)); err != errNoGrant {
 		t.Errorf("the grant outlived the provider's refusal: %v", err)
+	}
+}
+
+// Upstream.Identify names the user and narrows the scopes they can be
+// granted; an error from it refuses the authorization.
+func TestIdentify(t *testing.T) {
+	var fail atomic.Bool
+	e := newEnv(t, Config{Scopes: []string{"read", "write"}, Upstream: Upstream{
+		Identify: func(_ context.Context, tok *oauth2.Token) (*Identity, error) {
+			if fail.Load() {
+				return nil, errors.New("not a member of the organisation")
+			}
+			return &Identity{Subject: "octocat", Claims: map[string]any{"org": "acme"}, Scopes: []string{"read"}}, nil
+		}}}, nil)
+	id := e.publicClient()
+	pk := newPKCE()
+	q := newBrowser(t).authorize(e.authorizeURL(id, clientRedirect, pk, url.Values{"scope": {"read write"}}))
+	st, tok := e.exchange(id, q.Get("code"), pk)
+	if st != http.StatusOK || tok["scope"] != "read" {
+		t.Fatalf("token: %d %v", st, tok)
+	}
+	p, err := e.proxy.Verifier().Verify(context.Background(), tok["access_token"].(string))
+	if err != nil || p.Subject != "octocat" || p.Claims["org"] != "acme" || strings.Join(p.Scopes, " ") != "read" {
+		t.Fatalf("principal: %+v %v", p, err)
+	}
+	fail.Store(true)
+	q = newBrowser(t).authorize(e.authorizeURL(id, clientRedirect, newPKCE(), nil))
+	if q.Get("error") != "access_denied" || q.Get("code") != "" {
+		t.Errorf("Identify failing: %v", q)
+	}
+	if !strings.Contains(e.logs(), "not a member of the organisation") {
+		t.Errorf("the reason is not logged:\n%s", e.logs())
 	}
 }

@@ -57,8 +57,10 @@ type Config struct {
 	Upstream Upstream
 
 	// Scopes are the scopes clients may ask for (scopes_supported); a
-	// request without a scope gets them all. A request for another is
-	// refused with invalid_scope.
+	// request without a scope gets them all, a request for another is
+	// refused with invalid_scope, and with none configured no scope may
+	// be asked for. They are what the user delegates to the client, not
+	// what the user may do: Identity.Scopes narrows them per user.
 	Scopes []string
 	// AllowedRedirectURIs are the redirect URIs a client may register,
 	// dynamically or in its metadata document, compared as parsed URLs:
@@ -439,9 +441,9 @@ func validScope(s string) bool {
 	return true
 }
 
-// scopes parses a requested scope: each must be one of Config.Scopes (if
-// any), and within limit (if not nil); an empty request gets all of them
-// (within limit).
+// scopes parses a requested scope: each must be one of Config.Scopes, and
+// within limit (if not nil); an empty request gets all of them (within
+// limit).
 func (p *Proxy) scopes(requested string, limit []string) ([]string, error) {
 	fields := strings.Fields(requested)
 	if len(fields) == 0 {
@@ -459,7 +461,7 @@ func (p *Proxy) scopes(requested string, limit []string) ([]string, error) {
 		if !validScope(s) {
 			return nil, fmt.Errorf("scope %q is not a valid scope token", s)
 		}
-		if len(p.cfg.Scopes) > 0 && !slices.Contains(p.cfg.Scopes, s) {
+		if !slices.Contains(p.cfg.Scopes, s) {
 			return nil, fmt.Errorf("scope %q is not one this server grants", s)
 		}
 		if limit != nil && !slices.Contains(limit, s) {
