@@ -7,7 +7,9 @@
 // servers, Dynamic, package proxy) pass through transforms (package
 // transform) into an immutable snapshot that answers every list, call,
 // read, get and completion, seen by each request through its session's
-// visibility rules. Session state lives in a StateStore (package state).
+// visibility rules and its principal's authorization (Tool.Auth and the
+// like, AuthMiddleware; package auth verifies the tokens). Session state
+// lives in a StateStore (package state).
 //
 // For production it masks errors (Options.MaskErrors, ToolError), bounds
 // results (Tool.MaxResultBytes, TruncateResult), writes an access log
