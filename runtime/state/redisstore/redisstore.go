@@ -113,6 +113,23 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	return v, true, nil
 }
 
+// Take returns the value stored under key and deletes it, in one atomic
+// step (GETDEL), so that of several replicas redeeming one single-use value
+// (an authorization code, say) exactly one gets it. It implements
+// runtime/auth/oauthproxy's Taker.
+func (s *Store) Take(ctx context.Context, key string) ([]byte, bool, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	v, err := s.rdb.GetDel(ctx, s.prefix+key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("redisstore: take: %w", err)
+	}
+	return v, true, nil
+}
+
 // Set stores value under key for ttl, which must be positive (Redis keeps
 // millisecond precision; a ttl under a millisecond counts as one).
 func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {

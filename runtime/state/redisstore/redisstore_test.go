@@ -2,7 +2,10 @@ package redisstore_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,6 +13,7 @@ import (
 
 	"github.com/mcpgen/mcpgen/internal/testenv"
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/auth/oauthproxy"
 	"github.com/mcpgen/mcpgen/runtime/state/redisstore"
 	"github.com/mcpgen/mcpgen/runtime/state/storetest"
 )
@@ -87,3 +91,49 @@ func TestUnreachable(t *testing.T) {
 		t.Error("Open accepted an http:// URL")
 	}
 }
+
+// Take hands a value to exactly one of many concurrent takers, across
+// stores (replicas) sharing the Redis.
+func TestTakeOnce(t *testing.T) {
+	ctx := context.Background()
+	prefix := "mcpgen-test-take-" + time.Now().Format("150405.000000000") + ":"
+	var stores []*redisstore.Store
+	for i := 0; i < 4; i++ {
+		stores = append(stores, open(t, redisstore.Options{Prefix: prefix}))
+	}
+	for round := 0; round < 20; round++ {
+		key := fmt.Sprint("code-", round)
+		if err := stores[0].Set(ctx, key, []byte("v"), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var got atomic.Int32
+		for i := 0; i < 16; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				v, ok, err := stores[i%len(stores)].Take(ctx, key)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					got.Add(1)
+					if string(v) != "v" {
+						t.Errorf("took %q", v)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if got.Load() != 1 {
+			t.Fatalf("round %d: %d takers got the value, want 1", round, got.Load())
+		}
+		if _, ok, _ := stores[1].Get(ctx, key); ok {
+			t.Fatal("the value is still there after Take")
+		}
+	}
+}
+
+// The OAuth proxy redeems single-use values atomically across replicas
+// with a store that implements its Taker.
+var _ oauthproxy.Taker = (*redisstore.Store)(nil)
