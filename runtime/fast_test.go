@@ -124,18 +124,18 @@ func fastCases() []fastCase {
 		legacy("timeout", `{"name":"slow","arguments":{}}`, true),
 		legacy("result meta", `{"name":"meta","arguments":{}}`, true),
 		legacy("highest version", `{"name":"versioned","arguments":{}}`, true),
-		legacy("unknown tool", `{"name":"nope","arguments":{}}`, false),
+		legacy("unknown tool", `{"name":"nope","arguments":{}}`, true),
 		withID(legacy("invalid UTF-8 id", `{"name":"echo","arguments":{}}`, false), "\"a\xffb\""),
 		withID(legacy("escaped id", `{"name":"echo","arguments":{}}`, false), `"\u0041<"`),
 		withID(legacy("plain string id", `{"name":"echo","arguments":{}}`, true), `"req-1 é"`),
 		legacy("transformed tool", `{"name":"ns_structured","arguments":{}}`, true),
-		legacy("disabled tool", `{"name":"hidden","arguments":{}}`, false),
-		modern("modern disabled tool", "hidden", `{"name":"hidden",`+modernMeta+`}`, false),
+		legacy("disabled tool", `{"name":"hidden","arguments":{}}`, true),
+		modern("modern disabled tool", "hidden", `{"name":"hidden",`+modernMeta+`}`, true),
 		legacy("arguments not an object", `{"name":"echo","arguments":[1]}`, false),
 		legacy("extra params field", `{"name":"echo","arguments":{},"task":{}}`, false),
-		legacy("progress token", `{"name":"echo","arguments":{},"_meta":{"progressToken":"p"}}`, false),
+		legacy("progress token", `{"name":"echo","arguments":{},"_meta":{"progressToken":"p"}}`, true),
 		legacy("trace context", `{"name":"echo","arguments":{},"_meta":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","tracestate":"a=b","baggage":"k=v"}}`, true),
-		legacy("trace context and more", `{"name":"echo","arguments":{},"_meta":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","progressToken":"p"}}`, false),
+		legacy("trace context and more", `{"name":"echo","arguments":{},"_meta":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","progressToken":"p"}}`, true),
 		legacy("legacy with the 2026 triple", `{"name":"echo",`+modernMeta+`}`, false),
 		modern("modern trace context", "echo", `{"name":"echo",`+strings.Replace(modernMeta, `"_meta":{`, `"_meta":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",`, 1)+`}`, true),
 		modern("modern structured", "structured", `{"name":"structured","arguments":{},`+modernMeta+`}`, true),
@@ -150,7 +150,7 @@ func fastCases() []fastCase {
 		modern("modern result meta", "meta", `{"name":"meta",`+modernMeta+`}`, true),
 		modern("modern without _meta", "echo", `{"name":"echo"}`, false),
 		modern("modern wrong Mcp-Name", "other", `{"name":"echo",`+modernMeta+`}`, false),
-		modern("modern unknown tool", "nope", `{"name":"nope",`+modernMeta+`}`, false),
+		modern("modern unknown tool", "nope", `{"name":"nope",`+modernMeta+`}`, true),
 		{name: "batch", body: `[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}]`, header: map[string]string{"Mcp-Protocol-Version": "2025-11-25"}},
 		{name: "notification", body: `{"jsonrpc":"2.0","method":"tools/call","params":{"name":"echo"}}`, header: map[string]string{"Mcp-Protocol-Version": "2025-11-25"}},
 		{name: "fractional id", body: `{"jsonrpc":"2.0","id":1.5,"method":"tools/call","params":{"name":"echo"}}`, header: map[string]string{"Mcp-Protocol-Version": "2025-11-25"}},
@@ -329,7 +329,7 @@ func FuzzFastPath(f *testing.F) {
 }
 
 // TestPlainResultMatchesMarshal checks the reflection-free result encoder
-// against the json.Marshal path it stands in for, on results it takes and
+// against go-sdk's encoding it stands in for, on results it takes and
 // on ones it must leave to json.Marshal.
 func TestPlainResultMatchesMarshal(t *testing.T) {
 	s := NewServer(&Implementation{Name: "fast <&>", Version: "1.0.0"}, nil)
@@ -356,10 +356,12 @@ func TestPlainResultMatchesMarshal(t *testing.T) {
 	)
 	plain := 0
 	for _, modern := range []bool{false, true} {
-		h := &fastHandler{s: s}
 		for _, res := range results {
-			got, ok := h.appendPlainResult(nil, res, modern)
-			want, err := (&fastHandler{s: s}).appendMarshalled(nil, res, modern)
+			got, ok := s.appendPlainResult(nil, res, modern)
+			// What go-sdk encodes: the result as the catalogue hands it over
+			// (encodeSDK), after go-sdk's additions for 2026-07-28.
+			cp := *res
+			want, err := s.appendEncoded(nil, &encodedResult{Result: resultWithType(&cp, modern, false), s: s}, modern)
 			if !ok {
 				continue
 			}

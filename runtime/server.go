@@ -219,6 +219,15 @@ type Server struct {
 	rebuildQueued atomic.Bool
 	rulesMu       sync.Mutex // serializes changes of session rules
 
+	// recv is the receiving chain go-sdk runs for every request (the
+	// observer, the catalogue, go-sdk's own handlers), which the runtime's
+	// own path runs too (hot.go).
+	recv      mcp.MethodHandler
+	hotServed atomic.Int64 // requests answered on the runtime's own path, for tests
+	metaOnce  sync.Once    // meta: the _meta of a 2026-07-28 result, naming the server
+	meta      []byte
+	metaErr   error
+
 	calls     atomic.Int64 // HTTP requests being handled (health.go)
 	sessions  sync.Map     // *mcp.ServerSession -> *session
 	conns     connections

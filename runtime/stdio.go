@@ -77,6 +77,9 @@ func (s *Server) serveIO(ctx context.Context, r io.Reader, w io.Writer, limits i
 	out := &lockedWriter{w: w, pending: pending}
 	pr, pw := io.Pipe()
 	f := &lineFilter{in: bufio.NewReaderSize(r, 64*1024), out: out, pass: pw, pending: pending, limits: limits}
+	if !s.opts.NoFastPath {
+		f.hot = newStdioHot(s, out)
+	}
 	go f.run()
 	// When ctx ends, the session drains: new requests are refused, those in
 	// flight get limits.shutdown to be answered, then the session ends and
@@ -86,11 +89,14 @@ func (s *Server) serveIO(ctx context.Context, r io.Reader, w io.Writer, limits i
 	stopDrain := context.AfterFunc(ctx, func() {
 		f.draining.Store(true)
 		pending.waitAll(limits.shutdown)
-		pw.CloseWithError(io.EOF)
+		f.endInput(io.EOF)
 		cancel()
 	})
 	defer stopDrain()
-	err := s.mcp.Run(run, markIDs{&mcp.IOTransport{Reader: pr, Writer: out}})
+	err := s.runSession(run, markIDs{&mcp.IOTransport{Reader: pr, Writer: out}}, f.hot)
+	if f.hot != nil {
+		f.hot.close() // and wait for the calls it answers, as go-sdk does for its own
+	}
 	// No write after this: the filter checks under the same lock. Its
 	// goroutine may still be blocked reading r until r returns.
 	out.mu.Lock()
@@ -101,6 +107,29 @@ func (s *Server) serveIO(ctx context.Context, r io.Reader, w io.Writer, limits i
 		return nil
 	}
 	return err
+}
+
+// runSession runs go-sdk's session over t until it ends or ctx is done,
+// as mcp.Server.Run does, telling hot (if not nil) of the session once it
+// exists.
+func (s *Server) runSession(ctx context.Context, t mcp.Transport, hot *stdioHot) error {
+	ss, err := s.mcp.Connect(ctx, t, nil)
+	if err != nil {
+		return err
+	}
+	if hot != nil {
+		hot.ss.Store(ss)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- ss.Wait() }()
+	select {
+	case <-ctx.Done():
+		ss.Close()
+		<-closed
+		return ctx.Err()
+	case err := <-closed:
+		return err
+	}
 }
 
 // markIDs is a stdio transport whose requests carry their JSON-RPC id to
@@ -126,8 +155,8 @@ func (c markedConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 	return msg, err
 }
 
-// lockedWriter serializes whole-message writes from go-sdk and the filter,
-// and notes what they answer and ask.
+// lockedWriter serializes whole-message writes from go-sdk, the filter and
+// the runtime's own path, and notes what they answer and ask.
 type lockedWriter struct {
 	mu      sync.Mutex
 	w       io.Writer
@@ -143,6 +172,19 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+// writeAnswer writes a response of the runtime's own path, unless the
+// session's input has ended (go-sdk writes no response then either) or
+// ServeIO has returned.
+func (l *lockedWriter) writeAnswer(p []byte, ended *atomic.Bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ended.Load() || l.pending.ended() {
+		return
+	}
+	l.pending.wrote(p)
+	l.w.Write(p)
+}
+
 // Close does not close the underlying writer: stdout outlives a session.
 func (l *lockedWriter) Close() error { return nil }
 
@@ -154,6 +196,17 @@ type lineFilter struct {
 	pending  *inflight
 	limits   ioLimits
 	draining atomic.Bool // the server is shutting down: refuse new requests
+	hot      *stdioHot   // the runtime's own path; nil with Options.NoFastPath
+}
+
+// endInput ends what go-sdk reads, with err (io.EOF ends the session
+// normally): go-sdk then cancels its requests in flight, and the runtime
+// its own.
+func (f *lineFilter) endInput(err error) {
+	if f.hot != nil {
+		f.hot.endInput()
+	}
+	f.pass.CloseWithError(err)
 }
 
 func (f *lineFilter) run() {
@@ -161,7 +214,7 @@ func (f *lineFilter) run() {
 		line, err := f.readLine()
 		if len(bytes.TrimSpace(line)) > 0 || errors.Is(err, errTooLong) {
 			if !f.handle(line, err) {
-				f.pass.CloseWithError(io.EOF)
+				f.endInput(io.EOF)
 				return
 			}
 		}
@@ -169,7 +222,7 @@ func (f *lineFilter) run() {
 			if err == io.EOF {
 				f.pending.wait(f.limits.drain)
 			}
-			f.pass.CloseWithError(err) // io.EOF ends the session normally
+			f.endInput(err) // io.EOF ends the session normally
 			return
 		}
 	}
@@ -215,6 +268,16 @@ func (f *lineFilter) handle(line []byte, readErr error) bool {
 		return f.answer(bad.id, bad.code, bad.msg)
 	}
 	if line[0] == '{' {
+		if f.hot != nil {
+			if m, ok := parseHot(line); ok {
+				if ss := f.hot.eligible(m); ss != nil {
+					if admitted, goOn := f.admit([]string{m.key}, nil, line, false); !admitted {
+						return goOn
+					}
+					return f.hot.start(m, ss)
+				}
+			}
+		}
 		if bad := checkParams(line); bad != nil {
 			return f.answer(bad.id, bad.code, bad.msg)
 		}
@@ -229,9 +292,9 @@ func (f *lineFilter) handle(line []byte, readErr error) bool {
 	var inits map[string]string
 	for _, m := range msgs {
 		switch {
-		case m.method == "" && m.id != "":
+		case !m.request && m.id != "":
 			f.pending.answered(m.id) // a response to the server's request
-		case m.method != "" && m.id != "":
+		case m.request && m.id != "":
 			if slices.Contains(calls, m.id) {
 				return f.answer(nil, codeInvalidRequest, "Invalid Request: the batch uses a request id twice")
 			}
@@ -242,37 +305,47 @@ func (f *lineFilter) handle(line []byte, readErr error) bool {
 				}
 				inits[m.id] = m.version
 			}
+		case m.method == notificationCancelled && f.hot != nil:
+			f.hot.cancelled(m.raw) // go-sdk sees it too, for its own requests
 		}
 	}
 	if len(calls) > 0 && f.draining.Load() {
-		var id json.RawMessage
-		if !batch {
-			id = idOf(line)
-		}
-		return f.answer(id, codeServerBusy, msgStopping)
+		return f.answer(lineID(line, batch), codeServerBusy, msgStopping)
 	}
 	if batch && len(calls) > f.limits.maxInFlight {
 		return f.answer(nil, codeInvalidRequest, fmt.Sprintf("Invalid Request: a batch of %d requests exceeds the limit of %d in flight", len(calls), f.limits.maxInFlight))
 	}
-	switch admitted := f.pending.admit(calls, inits, f.limits.maxInFlight); admitted {
-	case admitOK:
-	case admitDuplicate:
-		var id json.RawMessage
-		if !batch {
-			id = idOf(line)
-		}
-		return f.answer(id, codeInvalidRequest, "Invalid Request: a request with this id is already in flight")
-	case admitBusy:
-		var id json.RawMessage
-		if !batch {
-			id = idOf(line)
-		}
-		return f.answer(id, codeServerBusy, fmt.Sprintf("Server busy: %d requests in flight while the server waits for the client's answers; retry later", f.limits.maxInFlight))
-	case admitStopped:
-		return false
+	if admitted, goOn := f.admit(calls, inits, line, batch); !admitted {
+		return goOn
 	}
 	_, err := f.pass.Write(append(line, '\n'))
 	return err == nil
+}
+
+// admit admits calls (their canonical ids; inits among them, the
+// initialize requests) of line as in flight. If they cannot be, it answers
+// the line and reports false, and whether the session can go on.
+func (f *lineFilter) admit(calls []string, inits map[string]string, line []byte, batch bool) (admitted, goOn bool) {
+	if len(calls) > 0 && f.draining.Load() {
+		return false, f.answer(lineID(line, batch), codeServerBusy, msgStopping)
+	}
+	switch f.pending.admit(calls, inits, f.limits.maxInFlight) {
+	case admitDuplicate:
+		return false, f.answer(lineID(line, batch), codeInvalidRequest, "Invalid Request: a request with this id is already in flight")
+	case admitBusy:
+		return false, f.answer(lineID(line, batch), codeServerBusy, fmt.Sprintf("Server busy: %d requests in flight while the server waits for the client's answers; retry later", f.limits.maxInFlight))
+	case admitStopped:
+		return false, false
+	}
+	return true, true
+}
+
+// lineID is the id an error answering line echoes: none for a batch.
+func lineID(line []byte, batch bool) json.RawMessage {
+	if batch {
+		return nil
+	}
+	return idOf(line)
 }
 
 // answer writes a JSON-RPC error response of the filter's own, which ends
@@ -292,7 +365,11 @@ func (f *lineFilter) answer(id json.RawMessage, code int, msg string) bool {
 // the protocol version an initialize request asks for.
 type message struct {
 	id, method, version string
+	request             bool   // it has a method, "" even (go-sdk answers that one)
+	raw                 []byte // the message
 }
+
+const notificationCancelled = "notifications/cancelled"
 
 // messagesOf returns the messages of a line checkMessage accepted, and
 // whether it is a batch.
@@ -321,7 +398,7 @@ func messagesOf(line []byte) ([]message, bool) {
 
 // messageOf reads the id and method of one message.
 func messageOf(msg []byte) message {
-	var m message
+	m := message{raw: msg}
 	var d codec.Decoder
 	d.Reset(msg)
 	if d.BeginObject() != nil {
@@ -344,6 +421,7 @@ func messageOf(msg []byte) message {
 			if m.method, err = d.ReadString(); err != nil {
 				return m
 			}
+			m.request = true
 			continue
 		case "params":
 			raw, err := d.ReadRaw()
