@@ -61,6 +61,9 @@ type snapshot struct {
 	paramHeaders map[*Tool][]paramBinding
 	// checked counts the components with authorization checks.
 	checked int
+	// taskSupport gives a tool's task support, nil without a task engine
+	// (task.go).
+	taskSupport func(*Tool) TaskSupport
 
 	// The server-wide view's lists, and per kind a signature that changes
 	// when what any session could list changes.
@@ -216,6 +219,9 @@ func (s *Server) buildSnapshot(c *Components) *snapshot {
 		prompts:     map[string][]*Prompt{},
 		completions: map[string]*Completion{},
 	}
+	if s.engine.Load() != nil {
+		snap.taskSupport = s.taskSupport
+	}
 	for _, t := range c.Tools {
 		if t == nil || t.Handler == nil || t.Name == "" {
 			s.log.Warn("skipping a tool without a name or handler", "tool", toolName(t))
@@ -288,7 +294,7 @@ func (s *Server) buildSnapshot(c *Components) *snapshot {
 
 	snap.global = view{snap: snap}
 	snap.lists = snap.global.buildLists()
-	snap.globalLists = &viewLists{lists: snap.lists}
+	snap.globalLists = &viewLists{lists: snap.lists, tasks: snap.global.taskSupports(snap.lists)}
 	disabled := snap.disabledKeys()
 	for i, l := range snap.lists {
 		js, _ := json.Marshal(l)

@@ -68,8 +68,13 @@ type Tool struct {
 	Disabled bool
 	// Auth are the checks a principal must pass to see and call the tool,
 	// all of them (see AuthCheck).
-	Auth    []AuthCheck
-	Handler ToolHandler
+	Auth []AuthCheck
+	// TaskSupport says whether calls may or must run as background tasks
+	// (execution.taskSupport in tools/list); "" means the server's
+	// Options.TaskSupport. It takes effect with a task engine
+	// (SetTaskEngine, package runtime/tasks); see Detach.
+	TaskSupport TaskSupport
+	Handler     ToolHandler
 
 	via *Server // set when the handler runs another server's chain (Mount)
 }

@@ -64,6 +64,9 @@ func (s *Server) encodeSDK(r *Request, res mcp.Result, page *encodedPage) (mcp.R
 	if pre := page.preEncoded(res); pre != nil {
 		res = pre
 		check, _, _ = pre.envelope()
+	} else if lt, ok := res.(*mcp.ListToolsResult); ok && page != nil && page.tasks != nil && lt != nil {
+		res = &toolsWithTasks{lt, page.tasks} // changed by middleware: encoded here, with execution
+		check = res
 	}
 	if _, err := marshalContained(check); err != nil {
 		s.log.Error("result cannot be encoded", "method", r.Method, "name", r.Name, "error", err)

@@ -92,7 +92,7 @@ func (h *fastHandler) serveBody(w http.ResponseWriter, r *http.Request, body []b
 		}
 	}
 	h.served.Add(1)
-	defer h.s.conns.track(r, m.idText())()
+	defer h.s.conns.track(r, m.idText(), nil)()
 	extra := &mcp.RequestExtra{TokenInfo: auth.TokenInfoFromContext(r.Context()), Header: r.Header}
 	resp, sent := h.s.serveHot(r.Context(), m, m.sdkRequest(nil, extra))
 	status := http.StatusOK

@@ -153,7 +153,7 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	defer g.s.conns.track(r, messageID(body))()
+	defer g.s.conns.track(r, messageID(body), taskParam(body))()
 	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' && (g.s.opts.Stateless || r.Header.Get("Mcp-Session-Id") != "") {
 		if bad := checkParams(trimmed); bad != nil {
 			// As go-sdk answers a request it took: a JSON-RPC error, 200
@@ -333,8 +333,9 @@ type connections struct {
 // and the JSON-RPC id of the message it carried ("" for a notification,
 // a response or a batch).
 type connEntry struct {
-	r  *http.Request
-	id string
+	r    *http.Request
+	id   string
+	task []byte // the params.task of a tools/call (SEP-1686), which go-sdk drops
 }
 
 // keyOf is the identity of a header map.
@@ -344,13 +345,13 @@ func keyOf(h http.Header) unsafe.Pointer { return reflect.ValueOf(h).UnsafePoint
 // the returned function is called. A request that ended early (the client
 // went away) stays recorded a while, for handlers that start after it
 // ended.
-func (c *connections) track(r *http.Request, id string) func() {
+func (c *connections) track(r *http.Request, id string, task []byte) func() {
 	if r.Header == nil {
 		return func() {}
 	}
 	key, ctx := keyOf(r.Header), r.Context()
 	hd := r.Header
-	e := &connEntry{r: r, id: id}
+	e := &connEntry{r: r, id: id, task: task}
 	c.mu.Lock()
 	if c.byHd == nil {
 		c.byHd = map[unsafe.Pointer]*connEntry{}

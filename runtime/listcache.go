@@ -35,7 +35,8 @@ const (
 // viewLists is one view's lists and their encoded pages.
 type viewLists struct {
 	lists  [4]any
-	budget *atomic.Int64 // bytes left for this view's pages; nil: no limit (the server-wide view)
+	tasks  map[string]TaskSupport // the tools' task support, by name, when not forbidden
+	budget *atomic.Int64          // bytes left for this view's pages; nil: no limit (the server-wide view)
 
 	mu    sync.Mutex
 	pages map[pageKey][]byte
@@ -48,6 +49,7 @@ type pageKey struct{ kind, off, size int }
 type encodedPage struct {
 	items any // []*mcp.Tool, []*mcp.Resource, []*mcp.ResourceTemplate or []*mcp.Prompt
 	js    []byte
+	tasks map[string]TaskSupport // the tools' execution.taskSupport (viewLists.tasks)
 }
 
 // viewCache holds a snapshot's views other than the server-wide one, by
@@ -70,13 +72,15 @@ func (v *view) cache() *viewLists {
 	}
 	key, err := json.Marshal(v.rules)
 	if err != nil {
-		return &viewLists{lists: v.buildLists()}
+		lists := v.buildLists()
+		return &viewLists{lists: lists, tasks: v.taskSupports(lists)}
 	}
 	key = append(key, outcomes...)
 	if c, ok := v.snap.views.views.Load(string(key)); ok {
 		return c.(*viewLists)
 	}
-	c := &viewLists{lists: v.buildLists(), budget: &v.snap.views.budget}
+	lists := v.buildLists()
+	c := &viewLists{lists: lists, tasks: v.taskSupports(lists), budget: &v.snap.views.budget}
 	if v.snap.views.n.Load() >= maxCachedViews {
 		return c
 	}
@@ -104,7 +108,13 @@ func (c *viewLists) encoded(kind, off, size int, items any) []byte {
 			return js
 		}
 	}
-	js, err := encodeJSON(items)
+	var js []byte
+	var err error
+	if tools, ok := items.([]*mcp.Tool); ok && c.tasks != nil {
+		js, err = encodeTools(tools, c.tasks)
+	} else {
+		js, err = encodeJSON(items)
+	}
 	if err != nil || !cacheable {
 		return js // an error shows when the result is encoded
 	}

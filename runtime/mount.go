@@ -124,6 +124,7 @@ func (s *Server) child(ctx context.Context, method, name string) (*Request, erro
 	r.Transport, r.HTTPRequest, r.ID = parent.Transport, parent.HTTPRequest, parent.ID
 	r.req, r.root, r.sess = parent.req, parent.root, parent.sess
 	r.in, r.values = parent.in, parent.values // shared: input and request state are the call's
+	r.TaskParams, r.task, r.detach = parent.TaskParams, parent.task, parent.detach
 	r.srv = s
 	r.setView(s.snapshot(ctx), allEnabled, nil)
 	return r, nil

@@ -75,6 +75,9 @@ type Request struct {
 	// Principal is the authenticated caller (see Principal), nil when the
 	// request carries no verified token.
 	Principal *Principal
+	// TaskParams is the params.task of a tools/call that asks to run as a
+	// task (protocol 2025-11-25, SEP-1686), as sent; nil without one.
+	TaskParams json.RawMessage
 
 	// The resolved component of a call, read or get: exactly one is set.
 	Tool     *Tool
@@ -83,7 +86,9 @@ type Request struct {
 	Prompt   *Prompt
 
 	vars   []string
-	req    mcp.Request // the go-sdk request, nil on the fast path
+	task   *TaskRun     // the task this call runs as (RunTask)
+	detach func() error // Detach in the part of a call that runs before its task (task.go)
+	req    mcp.Request  // the go-sdk request, nil on the fast path
 	in     *inputState
 	srv    *Server // the server whose chain is running
 	root   *Server // the server the request arrived at (sessions, state)
@@ -166,6 +171,12 @@ func RequestFrom(ctx context.Context) *Request {
 // unknown. Without a token, or outside a call, it does nothing.
 func Progress(ctx context.Context, progress, total float64, message string) error {
 	r := RequestFrom(ctx)
+	if r != nil && r.task != nil {
+		if r.task.Progress != nil {
+			r.task.Progress(progress, total, message)
+		}
+		return nil
+	}
 	token := r.ProgressToken()
 	ss := r.Session()
 	if token == nil || ss == nil {
@@ -217,6 +228,12 @@ func (r *Request) ProgressToken() any {
 // level the client set with logging/setLevel. Outside a call it does
 // nothing. data may be any JSON-encodable value; nil sends msg alone.
 func Log(ctx context.Context, level slog.Level, msg string, data any) error {
+	if r := RequestFrom(ctx); r != nil && r.task != nil {
+		if r.task.Log != nil {
+			r.task.Log(level, msg, data)
+		}
+		return nil
+	}
 	ss := RequestFrom(ctx).Session()
 	if ss == nil {
 		return nil

@@ -58,7 +58,14 @@ func unwrapResult(res mcp.Result) mcp.Result {
 // send it, and the error.
 func (s *Server) dispatch(ctx context.Context, next mcp.MethodHandler, method string, req mcp.Request) (res, wire mcp.Result, err error) {
 	if !catalogueMethods[method] {
+		if h := s.methodHandler(method); h != nil {
+			res, err = s.answerMethod(ctx, h, method, req)
+			return res, res, err
+		}
 		res, err = next(ctx, method, req)
+		if method == "initialize" && err == nil {
+			return res, s.withSessionCapabilities(res), nil
+		}
 		return res, res, err
 	}
 	if extra := req.GetExtra(); extra != nil && !s.resumable(req) {
@@ -205,6 +212,10 @@ func paramsMeta(params mcp.Params) map[string]any {
 		if p != nil {
 			return p.Meta
 		}
+	case *rawParams:
+		if p != nil {
+			return p.Meta
+		}
 	}
 	return nil
 }
@@ -279,6 +290,7 @@ func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) 
 			return nil, nil, InvalidParams("tools/call needs params")
 		}
 		r.Name, r.Arguments, state, responses = p.Name, p.Arguments, p.RequestState, p.InputResponses
+		r.TaskParams = s.taskParams(req)
 	case *mcp.ReadResourceParams:
 		if p == nil {
 			return nil, nil, InvalidParams("resources/read needs params")
@@ -301,6 +313,9 @@ func (s *Server) answerSDK(ctx context.Context, method string, req mcp.Request) 
 		}
 		if err != nil {
 			return nil, nil, err
+		}
+		if res != nil && r.Tool != nil && isTaskResult(res) {
+			return res, nil, nil // a task engine's own result, sent as it encodes
 		}
 		ctr, ok := res.(*CallToolResult)
 		if !ok || ctr == nil {
@@ -453,7 +468,7 @@ func (s *Server) listPage(r *Request) (mcp.Result, error) {
 	// place.
 	note := func(kind, off int, cached any) {
 		if r.page != nil {
-			*r.page = &encodedPage{items: cached, js: c.encoded(kind, off, size, cached)}
+			*r.page = &encodedPage{items: cached, js: c.encoded(kind, off, size, cached), tasks: c.tasks}
 		}
 	}
 	switch r.Method {

@@ -98,6 +98,10 @@ type Options struct {
 	// it guards /mcp, serves the protected-resource metadata beside it and
 	// lets the probes through. The first is the outermost.
 	HTTPMiddleware []func(http.Handler) http.Handler
+	// TaskSupport is the task support of tools that declare none
+	// (Tool.TaskSupport); "" means TaskForbidden. It takes effect with a
+	// task engine (package runtime/tasks).
+	TaskSupport TaskSupport
 	// Extensions are declared in the server's capabilities
 	// (capabilities.extensions), by extension identifier.
 	Extensions map[string]any
@@ -227,6 +231,12 @@ type Server struct {
 	metaOnce  sync.Once    // meta: the _meta of a 2026-07-28 result, naming the server
 	meta      []byte
 	metaErr   error
+
+	// Plug-in seams (task.go): the task engine, the methods of
+	// HandleMethod, the capabilities of DeclareSessionCapability.
+	engine      atomic.Pointer[TaskEngine]
+	methods     map[string]MethodHandler
+	sessionCaps map[string]any
 
 	calls     atomic.Int64 // HTTP requests being handled (health.go)
 	sessions  sync.Map     // *mcp.ServerSession -> *session
@@ -532,14 +542,10 @@ func (s *Server) invoke(ctx context.Context, r *Request) (res mcp.Result, err er
 	}
 	switch {
 	case r.Tool != nil:
-		res, err := s.callTool(ctx, r.Tool, r.Arguments)
-		if max := r.Tool.MaxResultBytes; max > 0 && err == nil {
-			if cut, ok := TruncateResult(res, max, ""); ok {
-				s.log.Warn("tool result truncated", "tool", r.Name, "max_result_bytes", max)
-				res = cut
-			}
+		if res, err, ok := s.callAsTask(ctx, r); ok {
+			return res, err
 		}
-		return res, err
+		return s.callToolOf(ctx, r)
 	case r.Prompt != nil:
 		defer s.contain(ctx, &err, "prompt", r.Name)
 		return r.Prompt.Handler(ctx, r.PromptArguments)

@@ -150,7 +150,13 @@ type markedConn struct{ mcp.Connection }
 func (c markedConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 	msg, err := c.Connection.Read(ctx)
 	if req, ok := msg.(*jsonrpc.Request); ok && req.Extra == nil {
-		req.Extra = &mcp.RequestExtra{Header: http.Header{stdioIDKey: {idText(req.ID)}}}
+		h := http.Header{stdioIDKey: {idText(req.ID)}}
+		if req.Method == MethodCallTool {
+			if task := taskOfParams(req.Params); task != nil {
+				h[stdioTaskKey] = []string{string(task)}
+			}
+		}
+		req.Extra = &mcp.RequestExtra{Header: h}
 	}
 	return msg, err
 }

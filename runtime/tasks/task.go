@@ -69,6 +69,9 @@ type Task struct {
 	Idempotent bool `json:"idempotent,omitempty"`
 	// Attempts counts the claims of the task by workers.
 	Attempts int `json:"attempts,omitempty"`
+	// Parked counts the runs that ended waiting for input: the claims
+	// beyond those and the first are of workers that stopped mid-run.
+	Parked int `json:"parked,omitempty"`
 	// Worker names the worker holding the task's lease, "" when none.
 	Worker string `json:"worker,omitempty"`
 	// Request is what the worker runs, as the engine encoded it.

@@ -437,19 +437,22 @@ const now = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + m
 `
 
 // acquireScript leases a claimed entry's task if it is still to run, until
-// now + the lease. KEYS: task. ARGV: worker, lease (ms). It returns the
-// doc and attempts, or nil.
+// now + the lease. KEYS: task. ARGV: worker, lease (ms), entry. It
+// returns the doc and attempts, or nil.
 var acquireScript = redis.NewScript(now + `
 if redis.call('HGET', KEYS[1], 'status') ~= 'working' then return false end
 local n = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('HSET', KEYS[1], 'worker', ARGV[1], 'until', now + tonumber(ARGV[2]))
+redis.call('HSET', KEYS[1], 'worker', ARGV[1], 'until', now + tonumber(ARGV[2]), 'entry', ARGV[3])
 return {redis.call('HGET', KEYS[1], 'doc'), tostring(n)}
 `)
 
-// reclaimScript takes over the first pending entry whose lease expired
-// (its task's "until" passed, or the task is gone): its worker died.
-// KEYS: queue. ARGV: group, worker, task key prefix, how many pending
-// entries to look at. It returns the entry and the task id, or nil.
+// reclaimScript takes over the first pending entry whose lease expired:
+// its worker died. An entry's lease is its task's "until" once the worker
+// acquired it under that entry, and the entry's idle time against the
+// lease before (a worker that died between reading and acquiring). An
+// entry whose task is gone is taken too, to be acknowledged. KEYS:
+// queue. ARGV: group, worker, task key prefix, how many pending entries
+// to look at, lease (ms). It returns the entry and the task id, or nil.
 var reclaimScript = redis.NewScript(now + `
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', tonumber(ARGV[4]))
 for _, e in ipairs(p) do
@@ -461,8 +464,16 @@ for _, e in ipairs(p) do
     local f = msgs[1][2]
     local id = ''
     for i = 1, #f, 2 do if f[i] == 'id' then id = f[i + 1] end end
-    local u = redis.call('HGET', ARGV[3] .. id, 'until')
-    if (not u) or tonumber(u) < now then
+    local key = ARGV[3] .. id
+    local expired
+    if redis.call('EXISTS', key) == 0 then
+      expired = true
+    elseif redis.call('HGET', key, 'entry') ~= entry then
+      expired = tonumber(e[3]) > tonumber(ARGV[5])
+    else
+      expired = tonumber(redis.call('HGET', key, 'until') or '0') < now
+    end
+    if expired then
       redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, entry, 'JUSTID')
       return {entry, id}
     end
@@ -516,7 +527,7 @@ func (s *Store) claimOnce(ctx context.Context, worker string, lease time.Duratio
 		return nil, err
 	}
 	actx, cancel := s.bound(ctx)
-	res0, err := reclaimScript.Run(actx, s.rdb, []string{s.queueKey()}, group, worker, s.taskKey(""), 100).Slice()
+	res0, err := reclaimScript.Run(actx, s.rdb, []string{s.queueKey()}, group, worker, s.taskKey(""), 100, lease.Milliseconds()).Slice()
 	cancel()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, s.groupLost(ctx, err)
@@ -569,7 +580,7 @@ func (s *Store) acquire(ctx context.Context, m redis.XMessage, worker string, le
 	id, _ := m.Values["id"].(string)
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	res, err := acquireScript.Run(ctx, s.rdb, []string{s.taskKey(id)}, worker, lease.Milliseconds()).Slice()
+	res, err := acquireScript.Run(ctx, s.rdb, []string{s.taskKey(id)}, worker, lease.Milliseconds(), m.ID).Slice()
 	if errors.Is(err, redis.Nil) || err == nil && len(res) < 2 {
 		s.ack(ctx, m.ID)
 		return nil, nil
