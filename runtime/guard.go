@@ -28,8 +28,9 @@ import (
 // httpGuard is the handler Server.Handler returns.
 type httpGuard struct {
 	s    *Server
-	next http.Handler // go-sdk's handler
-	fast *fastHandler // nil without the fast path
+	next http.Handler  // go-sdk's handler
+	fast *fastHandler  // nil without the fast path
+	hot  *httpSessions // stateful sessions the runtime answers on (hothttp.go); nil without
 
 	maxBody       int64
 	maxBodyMemory int64
@@ -93,6 +94,16 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		dl.SetReadDeadline(time.Time{}) // a GET stream lasts as long as it lasts
+		if g.hot != nil && r.Method == http.MethodDelete {
+			if e := g.hot.lookup(r.Header.Get("Mcp-Session-Id")); e != nil {
+				sw := &statusWriter{ResponseWriter: w}
+				g.next.ServeHTTP(sw, r)
+				if sw.status == http.StatusNoContent {
+					g.hot.forget(e) // the client ended the session
+				}
+				return
+			}
+		}
 		g.next.ServeHTTP(w, r)
 		return
 	}
@@ -136,10 +147,19 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	// The fast path parses strictly (what it takes is a well-formed
-	// message), so only the nesting limit is checked before it.
+	// The fast paths parse strictly (what they take is a well-formed
+	// message), so only the nesting limit is checked before them.
 	if g.fast != nil && !deep && g.fast.serveBody(w, r, body) {
 		return
+	}
+	if sid := r.Header.Get("Mcp-Session-Id"); g.hot != nil && !deep && sid != "" {
+		if e := g.hot.lookup(sid); e != nil {
+			served, done := g.hot.post(w, r, body, e)
+			if served {
+				return
+			}
+			defer done()
+		}
 	}
 	if bad := checkMessage(body); bad != nil {
 		writeRPCError(w, http.StatusBadRequest, bad.code, bad.msg, bad.id)
@@ -151,6 +171,11 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if max := g.s.maxSessions(); max > 0 && g.s.liveSessions()+int(g.opening.Load()) > max {
 			writeRPCError(w, http.StatusServiceUnavailable, codeServerBusy, fmt.Sprintf("Server busy: %d sessions are open, the most this server keeps; retry later", max))
 			return
+		}
+		if g.hot != nil {
+			var slot *initSlot
+			r, slot = g.hot.opening(r)
+			defer g.hot.opened(w, r, slot)
 		}
 	}
 	defer g.s.conns.track(r, messageID(body), taskParam(body))()
@@ -168,6 +193,28 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g.next.ServeHTTP(w, r)
 }
+
+// statusWriter notes the status of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // freeBody is how much of each body is read without drawing on
 // Options.MaxBodyMemory; bodyStep is how much more is drawn at a time.

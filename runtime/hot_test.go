@@ -227,6 +227,12 @@ const (
 // hotCorpus is the request corpus of an era. For 2026-07-28, requests
 // carry the SEP-2575 _meta and there is no initialize.
 func hotCorpus(era string, paged bool) []hotStep {
+	return hotCorpusCaps(era, paged, `{"elicitation":{}}`)
+}
+
+// hotCorpusCaps is hotCorpus for a client that declares caps at
+// initialization.
+func hotCorpusCaps(era string, paged bool, caps string) []hotStep {
 	modern := era == statelessVersion
 	n := 0
 	// req builds a request; meta is the _meta content besides the triple.
@@ -271,7 +277,6 @@ func hotCorpus(era string, paged bool) []hotStep {
 	}
 	var steps []hotStep
 	if !modern {
-		caps := `{"elicitation":{}}`
 		steps = append(steps,
 			hotStep{name: "initialize", send: `{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"` + era + `","capabilities":` + caps + `,"clientInfo":{"name":"c","version":"1","title":"Client"}}}`, id: `"init"`},
 			hotStep{name: "initialized", send: `{"jsonrpc":"2.0","method":"notifications/initialized"}`},

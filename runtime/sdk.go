@@ -506,7 +506,3 @@ func (s *Server) listPage(r *Request) (mcp.Result, error) {
 		return &mcp.ListPromptsResult{Prompts: items, NextCursor: next, Cacheable: scope}, nil
 	}
 }
-
-// noteSession records what the runtime's own path needs to know of a
-// session from what go-sdk answered (hothttp.go).
-func (s *Server) noteSession(ctx context.Context, method string, req mcp.Request) {}

@@ -671,6 +671,13 @@ func (s *Server) ServeStdio(ctx context.Context) (err error) {
 // at all. A program that serves it itself should call Start before and
 // Close after, so that lifespans run (ListenAndServe does both).
 func (s *Server) Handler() http.Handler {
+	var hot *httpSessions
+	if !s.opts.Stateless && !s.opts.NoFastPath && s.opts.EventStore == nil {
+		// The runtime answers POSTs of stateful sessions itself
+		// (hothttp.go), and so keeps their idle timeout: go-sdk does not
+		// see those POSTs.
+		hot = newHTTPSessions(s, orDefault(s.opts.SessionTimeout, DefaultSessionTimeout))
+	}
 	handler := func(stateless bool) http.Handler {
 		o := &mcp.StreamableHTTPOptions{
 			Stateless:           stateless,
@@ -678,6 +685,9 @@ func (s *Server) Handler() http.Handler {
 			Logger:              s.opts.Logger,
 			SessionTimeout:      orDefault(s.opts.SessionTimeout, DefaultSessionTimeout),
 			MaxRequestBodyBytes: s.maxBody(),
+		}
+		if hot != nil {
+			o.SessionTimeout = 0
 		}
 		if !stateless {
 			o.EventStore = s.opts.EventStore // streams resume within a session
@@ -694,6 +704,7 @@ func (s *Server) Handler() http.Handler {
 	if s.opts.Stateless && s.opts.JSONResponse && !s.opts.NoFastPath {
 		g.fast = &fastHandler{s: s, next: h}
 	}
+	g.hot = hot
 	return g
 }
 

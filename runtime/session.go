@@ -56,6 +56,9 @@ type session struct {
 	closed  bool
 	// observedStart: the SessionObserver was told the session started.
 	observedStart bool
+	// logLevel is the level the client set with logging/setLevel, as
+	// go-sdk keeps it (noteSession).
+	logLevel mcp.LoggingLevel
 	// rules caches the decoded visibility rules of the stored bytes raw.
 	raw   []byte
 	rules []Rule
@@ -394,7 +397,13 @@ func (s *Server) notifySession(ctx context.Context, ss *mcp.ServerSession, kinds
 		case KindPrompt:
 			req = &mcp.ServerRequest[*mcp.PromptListChangedParams]{Session: ss, Params: &mcp.PromptListChangedParams{}}
 		}
-		if _, err := s.send(ctx, method, req); err != nil {
+		var err error
+		if n := notesFrom(ctx); n != nil && n.send != nil {
+			err = n.send(method, req.GetParams()) // on the call's stream, as go-sdk sends it (hothttp.go)
+		} else {
+			_, err = s.send(ctx, method, req)
+		}
+		if err != nil {
 			s.log.Debug("sending list_changed", "method", method, "err", err)
 		}
 	}
