@@ -202,3 +202,25 @@ func addSessionRule(ctx context.Context, rule Rule) error {
 	}
 	return r.root.changeSessionRules(ctx, r, &rule, false)
 }
+
+// CanRead reports whether the request r may read the resource uri: whether
+// a resources/read of it would resolve, through r's view (the server-wide
+// marks, the session's rules and the principal's authorization), to a
+// resource or a template. Plug-ins answering their own methods
+// (HandleMethod) use it so that what a request cannot read, they do not
+// list either: runtime/skills lists only the skills whose SKILL.md the
+// request can read.
+func (s *Server) CanRead(ctx context.Context, r *Request, uri string) bool {
+	if r == nil {
+		return false
+	}
+	if r.view == nil {
+		snap := s.snapshot(ctx)
+		r.setView(snap, s.sessionRules(ctx, r), s.authzFor(ctx, r, snap))
+	}
+	if r.view.resource(uri, "") != nil {
+		return true
+	}
+	t, _ := r.view.matchTemplate(uri, "")
+	return t != nil
+}

@@ -2,12 +2,11 @@ package skills
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	goruntime "runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -46,11 +45,13 @@ var registered sync.Map // weak.Pointer[runtime.Server] -> struct{}
 //     not a directory gets -32602.
 //
 // Results carry resultType "complete", ttlMs (Options.TTL) and cacheScope
-// "public". The methods are go-sdk custom methods (mcp.AddReceivingCustomMethod
-// on srv.MCP()), so they are served on every transport: stdio, stateful and
-// stateless streamable HTTP, protocol 2026-07-28 and earlier ones. Call
-// Register while setting the server up, before it serves, and once per
-// server: to serve several skill roots, give them all to one provider.
+// "public". The methods are served through the runtime (HandleMethod), on
+// every transport (stdio, stateful and stateless streamable HTTP, protocol
+// 2026-07-28 and earlier), and see the request's view: a skill whose
+// SKILL.md the request cannot read (a visibility rule, its authorization)
+// is neither listed nor got, nor its directories read. Call Register while
+// setting the server up, before it serves, and once per server: to serve
+// several skill roots, give them all to one provider.
 func Register(srv *runtime.Server, p *Provider) error {
 	if srv == nil || p == nil {
 		return errors.New("skills: Register needs a server and a provider")
@@ -64,34 +65,48 @@ func Register(srv *runtime.Server, p *Provider) error {
 		return fmt.Errorf("skills: %w", err)
 	}
 	srv.DeclareExtension(ExtensionID, map[string]any{"directoryRead": true})
-	m := srv.MCP()
-	log := p.log
+	// Through the runtime (HandleMethod), so that each method sees the
+	// request's view: a skill whose SKILL.md the request cannot read
+	// (hidden by visibility rules or its authorization) is neither listed
+	// nor got, nor its directories read.
+	readable := func(ctx context.Context, r *runtime.Request) func(*Skill) bool {
+		return func(sk *Skill) bool { return srv.CanRead(ctx, r, sk.URI()) }
+	}
 	return errors.Join(
-		mcp.AddReceivingCustomMethod(m, skillspec.MethodList, contained(log, skillspec.MethodList, func(_ context.Context, _ *mcp.ServerSession, params *skillspec.ListParams) (*skillspec.ListResult, error) {
-			return p.list(params)
-		})),
-		mcp.AddReceivingCustomMethod(m, skillspec.MethodGet, contained(log, skillspec.MethodGet, func(_ context.Context, _ *mcp.ServerSession, params *skillspec.GetParams) (*skillspec.GetResult, error) {
-			return p.get(params)
-		})),
-		mcp.AddReceivingCustomMethod(m, skillspec.MethodReadDirectory, contained(log, skillspec.MethodReadDirectory, func(_ context.Context, _ *mcp.ServerSession, params *skillspec.DirectoryParams) (*skillspec.DirectoryResult, error) {
-			return p.readDirectory(params)
-		})),
+		srv.HandleMethod(skillspec.MethodList, func(ctx context.Context, r *runtime.Request, raw json.RawMessage) (mcp.Result, error) {
+			var params skillspec.ListParams
+			if err := decodeParams(skillspec.MethodList, raw, &params); err != nil {
+				return nil, err
+			}
+			return p.list(&params, readable(ctx, r))
+		}),
+		srv.HandleMethod(skillspec.MethodGet, func(ctx context.Context, r *runtime.Request, raw json.RawMessage) (mcp.Result, error) {
+			var params skillspec.GetParams
+			if err := decodeParams(skillspec.MethodGet, raw, &params); err != nil {
+				return nil, err
+			}
+			return p.get(&params, readable(ctx, r))
+		}),
+		srv.HandleMethod(skillspec.MethodReadDirectory, func(ctx context.Context, r *runtime.Request, raw json.RawMessage) (mcp.Result, error) {
+			var params skillspec.DirectoryParams
+			if err := decodeParams(skillspec.MethodReadDirectory, raw, &params); err != nil {
+				return nil, err
+			}
+			return p.readDirectory(&params, readable(ctx, r))
+		}),
 	)
 }
 
-// contained turns a panic in a method into an internal error, so that the
-// server keeps serving (go-sdk recovers none).
-func contained[P any, R any](log *slog.Logger, method string, h func(context.Context, *mcp.ServerSession, P) (R, error)) func(context.Context, *mcp.ServerSession, P) (R, error) {
-	return func(ctx context.Context, ss *mcp.ServerSession, params P) (res R, err error) {
-		defer func() {
-			if v := recover(); v != nil {
-				log.ErrorContext(ctx, "skills method panicked", "method", method, "panic", v, "stack", string(debug.Stack()))
-				var zero R
-				res, err = zero, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "internal error in " + method}
-			}
-		}()
-		return h(ctx, ss, params)
+// decodeParams decodes a method's params; absent params are the zero
+// value.
+func decodeParams(method string, raw json.RawMessage, v any) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
 	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return invalidParams("%s: bad params: %v", method, err)
+	}
+	return nil
 }
 
 func invalidParams(format string, args ...any) error {
@@ -112,8 +127,13 @@ func entry(s *Skill) skillspec.Entry {
 	return e
 }
 
-func (p *Provider) list(params *skillspec.ListParams) (*skillspec.ListResult, error) {
-	all := p.catalog().skills
+func (p *Provider) list(params *skillspec.ListParams, visible func(*Skill) bool) (*skillspec.ListResult, error) {
+	var all []*Skill
+	for _, sk := range p.catalog().skills {
+		if visible(sk) {
+			all = append(all, sk)
+		}
+	}
 	var c string
 	if params != nil {
 		c = params.Cursor
@@ -143,7 +163,7 @@ func skillOf(uri string) (string, bool) {
 	return name, ok && file == skillspec.SkillFile && skillspec.ValidName(name) == nil
 }
 
-func (p *Provider) get(params *skillspec.GetParams) (*skillspec.GetResult, error) {
+func (p *Provider) get(params *skillspec.GetParams, visible func(*Skill) bool) (*skillspec.GetResult, error) {
 	if params == nil || params.URI == "" {
 		return nil, invalidParams("skills/get needs params.uri, the URI of a skill's SKILL.md")
 	}
@@ -152,7 +172,7 @@ func (p *Provider) get(params *skillspec.GetParams) (*skillspec.GetResult, error
 	if ok && p.catalog().byName[name] != nil {
 		s = p.refresh(name)
 	}
-	if s == nil {
+	if s == nil || !visible(s) {
 		return nil, invalidParams("No skill is served at %s", params.URI)
 	}
 	e := entry(s)
@@ -161,7 +181,7 @@ func (p *Provider) get(params *skillspec.GetParams) (*skillspec.GetResult, error
 
 // readDirectory lists the direct children of a skill's directory or of
 // one of its subdirectories.
-func (p *Provider) readDirectory(params *skillspec.DirectoryParams) (*skillspec.DirectoryResult, error) {
+func (p *Provider) readDirectory(params *skillspec.DirectoryParams, visible func(*Skill) bool) (*skillspec.DirectoryResult, error) {
 	if params == nil || params.URI == "" {
 		return nil, invalidParams("resources/directory/read needs params.uri")
 	}
@@ -172,7 +192,7 @@ func (p *Provider) readDirectory(params *skillspec.DirectoryParams) (*skillspec.
 	}
 	name, escaped, _ := strings.Cut(rest, "/")
 	s := p.catalog().byName[name]
-	if s == nil {
+	if s == nil || !visible(s) {
 		return nil, invalidParams("No directory resource is served at %s", params.URI)
 	}
 	dir := ""

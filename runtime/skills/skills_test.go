@@ -734,3 +734,59 @@ func TestSymlinkedSkillDir(t *testing.T) {
 		t.Errorf("read: %v %+v", err, c)
 	}
 }
+
+// The extension's methods see the request's view: a skill whose SKILL.md
+// the session cannot read (here hidden by a visibility rule of that
+// session) is neither listed, nor got, nor its directory read, while
+// another session still sees it.
+func TestMethodsFollowTheView(t *testing.T) {
+	root := t.TempDir()
+	writeSkill(t, root, "alpha", map[string]string{"SKILL.md": skillMD("alpha", "first")})
+	writeSkill(t, root, "beta", map[string]string{"SKILL.md": skillMD("beta", "second"), "notes/a.md": "a\n"})
+	srv := newServer(t, New([]string{root}, nil), nil)
+	err := srv.Add(&runtime.Components{Tools: []*runtime.Tool{{
+		Name: "hide_beta", Description: "hides beta from this session", InputSchema: json.RawMessage(`{"type":"object"}`),
+		Handler: func(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+			if err := runtime.DisableComponents(ctx, runtime.Match{Names: []string{"beta", "beta/_manifest", "beta/files"}}); err != nil {
+				return nil, err
+			}
+			return runtime.TextResult("hidden"), nil
+		},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := func(cs *mcp.ClientSession) []string {
+		t.Helper()
+		res, err := mcp.CallCustomMethod[*skillspec.ListParams, *skillspec.ListResult](ctx10(t), cs, skillspec.MethodList, &skillspec.ListParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var uris []string
+		for _, e := range res.Skills {
+			uris = append(uris, e.URI)
+		}
+		return uris
+	}
+	hider, other := connectMem(t, srv, "2025-11-25"), connectMem(t, srv, "2025-11-25")
+	both := []string{"skill://alpha/SKILL.md", "skill://beta/SKILL.md"}
+	if got := listed(hider); !slices.Equal(got, both) {
+		t.Fatalf("before: %v", got)
+	}
+	if _, err := hider.CallTool(ctx10(t), &mcp.CallToolParams{Name: "hide_beta"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readText(t, hider, "skill://beta/SKILL.md"); err == nil {
+		t.Fatal("the rule did not hide beta's SKILL.md from resources/read")
+	}
+	if got := listed(hider); !slices.Equal(got, []string{"skill://alpha/SKILL.md"}) {
+		t.Errorf("skills/list after hiding beta: %v", got)
+	}
+	_, err = mcp.CallCustomMethod[*skillspec.GetParams, *skillspec.GetResult](ctx10(t), hider, skillspec.MethodGet, &skillspec.GetParams{URI: "skill://beta/SKILL.md"})
+	wantCode(t, err, jsonrpc.CodeInvalidParams, "skills/get of a hidden skill")
+	_, err = mcp.CallCustomMethod[*skillspec.DirectoryParams, *skillspec.DirectoryResult](ctx10(t), hider, skillspec.MethodReadDirectory, &skillspec.DirectoryParams{URI: "skill://beta/notes"})
+	wantCode(t, err, jsonrpc.CodeInvalidParams, "resources/directory/read in a hidden skill")
+	if got := listed(other); !slices.Equal(got, both) {
+		t.Errorf("another session's skills/list: %v", got)
+	}
+}
