@@ -152,6 +152,9 @@ type Options struct {
 	MaxResultBytes int
 	MIME           string
 	URI            string
+	// Task is a tool's task support (task=): "forbidden", "optional" or
+	// "required"; "" when not stated.
+	Task string
 	// For //mcp:complete: the prompt or resource template completed, and
 	// the argument (or template variable).
 	Prompt, Resource, Arg string
@@ -175,7 +178,7 @@ type Auth struct {
 const authKey = "auth"
 
 var directiveKeys = map[string][]string{
-	"tool":     {"auth", "destructive", "idempotent", "max_result_bytes", "mime", "name", "openworld", "readonly", "tags", "timeout", "title", "version"},
+	"tool":     {"auth", "destructive", "idempotent", "max_result_bytes", "mime", "name", "openworld", "readonly", "tags", "task", "timeout", "title", "version"},
 	"resource": {"auth", "mime", "name", "tags", "title", "uri", "version"},
 	"prompt":   {"auth", "name", "tags", "title", "version"},
 	"complete": {"arg", "prompt", "resource"},
@@ -199,6 +202,9 @@ func (d *Directive) Options() (*Options, []*Error) {
 			msg := fmt.Sprintf("unknown key %q in //mcp:%s (allowed: %s)", a.Key, d.Kind, strings.Join(allowed, ", "))
 			if s := suggest(a.Key, allowed); s != "" {
 				msg = fmt.Sprintf("unknown key %q in //mcp:%s; did you mean %q?", a.Key, d.Kind, s)
+			}
+			if a.Key == "task" {
+				msg = "task= applies to //mcp:tool only: the protocol runs only tool calls as tasks"
 			}
 			fail(a.KeyCol, "%s", msg)
 			continue
@@ -263,6 +269,13 @@ func (d *Directive) Options() (*Options, []*Error) {
 				continue
 			}
 			o.Timeout = t
+		case "task":
+			switch a.Value {
+			case "forbidden", "optional", "required":
+				o.Task = a.Value
+			default:
+				fail(a.ValueCol, "task %q: want task=optional, task=required or task=forbidden", a.Value)
+			}
 		case "max_result_bytes":
 			n, err := strconv.Atoi(a.Value)
 			if err != nil || n <= 0 {

@@ -48,6 +48,14 @@
 //	                 text block, its text blocks joined and cut short with
 //	                 a note that it was truncated; structured content is
 //	                 dropped (runtime.TruncateResult)
+//	task=optional    background tasks (execution.taskSupport): optional lets
+//	task=required    a client that speaks tasks run the call as one, required
+//	task=forbidden   makes every call a task, forbidden never; unstated, the
+//	                 server's runtime.Options.TaskSupport (forbidden by
+//	                 default). It takes effect with a task engine
+//	                 (runtime/tasks). The function then runs in a worker: it
+//	                 may run again (after input, or on another worker when
+//	                 idempotent), so do side effects after Elicit.
 //	mime=image/png   MIME type of a []byte result (an error on any other
 //	                 result: content items carry their own)
 //	auth=scope:a,b   authorization: the caller's token must grant every

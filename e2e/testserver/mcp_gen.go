@@ -74,6 +74,9 @@ func mcpCallEcho(ctx context.Context, args json.RawMessage) (*runtime.CallToolRe
 	if err := a.Finish(mcpReadEchoArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := Echo(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -105,6 +108,9 @@ func mcpCallExplode(ctx context.Context, args json.RawMessage) (*runtime.CallToo
 	if err := a.Finish(mcpReadExplodeArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := Explode(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -126,6 +132,9 @@ var mcpFailTool = &runtime.Tool{
 
 // mcpCallFail implements tool "fail": it calls Fail and encodes its result.
 func mcpCallFail(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := Fail(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -153,6 +162,9 @@ func mcpCallLookup(ctx context.Context, args json.RawMessage) (*runtime.CallTool
 	a := codec.ArgsOf(args)
 	if err := a.Finish(mcpReadLookupArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
+	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
 	}
 	out, err := Lookup(ctx, in)
 	if err != nil {
@@ -182,6 +194,9 @@ func mcpCallPause(ctx context.Context, args json.RawMessage) (*runtime.CallToolR
 	if err := a.Finish(mcpReadPauseArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := Pause(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -210,6 +225,9 @@ func mcpCallRename(ctx context.Context, args json.RawMessage) (*runtime.CallTool
 	if err := a.Finish(mcpReadRenameArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := Rename(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -228,6 +246,9 @@ var mcpSleepTool = &runtime.Tool{
 
 // mcpCallSleep implements tool "sleep": it calls Sleep and encodes its result.
 func mcpCallSleep(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := Sleep(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil

@@ -100,6 +100,9 @@ func mcpCallJsonSchema202012Tool(ctx context.Context, args json.RawMessage) (*ru
 	if err := a.Finish(mcpReadContact(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := JSONSchema202012(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -124,6 +127,9 @@ var mcpTestAudioContentTool = &runtime.Tool{
 // mcpCallTestAudioContent implements tool "test_audio_content": it calls
 // TestAudioContent and encodes its result.
 func mcpCallTestAudioContent(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestAudioContent(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -152,6 +158,9 @@ func mcpCallTestElicitation(ctx context.Context, args json.RawMessage) (*runtime
 	if err := a.Finish(mcpReadElicitationArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestElicitation(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -172,6 +181,9 @@ var mcpTestElicitationSep1034DefaultsTool = &runtime.Tool{
 // "test_elicitation_sep1034_defaults": it calls TestElicitationDefaults and
 // encodes its result.
 func mcpCallTestElicitationSep1034Defaults(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestElicitationDefaults(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -192,6 +204,9 @@ var mcpTestElicitationSep1330EnumsTool = &runtime.Tool{
 // "test_elicitation_sep1330_enums": it calls TestElicitationEnums and encodes
 // its result.
 func mcpCallTestElicitationSep1330Enums(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestElicitationEnums(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -212,6 +227,9 @@ var mcpTestEmbeddedResourceTool = &runtime.Tool{
 // mcpCallTestEmbeddedResource implements tool "test_embedded_resource": it
 // calls TestEmbeddedResource and encodes its result.
 func mcpCallTestEmbeddedResource(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestEmbeddedResource(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -231,6 +249,9 @@ var mcpTestErrorHandlingTool = &runtime.Tool{
 // mcpCallTestErrorHandling implements tool "test_error_handling": it calls
 // TestErrorHandling and encodes its result.
 func mcpCallTestErrorHandling(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestErrorHandling(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -251,6 +272,9 @@ var mcpTestImageContentTool = &runtime.Tool{
 // mcpCallTestImageContent implements tool "test_image_content": it calls
 // TestImageContent and encodes its result.
 func mcpCallTestImageContent(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestImageContent(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -273,6 +297,9 @@ declared capabilities for: a name, a greeting, its roots.`,
 // "test_input_required_result_capabilities": it calls
 // TestInputRequiredResultCapabilities and encodes its result.
 func mcpCallTestInputRequiredResultCapabilities(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestInputRequiredResultCapabilities(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -295,6 +322,9 @@ in-band elicitation.`,
 // "test_input_required_result_elicitation": it calls
 // TestInputRequiredResultElicitation and encodes its result.
 func mcpCallTestInputRequiredResultElicitation(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestInputRequiredResultElicitation(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -317,6 +347,9 @@ in-band roots/list request.`,
 // "test_input_required_result_list_roots": it calls
 // TestInputRequiredResultListRoots and encodes its result.
 func mcpCallTestInputRequiredResultListRoots(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestInputRequiredResultListRoots(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -339,6 +372,9 @@ favourite colour.`,
 // "test_input_required_result_multi_round": it calls
 // TestInputRequiredResultMultiRound and encodes its result.
 func mcpCallTestInputRequiredResultMultiRound(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestInputRequiredResultMultiRound(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -361,6 +397,9 @@ client's roots in one round.`,
 // "test_input_required_result_multiple_inputs": it calls
 // TestInputRequiredResultMultipleInputs and encodes its result.
 func mcpCallTestInputRequiredResultMultipleInputs(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestInputRequiredResultMultipleInputs(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -384,6 +423,9 @@ before this handler runs again.`,
 // "test_input_required_result_request_state": it calls
 // TestInputRequiredResultRequestState and encodes its result.
 func mcpCallTestInputRequiredResultRequestState(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestInputRequiredResultRequestState(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -406,6 +448,9 @@ through an in-band sampling request.`,
 // "test_input_required_result_sampling": it calls
 // TestInputRequiredResultSampling and encodes its result.
 func mcpCallTestInputRequiredResultSampling(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestInputRequiredResultSampling(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -429,6 +474,9 @@ before this handler runs.`,
 // "test_input_required_result_tampered_state": it calls
 // TestInputRequiredResultTamperedState and encodes its result.
 func mcpCallTestInputRequiredResultTamperedState(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestInputRequiredResultTamperedState(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -449,6 +497,9 @@ it asked for logs.`,
 // mcpCallTestLoggingTool implements tool "test_logging_tool": it calls
 // TestLoggingTool and encodes its result.
 func mcpCallTestLoggingTool(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestLoggingTool(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -469,6 +520,9 @@ not declare it gets MissingRequiredClientCapabilities (-32021).`,
 // mcpCallTestMissingCapability implements tool "test_missing_capability": it
 // calls TestMissingCapability and encodes its result.
 func mcpCallTestMissingCapability(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestMissingCapability(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -490,6 +544,9 @@ var mcpTestMultipleContentTypesTool = &runtime.Tool{
 // "test_multiple_content_types": it calls TestMultipleContentTypes and encodes
 // its result.
 func mcpCallTestMultipleContentTypes(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestMultipleContentTypes(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -510,6 +567,9 @@ client reconnected, resuming the stream with Last-Event-ID (SEP-1699).`,
 // mcpCallTestReconnection implements tool "test_reconnection": it calls
 // TestReconnection and encodes its result.
 func mcpCallTestReconnection(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestReconnection(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -537,6 +597,9 @@ func mcpCallTestSampling(ctx context.Context, args json.RawMessage) (*runtime.Ca
 	if err := a.Finish(mcpReadSamplingArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestSampling(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -557,6 +620,9 @@ var mcpTestSimpleTextTool = &runtime.Tool{
 // mcpCallTestSimpleText implements tool "test_simple_text": it calls
 // TestSimpleText and encodes its result.
 func mcpCallTestSimpleText(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out := TestSimpleText(ctx)
 	return runtime.TextResult(out), nil
 }
@@ -575,6 +641,9 @@ independent request on the response stream.`,
 // mcpCallTestStreamingElicitation implements tool "test_streaming_elicitation":
 // it calls TestStreamingElicitation and encodes its result.
 func mcpCallTestStreamingElicitation(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestStreamingElicitation(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -594,6 +663,9 @@ var mcpTestToolWithLoggingTool = &runtime.Tool{
 // mcpCallTestToolWithLogging implements tool "test_tool_with_logging": it calls
 // TestToolWithLogging and encodes its result.
 func mcpCallTestToolWithLogging(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestToolWithLogging(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -613,6 +685,9 @@ var mcpTestToolWithProgressTool = &runtime.Tool{
 // mcpCallTestToolWithProgress implements tool "test_tool_with_progress": it
 // calls TestToolWithProgress and encodes its result.
 func mcpCallTestToolWithProgress(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestToolWithProgress(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -633,6 +708,9 @@ clients are told the prompt list changed.`,
 // mcpCallTestTriggerPromptChange implements tool "test_trigger_prompt_change":
 // it calls TestTriggerPromptChange and encodes its result.
 func mcpCallTestTriggerPromptChange(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestTriggerPromptChange(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -653,6 +731,9 @@ are told the tool list changed.`,
 // mcpCallTestTriggerToolChange implements tool "test_trigger_tool_change": it
 // calls TestTriggerToolChange and encodes its result.
 func mcpCallTestTriggerToolChange(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := TestTriggerToolChange(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -681,6 +762,9 @@ func mcpCallTestXMcpHeader(ctx context.Context, args json.RawMessage) (*runtime.
 	a := codec.ArgsOf(args)
 	if err := a.Finish(mcpReadXMcpHeaderArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
+	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
 	}
 	out, err := TestXMcpHeader(ctx, in)
 	if err != nil {

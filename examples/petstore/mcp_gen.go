@@ -58,6 +58,9 @@ func mcpCallCreatePet(ctx context.Context, args json.RawMessage) (*runtime.CallT
 	if err := a.Finish(mcpReadCreatePetArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := CreatePet(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -90,6 +93,9 @@ func mcpCallDeletePet(ctx context.Context, args json.RawMessage) (*runtime.CallT
 	if err := a.Finish(mcpReadDeletePetArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := DeletePet(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -119,6 +125,9 @@ func mcpCallGetFile(ctx context.Context, args json.RawMessage) (*runtime.CallToo
 	a := codec.ArgsOf(args)
 	if err := a.Finish(mcpReadGetFileArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
+	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
 	}
 	out, err := GetFile(ctx, in)
 	if err != nil {
@@ -151,6 +160,9 @@ func mcpCallGetPet(ctx context.Context, args json.RawMessage) (*runtime.CallTool
 	if err := a.Finish(mcpReadGetPetArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := GetPet(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -177,6 +189,9 @@ func mcpCallGetPhoto(ctx context.Context, args json.RawMessage) (*runtime.CallTo
 	a := codec.ArgsOf(args)
 	if err := a.Finish(mcpReadGetPhotoArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
+	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
 	}
 	out, err := GetPhoto(ctx, in)
 	if err != nil {
@@ -209,6 +224,9 @@ func mcpCallListPets(ctx context.Context, args json.RawMessage) (*runtime.CallTo
 	a := codec.ArgsOf(args)
 	if err := a.Finish(mcpReadListPetsArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
+	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
 	}
 	out, err := ListPets(ctx, in)
 	if err != nil {

@@ -58,6 +58,9 @@ func mcpCallRotateKeys(ctx context.Context, args json.RawMessage) (*runtime.Call
 	if err := a.Finish(mcpReadRotateArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := RotateKeys(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -86,6 +89,9 @@ may ask.`,
 // mcpCallWhoami implements tool "whoami": it calls Whoami and encodes its
 // result.
 func mcpCallWhoami(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := Whoami(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil

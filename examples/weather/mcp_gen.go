@@ -79,6 +79,9 @@ func mcpCallCompareCities(ctx context.Context, args json.RawMessage) (*runtime.C
 	if err := a.Finish(mcpReadCompareArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := CompareCities(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -121,6 +124,9 @@ func mcpCallConvertTemperature(ctx context.Context, args json.RawMessage) (*runt
 	a := codec.ArgsOf(args)
 	if err := a.Finish(mcpReadConvertArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
+	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
 	}
 	out, err := ConvertTemperature(ctx, in)
 	if err != nil {
@@ -166,6 +172,9 @@ func mcpCallForecastV20(ctx context.Context, args json.RawMessage) (*runtime.Cal
 	a := codec.ArgsOf(args)
 	if err := a.Finish(mcpReadForecastArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
+	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
 	}
 	out, err := Forecast(ctx, in)
 	if err != nil {

@@ -508,6 +508,14 @@ func (g *gen) tool(t *model.Tool, id string) {
 	if t.MaxResultBytes > 0 {
 		d["MaxResultBytes"] = jen.Lit(t.MaxResultBytes)
 	}
+	switch t.Task {
+	case "forbidden":
+		d["TaskSupport"] = jen.Qual(runtimePkg, "TaskForbidden")
+	case "optional":
+		d["TaskSupport"] = jen.Qual(runtimePkg, "TaskOptional")
+	case "required":
+		d["TaskSupport"] = jen.Qual(runtimePkg, "TaskRequired")
+	}
 	if out != "" {
 		d["OutputSchema"] = jen.Qual("encoding/json", "RawMessage").Call(jen.Id(out))
 	}
@@ -638,6 +646,12 @@ func (g *gen) toolHandler(t *model.Tool, id string) {
 		}
 	} else {
 		argsParam = jen.Id("_")
+	}
+	if t.Task != "forbidden" {
+		// A call that is to become a background task stops here and runs
+		// again as the task (runtime.Detach).
+		body = append(body, jen.If(jen.Err().Op(":=").Qual(runtimePkg, "Detach").Call(jen.Id("ctx")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Nil(), jen.Err())))
 	}
 	call := jen.Id(fn.Name).Call(args...)
 	r := fn.Result

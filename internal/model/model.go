@@ -158,6 +158,9 @@ type Tool struct {
 	// no limit.
 	MaxResultBytes int
 	MIME           string // MIME type of a []byte result
+	// Task is the tool's task support (task=): "forbidden", "optional",
+	// "required", or "" for the server's default.
+	Task string
 	// Auth are the tool's authorization checks, all required.
 	Auth []Auth
 	Func *Func

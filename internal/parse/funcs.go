@@ -85,7 +85,7 @@ func (p *loader) funcDecl(m *model.Package, fd *ast.FuncDecl) {
 	switch kind {
 	case "tool":
 		t := &model.Tool{Name: name, Version: opts.Version, Title: opts.Title, Description: desc, Tags: opts.Tags,
-			Timeout: opts.Timeout, MaxResultBytes: opts.MaxResultBytes, MIME: opts.MIME, Auth: auth, Func: fn, Pos: at(0),
+			Timeout: opts.Timeout, MaxResultBytes: opts.MaxResultBytes, MIME: opts.MIME, Task: opts.Task, Auth: auth, Func: fn, Pos: at(0),
 			Hints: model.Hints{ReadOnly: opts.Hints.ReadOnly, Destructive: opts.Hints.Destructive, Idempotent: opts.Hints.Idempotent, OpenWorld: opts.Hints.OpenWorld}}
 		if p.signature(fd, sig, fn, "tool", name, 1) {
 			t.Input = p.inputStruct(fn, "tool", name, false)

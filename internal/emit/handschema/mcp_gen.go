@@ -49,6 +49,9 @@ func mcpCallAddContact(ctx context.Context, args json.RawMessage) (*runtime.Call
 	if err := a.Finish(mcpReadContact(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := AddContact(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -74,6 +77,9 @@ func mcpCallRoute(ctx context.Context, args json.RawMessage) (*runtime.CallToolR
 	a := codec.ArgsOf(args)
 	if err := a.Finish(mcpReadRouteArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
+	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
 	}
 	out, err := Route(ctx, in)
 	if err != nil {

@@ -164,6 +164,25 @@ func Places(ctx context.Context) (map[string]Point, error) {
 //mcp:tool title="Say hello"
 func Hello(ctx context.Context) string { return "hello" }
 
+// Render renders a report, possibly as a background task.
+//
+//mcp:tool task=optional idempotent
+func Render(ctx context.Context, in struct {
+	Pages int `json:"pages" mcp:"min=1"`
+}) (string, error) {
+	return fmt.Sprintf("%d pages", in.Pages), nil
+}
+
+// Export exports everything, always as a background task.
+//
+//mcp:tool task=required
+func Export(ctx context.Context) (string, error) { return "exported", nil }
+
+// Now tells the time, never as a task.
+//
+//mcp:tool task=forbidden
+func Now(ctx context.Context) string { return "now" }
+
 // Pixel returns a one-pixel PNG.
 //
 //mcp:tool mime=image/png

@@ -504,7 +504,7 @@ func FuzzMirror(f *testing.F) {
 func ExampleComponents() {
 	c := Components()
 	fmt.Println(len(c.Tools), "tools,", len(c.Resources), "resources,", len(c.ResourceTemplates), "templates,", len(c.Prompts), "prompt")
-	// Output: 6 tools, 3 resources, 2 templates, 1 prompt
+	// Output: 9 tools, 3 resources, 2 templates, 1 prompt
 }
 
 // The generated schemas are valid JSON Schema 2020-12, accept every value

@@ -26,7 +26,7 @@ const (
 	_ = codec.RunGoGenerate(codec.MaxGeneratedVersion - 1)
 )
 
-// Components returns the MCP components declared in package kitchen: 6 tools, 3
+// Components returns the MCP components declared in package kitchen: 9 tools, 3
 // resources, 2 resource templates and 1 prompt. Serve them with a
 // runtime.Server:
 //
@@ -35,11 +35,14 @@ const (
 func Components() *runtime.Components {
 	return &runtime.Components{
 		Tools: []*runtime.Tool{
+			mcpExportTool,
 			mcpHelloTool,
 			mcpMirrorTool,
 			mcpMirrorPtrTool,
+			mcpNowTool,
 			mcpPixelTool,
 			mcpPlacesTool,
+			mcpRenderTool,
 			mcpSequenceTool,
 		},
 		Resources:         []*runtime.Resource{mcpContentsResource, mcpLogoResource, mcpSizeResource},
@@ -51,6 +54,28 @@ func Components() *runtime.Components {
 // mcpNoArgumentsSchema is the JSON Schema of the arguments of the tools that
 // take none.
 const mcpNoArgumentsSchema = `{"type":"object","properties":{}}`
+
+// mcpExportTool is the MCP tool "export", backed by Export.
+var mcpExportTool = &runtime.Tool{
+	Name:        "export",
+	Description: "Export exports everything, always as a background task.",
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
+	TaskSupport: runtime.TaskRequired,
+	Handler:     mcpCallExport,
+}
+
+// mcpCallExport implements tool "export": it calls Export and encodes its
+// result.
+func mcpCallExport(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
+	out, err := Export(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
 
 // mcpHelloTool is the MCP tool "hello", backed by Hello.
 var mcpHelloTool = &runtime.Tool{
@@ -64,6 +89,9 @@ var mcpHelloTool = &runtime.Tool{
 
 // mcpCallHello implements tool "hello": it calls Hello and encodes its result.
 func mcpCallHello(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out := Hello(ctx)
 	return runtime.TextResult(out), nil
 }
@@ -97,6 +125,9 @@ func mcpCallMirror(ctx context.Context, args json.RawMessage) (*runtime.CallTool
 	if err := a.Finish(mcpReadEverything(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := Mirror(ctx, in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -125,6 +156,9 @@ func mcpCallMirrorPtr(ctx context.Context, args json.RawMessage) (*runtime.CallT
 	if err := a.Finish(mcpReadEverything(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
 	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := MirrorPtr(ctx, &in)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -139,6 +173,21 @@ func mcpCallMirrorPtr(ctx context.Context, args json.RawMessage) (*runtime.CallT
 	return runtime.StructuredResult(b), nil
 }
 
+// mcpNowTool is the MCP tool "now", backed by Now.
+var mcpNowTool = &runtime.Tool{
+	Name:        "now",
+	Description: "Now tells the time, never as a task.",
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
+	TaskSupport: runtime.TaskForbidden,
+	Handler:     mcpCallNow,
+}
+
+// mcpCallNow implements tool "now": it calls Now and encodes its result.
+func mcpCallNow(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	out := Now(ctx)
+	return runtime.TextResult(out), nil
+}
+
 // mcpPixelTool is the MCP tool "pixel", backed by Pixel.
 var mcpPixelTool = &runtime.Tool{
 	Name:        "pixel",
@@ -149,6 +198,9 @@ var mcpPixelTool = &runtime.Tool{
 
 // mcpCallPixel implements tool "pixel": it calls Pixel and encodes its result.
 func mcpCallPixel(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := Pixel(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -176,6 +228,9 @@ var mcpPlacesTool = &runtime.Tool{
 // mcpCallPlaces implements tool "places": it calls Places and encodes its
 // result.
 func mcpCallPlaces(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
 	out, err := Places(ctx)
 	if err != nil {
 		return runtime.ErrorResult(err), nil
@@ -189,6 +244,39 @@ func mcpCallPlaces(ctx context.Context, _ json.RawMessage) (*runtime.CallToolRes
 		return runtime.ErrorResult(fmt.Errorf("encoding the result of tool \"places\": %w", err)), nil
 	}
 	return runtime.StructuredResult(b), nil
+}
+
+// mcpRenderInputSchema is the JSON Schema of the arguments of tool "render".
+const mcpRenderInputSchema = `{"type":"object","properties":{"pages":{"type":"integer","minimum":1}},"required":["pages"]}`
+
+// mcpRenderTool is the MCP tool "render", backed by Render.
+var mcpRenderTool = &runtime.Tool{
+	Name:        "render",
+	Description: "Render renders a report, possibly as a background task.",
+	Annotations: &runtime.ToolAnnotations{IdempotentHint: true},
+	InputSchema: json.RawMessage(mcpRenderInputSchema),
+	TaskSupport: runtime.TaskOptional,
+	Handler:     mcpCallRender,
+}
+
+// mcpCallRender decodes and validates the arguments of tool "render", calls
+// Render and encodes its result.
+func mcpCallRender(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
+	var in struct {
+		Pages int `json:"pages" mcp:"min=1"`
+	}
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadRenderArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
+		return runtime.ArgumentsError(err), nil
+	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
+	out, err := Render(ctx, in)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
 }
 
 // mcpSequenceInputSchema is the JSON Schema of the arguments of tool
@@ -218,6 +306,9 @@ func mcpCallSequence(ctx context.Context, args json.RawMessage) (*runtime.CallTo
 	a := codec.ArgsOf(args)
 	if err := a.Finish(mcpReadSequenceArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
 		return runtime.ArgumentsError(err), nil
+	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
 	}
 	out, err := Sequence(ctx, in)
 	if err != nil {
@@ -1170,6 +1261,50 @@ func mcpWriteStringPointMap(b []byte, v *map[string]Point) ([]byte, error) {
 		b = append(b, '}')
 	}
 	return b, nil
+}
+
+// mcpReadRenderArgs reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
+func mcpReadRenderArgs(d *codec.Decoder, v *struct {
+	Pages int `json:"pages" mcp:"min=1"`
+}, errs *codec.Errors, path string) error {
+	if err := d.BeginObject(); err != nil {
+		return err
+	}
+	var hasPages bool
+	for {
+		key, ok, err := d.NextKey()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "pages":
+			if hasPages {
+				return codec.Duplicate("pages")
+			}
+			hasPages = true
+			var x0 int64
+			x0, err = d.ReadInt(0)
+			v.Pages = int(x0)
+			if err != nil {
+				return codec.AtField(err, "pages")
+			}
+			if v.Pages < 1 {
+				errs.Addf(codec.Join(path, "pages"), "must be at least 1, not %v", v.Pages)
+			}
+		default:
+			if err := d.Skip(); err != nil {
+				return err
+			}
+		}
+	}
+	if !hasPages {
+		errs.Add(path, "missing required argument \"pages\"")
+	}
+	return nil
 }
 
 // mcpReadSequenceArgs reads a JSON object into v, adding the constraint

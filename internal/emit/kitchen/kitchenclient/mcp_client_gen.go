@@ -49,6 +49,16 @@ func (c *Client) Session() *mcp.ClientSession {
 	return c.session
 }
 
+// Export calls tool "export". Export exports everything, always as a background
+// task.
+func (c *Client) Export(ctx context.Context) (string, error) {
+	res, _, err := client.CallTool(ctx, c.session, "export", "", nil)
+	if err != nil {
+		return "", err
+	}
+	return client.Text(res.Content), nil
+}
+
 // Hello calls tool "hello". Hello greets.
 func (c *Client) Hello(ctx context.Context) (string, error) {
 	res, _, err := client.CallTool(ctx, c.session, "hello", "", nil)
@@ -83,6 +93,15 @@ func (c *Client) MirrorPtr(ctx context.Context, in Everything) (*Everything, err
 	return &out, nil
 }
 
+// Now calls tool "now". Now tells the time, never as a task.
+func (c *Client) Now(ctx context.Context) (string, error) {
+	res, _, err := client.CallTool(ctx, c.session, "now", "", nil)
+	if err != nil {
+		return "", err
+	}
+	return client.Text(res.Content), nil
+}
+
 // Pixel calls tool "pixel". Pixel returns a one-pixel PNG.
 func (c *Client) Pixel(ctx context.Context) ([]byte, error) {
 	res, _, err := client.CallTool(ctx, c.session, "pixel", "", nil)
@@ -97,6 +116,22 @@ func (c *Client) Places(ctx context.Context) (map[string]Point, error) {
 	var out map[string]Point
 	err := client.CallStructured(ctx, c.session, "places", "", nil, &out, mcpReadStringPointMap)
 	return out, err
+}
+
+// Render calls tool "render". Render renders a report, possibly as a background
+// task.
+func (c *Client) Render(ctx context.Context, in struct {
+	Pages int `json:"pages" mcp:"min=1"`
+}) (string, error) {
+	args, err := mcpWriteRenderArgs(nil, &in)
+	if err != nil {
+		return "", fmt.Errorf("tool render: encoding the arguments: %w", err)
+	}
+	res, _, err := client.CallTool(ctx, c.session, "render", "", args)
+	if err != nil {
+		return "", err
+	}
+	return client.Text(res.Content), nil
 }
 
 // Sequence calls tool "sequence". Sequence returns the numbers from 1 to n.
@@ -1040,6 +1075,17 @@ func mcpReadStringPointMap(d *codec.Decoder, v *map[string]Point, errs *codec.Er
 	}
 	*v = out
 	return nil
+}
+
+// mcpWriteRenderArgs appends the JSON encoding of *v to b, as encoding/json
+// would.
+func mcpWriteRenderArgs(b []byte, v *struct {
+	Pages int `json:"pages" mcp:"min=1"`
+}) ([]byte, error) {
+	b = append(b, `{"pages":`...)
+	b = codec.AppendInt(b, int64(v.Pages))
+	b = append(b, '}')
+	return b, nil
 }
 
 // mcpWriteSequenceArgs appends the JSON encoding of *v to b, as encoding/json
