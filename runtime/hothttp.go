@@ -364,7 +364,7 @@ func (hs *httpSessions) serve(w http.ResponseWriter, r *http.Request, e *httpSes
 		writeDuplicate(w, m.id, !sse)
 		return
 	}
-	defer s.conns.track(r, m.idText())()
+	defer s.conns.track(r, m.idText(), nil)() // the runtime takes no params.task
 	var stream *sseStream
 	if sse {
 		stream = &sseStream{w: w}
