@@ -405,3 +405,34 @@ func TestAuthorizationServe(t *testing.T) {
 		t.Errorf("as nobody: %v", err)
 	}
 }
+
+// HTTP middleware of one's own attaches the principal with WithPrincipal,
+// and every HTTP path (the fast path, go-sdk's stateless and stateful
+// ones) sees it.
+func TestAuthorizationWithPrincipalMiddleware(t *testing.T) {
+	for _, opts := range []*Options{{Stateless: true, JSONResponse: true}, {Stateless: true, JSONResponse: true, NoFastPath: true}, {}} {
+		h := authzServer(t, opts).Handler()
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if p := testPrincipals[r.Header.Get("X-User")]; p != nil {
+				r = r.WithContext(WithPrincipal(r.Context(), p))
+			}
+			h.ServeHTTP(w, r)
+		}))
+		cs := connectAs(t, srv.URL, "alice", "2025-11-25")
+		if e := callErr(t, cs, "admin"); e != "" {
+			t.Errorf("%+v: alice calls admin: %s", opts, e)
+		}
+		body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"admin","arguments":{}}}`
+		hdr := map[string]string{"Mcp-Protocol-Version": "2025-11-25", "X-User": "alice"}
+		if opts.Stateless {
+			if _, _, got, err := rawPost(srv.URL, body, 10*time.Second, hdr); err != nil || !strings.Contains(got, "admin done") {
+				t.Errorf("%+v: raw call as alice: %s %v", opts, got, err)
+			}
+			hdr["X-User"] = "bob"
+			if _, _, got, err := rawPost(srv.URL, body, 10*time.Second, hdr); err != nil || !strings.Contains(got, `unknown tool \"admin\"`) {
+				t.Errorf("%+v: raw call as bob: %s %v", opts, got, err)
+			}
+		}
+		srv.Close()
+	}
+}
