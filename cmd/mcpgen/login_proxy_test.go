@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpgen/mcpgen/examples/tenants"
 	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/auth"
 	"github.com/mcpgen/mcpgen/runtime/auth/oauthproxy"
@@ -88,6 +89,93 @@ func TestCLILoginThroughOAuthProxy(t *testing.T) {
 	}
 }
 
+// The tenants example (issue 15, item 5) in its second configuration:
+// behind an OAuth proxy in front of an identity provider started by the
+// test, both on 127.0.0.1. Two users sign in with mcpgen's CLI, each in
+// their own config directory; each lists and reads only what their
+// tenant and role allow, from the claims the provider gave the proxy.
+func TestTenantsThroughOAuthProxy(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "mcpgen")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	upstream := startUpstream(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	base := "http://" + addr
+	upstream.redirect = base + "/auth/callback"
+	srv, err := tenants.NewProxiedServer(tenants.ProxyConfig{Base: base, Upstream: oauthproxy.Upstream{
+		AuthorizationURL: upstream.url + "/authorize", TokenURL: upstream.url + "/token",
+		ClientID: "proxy", ClientSecret: "upstream-secret",
+	}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	ready := make(chan struct{})
+	go func() { served <- srv.ListenAndServe(ctx, addr, func(string) { close(ready) }) }()
+	t.Cleanup(func() { cancel(); <-served })
+	select {
+	case <-ready:
+	case err := <-served:
+		t.Fatal(err)
+	}
+
+	user := func(name, claims string) func(args ...string) (string, string, int) {
+		home := t.TempDir()
+		env := []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, "config"), "MCPGEN_NO_BROWSER=1", "MCPGEN_BEARER=", "MCPGEN_HEADERS="}
+		first := true
+		return func(args ...string) (string, string, int) {
+			t.Helper()
+			r := startCLI(t, bin, env, args...)
+			if first {
+				first = false
+				upstream.signInAs(claims)
+				consentAndSignIn(t, r.authURL(t))
+			}
+			return r.wait(t)
+		}
+	}
+	alice := user("alice", `{"sub":"alice","tenant":"acme","admin":true,"aud":"proxy"}`)
+	bob := user("bob", `{"sub":"bob","tenant":"globex","aud":"proxy"}`)
+	mcp := base + "/mcp"
+
+	out, errOut, code := alice("call", mcp, "whoami")
+	if code != 0 || !strings.Contains(out, `"subject": "alice"`) || !strings.Contains(out, `"tenant": "acme"`) || !strings.Contains(out, `"admin"`) {
+		t.Fatalf("alice whoami: exit %d\n%s\n%s", code, out, errOut)
+	}
+	out, errOut, code = bob("call", mcp, "whoami")
+	if code != 0 || !strings.Contains(out, `"subject": "bob"`) || !strings.Contains(out, `"tenant": "globex"`) || strings.Contains(out, `"admin"`) {
+		t.Fatalf("bob whoami: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// Lists differ by role and tenant; both users at once share the server.
+	out, _, _ = alice("list", mcp, "--all")
+	if !strings.Contains(out, "rotate_keys") || !strings.Contains(out, "notes://acme/handbook") || strings.Contains(out, "notes://globex/handbook") {
+		t.Errorf("alice's list:\n%s", out)
+	}
+	out, _, _ = bob("list", mcp, "--all")
+	if strings.Contains(out, "rotate_keys") || strings.Contains(out, "notes://acme/handbook") || !strings.Contains(out, "notes://globex/handbook") {
+		t.Errorf("bob's list:\n%s", out)
+	}
+	if out, errOut, code := alice("read", mcp, "notes://acme/handbook"); code != 0 || out == "" {
+		t.Errorf("alice reading acme's handbook: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, _, code := bob("read", mcp, "notes://acme/handbook"); code == 0 {
+		t.Error("bob read acme's handbook")
+	}
+	if _, _, code := bob("call", mcp, "rotate_keys", "reason=test"); code == 0 {
+		t.Error("bob called the admin tool")
+	}
+	if n := upstream.signIns(); n != 2 {
+		t.Errorf("%d upstream sign-ins, want one per user", n)
+	}
+}
+
 var consentInput = regexp.MustCompile(`<input type="hidden" name="([a-z]+)" value="([^"]*)">`)
 
 // consentAndSignIn is the user's browser: it opens the authorization URL,
@@ -141,6 +229,14 @@ type testUpstream struct {
 	mu            sync.Mutex
 	codes         map[string]string
 	n             int
+	claims        string // the ID token's claims, JSON
+}
+
+// signInAs sets who signs in next: the claims of the ID token.
+func (u *testUpstream) signInAs(claims string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.claims = claims
 }
 
 func (u *testUpstream) signIns() int {
@@ -150,7 +246,7 @@ func (u *testUpstream) signIns() int {
 }
 
 func startUpstream(t *testing.T) *testUpstream {
-	u := &testUpstream{codes: map[string]string{}}
+	u := &testUpstream{codes: map[string]string{}, claims: `{"sub":"octocat","aud":"proxy"}`}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /authorize", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -171,6 +267,7 @@ func startUpstream(t *testing.T) *testUpstream {
 		u.mu.Lock()
 		challenge, ok := u.codes[r.PostForm.Get("code")]
 		delete(u.codes, r.PostForm.Get("code"))
+		idClaims := u.claims
 		u.mu.Unlock()
 		sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
 		w.Header().Set("Content-Type", "application/json")
@@ -179,7 +276,7 @@ func startUpstream(t *testing.T) *testUpstream {
 			io.WriteString(w, `{"error":"invalid_grant"}`)
 			return
 		}
-		claims := base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"octocat","aud":"proxy"}`))
+		claims := base64.RawURLEncoding.EncodeToString([]byte(idClaims))
 		json.NewEncoder(w).Encode(map[string]any{"access_token": "upstream-access", "token_type": "Bearer", "expires_in": 3600,
 			"id_token": "e30." + claims + ".c2ln"})
 	})
