@@ -10,14 +10,14 @@
 #     1. the default endpoint (one URL for every era),
 #     2. stateless HTTP (-stateless),
 #     3. stateless HTTP with JSON responses (tools/call on the fast path);
-#     baseline: the tasks extension (conformance/tasks*.yml);
+#     baseline: the scenario the suite always skips (conformance/tasks*.yml);
 #   server, requirements of 2025-11-25 (30 scored), on
 #     4. the default endpoint (sessions), no baseline,
 #     5. stateless HTTP, 6. the same with JSON responses; baseline: the
 #        scenarios that need a session (conformance/stateless-2025*.yml);
 #   server, the pending and the draft suites (each scenario at its own
 #     protocol version) on the default endpoint:
-#     7. pending; baseline: the tasks extension
+#     7. pending; baseline: the scenario the suite always skips
 #        (conformance/pending.yml), 8. draft, no baseline;
 #   client, the requirements of
 #     9. 2025-11-25 (18 scored) and 10. 2026-07-28 (32 scored), each
@@ -31,7 +31,12 @@
 #        redirect's state/code/iss, the token response's headers) against
 #        runtime/auth/oauthproxy in front of an upstream provider, both on
 #        127.0.0.1 (examples/conformance/authserver plays the browser);
-#        a skipped check or a scenario without a successful one fails.
+#        a skipped check or a scenario without a successful one fails;
+#   server, the tasks extension with the tasks in Redis
+#     (MCPGEN_TASKS_REDIS; runtime/tasks/redistasks):
+#     13. the pending suite on the default endpoint; baseline conformance/pending.yml.
+#     It needs the Redis of MCPGEN_TEST_REDIS (default 127.0.0.1:6379): skipped
+#     without one, failed without one under CI=true.
 #
 # The requirement runs also run, unscored, the pending and extension
 # scenarios that apply to the revision. It prints one line per scenario
@@ -113,5 +118,16 @@ authz() {
   echo "   ($((SECONDS - t0)) s)"
 }
 authz
+
+# The tasks extension again, with the tasks in Redis.
+redis_addr="${MCPGEN_TEST_REDIS:-127.0.0.1:6379}"
+if (exec 3<>"/dev/tcp/${redis_addr%:*}/${redis_addr##*:}") 2>/dev/null; then
+  MCPGEN_TASKS_REDIS="redis://$redis_addr/0" server "pending suite, default endpoint, tasks in Redis" "" conformance/pending.yml --suite pending
+elif [ "${CI:-}" = true ]; then
+  echo "== tasks in Redis: no Redis at $redis_addr"
+  status=1
+else
+  echo "== tasks in Redis: SKIP (no Redis at $redis_addr; run redis-server --port ${redis_addr##*:})"
+fi
 
 exit $status

@@ -24,10 +24,16 @@ func main() {
 	// (test_reconnection closes its stream mid-call).
 	s := runtime.NewServer(&runtime.Implementation{Name: "mcpgen-conformance", Version: "1.0.0"},
 		&runtime.Options{EventStore: mcp.NewMemoryEventStore(nil)})
-	if err := s.Add(Components(), transient.d); err != nil {
+	if err := s.Add(Components(), transient.d, taskTools); err != nil {
 		fmt.Fprintln(os.Stderr, "conformance:", err)
 		os.Exit(1)
 	}
+	closeTasks, err := serveTasks(ctx, s)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "conformance:", err)
+		os.Exit(1)
+	}
+	defer closeTasks()
 	removeSkills, err := serveSkills(s)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "conformance:", err)

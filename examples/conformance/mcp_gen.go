@@ -20,7 +20,7 @@ const (
 	_ = codec.RunGoGenerate(codec.MaxGeneratedVersion - 1)
 )
 
-// Components returns the MCP components declared in package main: 28 tools, 3
+// Components returns the MCP components declared in package main: 33 tools, 3
 // resources, 1 resource template, 5 prompts and 1 completion. Serve them with a
 // runtime.Server:
 //
@@ -29,7 +29,12 @@ const (
 func Components() *runtime.Components {
 	return &runtime.Components{
 		Tools: []*runtime.Tool{
+			mcpConfirmDeleteTool,
+			mcpFailingJobTool,
+			mcpGreetTool,
 			mcpJsonSchema202012ToolTool,
+			mcpMultiInputTool,
+			mcpSlowComputeTool,
 			mcpTestAudioContentTool,
 			mcpTestElicitationTool,
 			mcpTestElicitationSep1034DefaultsTool,
@@ -77,6 +82,93 @@ func Components() *runtime.Components {
 	}
 }
 
+// mcpConfirmDeleteInputSchema is the JSON Schema of the arguments of tool
+// "confirm_delete".
+const mcpConfirmDeleteInputSchema = `{"type":"object","properties":{"filename":{"type":"string"}},"required":["filename"]}`
+
+// mcpConfirmDeleteTool is the MCP tool "confirm_delete", backed by
+// ConfirmDelete.
+var mcpConfirmDeleteTool = &runtime.Tool{
+	Name: "confirm_delete",
+	Description: `ConfirmDelete asks the user to confirm a deletion, then says what it
+did.`,
+	InputSchema: json.RawMessage(mcpConfirmDeleteInputSchema),
+	TaskSupport: runtime.TaskOptional,
+	Handler:     mcpCallConfirmDelete,
+}
+
+// mcpCallConfirmDelete decodes and validates the arguments of tool
+// "confirm_delete", calls ConfirmDelete and encodes its result.
+func mcpCallConfirmDelete(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
+	var in ConfirmDeleteArgs
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadConfirmDeleteArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
+		return runtime.ArgumentsError(err), nil
+	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
+	out, err := ConfirmDelete(ctx, in)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpNoArgumentsSchema is the JSON Schema of the arguments of the tools that
+// take none.
+const mcpNoArgumentsSchema = `{"type":"object","properties":{}}`
+
+// mcpFailingJobTool is the MCP tool "failing_job", backed by FailingJob.
+var mcpFailingJobTool = &runtime.Tool{
+	Name: "failing_job",
+	Description: `FailingJob fails after a second, as a tool error; it runs only as a
+task.`,
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
+	TaskSupport: runtime.TaskRequired,
+	Handler:     mcpCallFailingJob,
+}
+
+// mcpCallFailingJob implements tool "failing_job": it calls FailingJob and
+// encodes its result.
+func mcpCallFailingJob(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
+	out, err := FailingJob(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpGreetInputSchema is the JSON Schema of the arguments of tool "greet".
+const mcpGreetInputSchema = `{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}`
+
+// mcpGreetTool is the MCP tool "greet", backed by Greet.
+var mcpGreetTool = &runtime.Tool{
+	Name:        "greet",
+	Description: "Greet greets someone, never as a task.",
+	InputSchema: json.RawMessage(mcpGreetInputSchema),
+	TaskSupport: runtime.TaskForbidden,
+	Handler:     mcpCallGreet,
+}
+
+// mcpCallGreet decodes and validates the arguments of tool "greet", calls Greet
+// and encodes its result.
+func mcpCallGreet(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
+	var in GreetArgs
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadGreetArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
+		return runtime.ArgumentsError(err), nil
+	}
+	out, err := Greet(ctx, in)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
 // mcpJsonSchema202012ToolInputSchema is the JSON Schema of the arguments of
 // tool "json_schema_2020_12_tool".
 const mcpJsonSchema202012ToolInputSchema = `{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","$defs":{"address":{"$anchor":"addressDef","type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},"properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"},"contactMethod":{"type":"string","enum":["phone","email"]},"phone":{"type":"string"},"email":{"type":"string"}},"allOf":[{"anyOf":[{"required":["phone"]},{"required":["email"]}]}],"if":{"properties":{"contactMethod":{"const":"phone"}},"required":["contactMethod"]},"then":{"required":["phone"]},"else":{"required":["email"]},"additionalProperties":false}`
@@ -110,9 +202,60 @@ func mcpCallJsonSchema202012Tool(ctx context.Context, args json.RawMessage) (*ru
 	return runtime.TextResult(out), nil
 }
 
-// mcpNoArgumentsSchema is the JSON Schema of the arguments of the tools that
-// take none.
-const mcpNoArgumentsSchema = `{"type":"object","properties":{}}`
+// mcpMultiInputTool is the MCP tool "multi_input", backed by MultiInput.
+var mcpMultiInputTool = &runtime.Tool{
+	Name:        "multi_input",
+	Description: "MultiInput asks two questions at once.",
+	InputSchema: json.RawMessage(mcpNoArgumentsSchema),
+	TaskSupport: runtime.TaskOptional,
+	Handler:     mcpCallMultiInput,
+}
+
+// mcpCallMultiInput implements tool "multi_input": it calls MultiInput and
+// encodes its result.
+func mcpCallMultiInput(ctx context.Context, _ json.RawMessage) (*runtime.CallToolResult, error) {
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
+	out, err := MultiInput(ctx)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
+
+// mcpSlowComputeInputSchema is the JSON Schema of the arguments of tool
+// "slow_compute".
+const mcpSlowComputeInputSchema = `{"type":"object","properties":{"seconds":{"type":"number","minimum":0,"maximum":3600},"label":{"type":"string"}},"required":["seconds","label"]}`
+
+// mcpSlowComputeTool is the MCP tool "slow_compute", backed by SlowCompute.
+var mcpSlowComputeTool = &runtime.Tool{
+	Name: "slow_compute",
+	Description: `SlowCompute sleeps for the given seconds, then answers; cancelled, it
+stops at once.`,
+	Annotations: &runtime.ToolAnnotations{IdempotentHint: true},
+	InputSchema: json.RawMessage(mcpSlowComputeInputSchema),
+	TaskSupport: runtime.TaskOptional,
+	Handler:     mcpCallSlowCompute,
+}
+
+// mcpCallSlowCompute decodes and validates the arguments of tool
+// "slow_compute", calls SlowCompute and encodes its result.
+func mcpCallSlowCompute(ctx context.Context, args json.RawMessage) (*runtime.CallToolResult, error) {
+	var in SlowComputeArgs
+	a := codec.ArgsOf(args)
+	if err := a.Finish(mcpReadSlowComputeArgs(&a.Decoder, &in, &a.Errors, "")); err != nil {
+		return runtime.ArgumentsError(err), nil
+	}
+	if err := runtime.Detach(ctx); err != nil {
+		return nil, err
+	}
+	out, err := SlowCompute(ctx, in)
+	if err != nil {
+		return runtime.ErrorResult(err), nil
+	}
+	return runtime.TextResult(out), nil
+}
 
 // mcpTestAudioContentTool is the MCP tool "test_audio_content", backed by
 // TestAudioContent.
@@ -981,6 +1124,80 @@ func mcpGetTestSimplePrompt(ctx context.Context, _ map[string]string) (*runtime.
 	return runtime.PromptText("TestSimplePrompt is a prompt without arguments.", out), nil
 }
 
+// mcpReadConfirmDeleteArgs reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
+func mcpReadConfirmDeleteArgs(d *codec.Decoder, v *ConfirmDeleteArgs, errs *codec.Errors, path string) error {
+	if err := d.BeginObject(); err != nil {
+		return err
+	}
+	var hasFilename bool
+	for {
+		key, ok, err := d.NextKey()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "filename":
+			if hasFilename {
+				return codec.Duplicate("filename")
+			}
+			hasFilename = true
+			v.Filename, err = d.ReadString()
+			if err != nil {
+				return codec.AtField(err, "filename")
+			}
+		default:
+			if err := d.Skip(); err != nil {
+				return err
+			}
+		}
+	}
+	if !hasFilename {
+		errs.Add(path, "missing required argument \"filename\"")
+	}
+	return nil
+}
+
+// mcpReadGreetArgs reads a JSON object into v, adding the constraint violations
+// it finds to errs (path is v's).
+func mcpReadGreetArgs(d *codec.Decoder, v *GreetArgs, errs *codec.Errors, path string) error {
+	if err := d.BeginObject(); err != nil {
+		return err
+	}
+	var hasName bool
+	for {
+		key, ok, err := d.NextKey()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "name":
+			if hasName {
+				return codec.Duplicate("name")
+			}
+			hasName = true
+			v.Name, err = d.ReadString()
+			if err != nil {
+				return codec.AtField(err, "name")
+			}
+		default:
+			if err := d.Skip(); err != nil {
+				return err
+			}
+		}
+	}
+	if !hasName {
+		errs.Add(path, "missing required argument \"name\"")
+	}
+	return nil
+}
+
 // mcpReadContact reads a JSON value into v, checked against the schema written
 // by hand in schema202012, adding the constraint violations it finds to errs
 // (path is v's).
@@ -995,6 +1212,61 @@ func mcpReadContact(d *codec.Decoder, v *Contact, errs *codec.Errors, path strin
 		return nil
 	}
 	return json.Unmarshal(raw, v)
+}
+
+// mcpReadSlowComputeArgs reads a JSON object into v, adding the constraint
+// violations it finds to errs (path is v's).
+func mcpReadSlowComputeArgs(d *codec.Decoder, v *SlowComputeArgs, errs *codec.Errors, path string) error {
+	if err := d.BeginObject(); err != nil {
+		return err
+	}
+	var hasSeconds, hasLabel bool
+	for {
+		key, ok, err := d.NextKey()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "seconds":
+			if hasSeconds {
+				return codec.Duplicate("seconds")
+			}
+			hasSeconds = true
+			v.Seconds, err = d.ReadFloat(64)
+			if err != nil {
+				return codec.AtField(err, "seconds")
+			}
+			if v.Seconds < 0 {
+				errs.Addf(codec.Join(path, "seconds"), "must be at least 0, not %v", v.Seconds)
+			}
+			if v.Seconds > 3600 {
+				errs.Addf(codec.Join(path, "seconds"), "must be at most 3600, not %v", v.Seconds)
+			}
+		case "label":
+			if hasLabel {
+				return codec.Duplicate("label")
+			}
+			hasLabel = true
+			v.Label, err = d.ReadString()
+			if err != nil {
+				return codec.AtField(err, "label")
+			}
+		default:
+			if err := d.Skip(); err != nil {
+				return err
+			}
+		}
+	}
+	if !hasSeconds {
+		errs.Add(path, "missing required argument \"seconds\"")
+	}
+	if !hasLabel {
+		errs.Add(path, "missing required argument \"label\"")
+	}
+	return nil
 }
 
 // mcpReadElicitationArgs reads a JSON object into v, adding the constraint

@@ -603,3 +603,84 @@ func TestTriggerPromptChange(ctx context.Context) (string, error) {
 	transient.toggle(false)
 	return "prompts list changed", nil
 }
+
+// The tasks extension's fixtures (tasks-* scenarios, SEP-2663). The
+// protocol error job and the tool that asks before its task are written
+// by hand (tasks.go).
+
+// GreetArgs are the arguments of greet.
+type GreetArgs struct {
+	Name string `json:"name"`
+}
+
+// Greet greets someone, never as a task.
+//
+//mcp:tool task=forbidden
+func Greet(ctx context.Context, in GreetArgs) (string, error) {
+	return "Hello, " + in.Name + "!", nil
+}
+
+// SlowComputeArgs are the arguments of slow_compute.
+type SlowComputeArgs struct {
+	Seconds float64 `json:"seconds" mcp:"min=0,max=3600"`
+	Label   string  `json:"label"`
+}
+
+// SlowCompute sleeps for the given seconds, then answers; cancelled, it
+// stops at once.
+//
+//mcp:tool task=optional idempotent
+func SlowCompute(ctx context.Context, in SlowComputeArgs) (string, error) {
+	runtime.Progress(ctx, 0, in.Seconds, "computing "+in.Label)
+	if err := sleep(ctx, time.Duration(in.Seconds*float64(time.Second))); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("computed %s in %gs", in.Label, in.Seconds), nil
+}
+
+// FailingJob fails after a second, as a tool error; it runs only as a
+// task.
+//
+//mcp:tool task=required
+func FailingJob(ctx context.Context) (string, error) {
+	if err := sleep(ctx, time.Second); err != nil {
+		return "", err
+	}
+	return "", errors.New("the job failed")
+}
+
+// ConfirmDeleteArgs are the arguments of confirm_delete.
+type ConfirmDeleteArgs struct {
+	Filename string `json:"filename"`
+}
+
+// ConfirmDelete asks the user to confirm a deletion, then says what it
+// did.
+//
+//mcp:tool task=optional
+func ConfirmDelete(ctx context.Context, in ConfirmDeleteArgs) (string, error) {
+	res, err := runtime.Elicit(ctx, "confirm", &runtime.ElicitParams{
+		Message:         "Delete " + in.Filename + "?",
+		RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{"confirm": map[string]any{"type": "boolean"}}},
+	})
+	if err != nil {
+		return "", err
+	}
+	if res.Action == "accept" && res.Content["confirm"] == true {
+		return "deleted " + in.Filename, nil
+	}
+	return "kept " + in.Filename, nil
+}
+
+// MultiInput asks two questions at once.
+//
+//mcp:tool task=optional
+func MultiInput(ctx context.Context) (string, error) {
+	schema := map[string]any{"type": "object", "properties": map[string]any{"answer": map[string]any{"type": "string"}}}
+	first, errFirst := runtime.Elicit(ctx, "first", &runtime.ElicitParams{Message: "First question?", RequestedSchema: schema})
+	second, errSecond := runtime.Elicit(ctx, "second", &runtime.ElicitParams{Message: "Second question?", RequestedSchema: schema})
+	if err := errors.Join(errFirst, errSecond); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("first: %s, second: %s", first.Action, second.Action), nil
+}

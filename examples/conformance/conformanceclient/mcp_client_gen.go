@@ -41,6 +41,43 @@ func (c *Client) Session() *mcp.ClientSession {
 	return c.session
 }
 
+// ConfirmDelete calls tool "confirm_delete". ConfirmDelete asks the user to
+// confirm a deletion, then says what it did.
+func (c *Client) ConfirmDelete(ctx context.Context, in ConfirmDeleteArgs) (string, error) {
+	args, err := mcpWriteConfirmDeleteArgs(nil, &in)
+	if err != nil {
+		return "", fmt.Errorf("tool confirm_delete: encoding the arguments: %w", err)
+	}
+	res, _, err := client.CallTool(ctx, c.session, "confirm_delete", "", args)
+	if err != nil {
+		return "", err
+	}
+	return client.Text(res.Content), nil
+}
+
+// FailingJob calls tool "failing_job". FailingJob fails after a second, as a
+// tool error; it runs only as a task.
+func (c *Client) FailingJob(ctx context.Context) (string, error) {
+	res, _, err := client.CallTool(ctx, c.session, "failing_job", "", nil)
+	if err != nil {
+		return "", err
+	}
+	return client.Text(res.Content), nil
+}
+
+// Greet calls tool "greet". Greet greets someone, never as a task.
+func (c *Client) Greet(ctx context.Context, in GreetArgs) (string, error) {
+	args, err := mcpWriteGreetArgs(nil, &in)
+	if err != nil {
+		return "", fmt.Errorf("tool greet: encoding the arguments: %w", err)
+	}
+	res, _, err := client.CallTool(ctx, c.session, "greet", "", args)
+	if err != nil {
+		return "", err
+	}
+	return client.Text(res.Content), nil
+}
+
 // JSONSchema202012 calls tool "json_schema_2020_12_tool". JSONSchema202012
 // takes arguments described with JSON Schema 2020-12 features: $schema, $defs
 // with an $anchor, $ref, allOf/anyOf, if/then/else and additionalProperties
@@ -51,6 +88,29 @@ func (c *Client) JSONSchema202012(ctx context.Context, in Contact) (string, erro
 		return "", fmt.Errorf("tool json_schema_2020_12_tool: encoding the arguments: %w", err)
 	}
 	res, _, err := client.CallTool(ctx, c.session, "json_schema_2020_12_tool", "", args)
+	if err != nil {
+		return "", err
+	}
+	return client.Text(res.Content), nil
+}
+
+// MultiInput calls tool "multi_input". MultiInput asks two questions at once.
+func (c *Client) MultiInput(ctx context.Context) (string, error) {
+	res, _, err := client.CallTool(ctx, c.session, "multi_input", "", nil)
+	if err != nil {
+		return "", err
+	}
+	return client.Text(res.Content), nil
+}
+
+// SlowCompute calls tool "slow_compute". SlowCompute sleeps for the given
+// seconds, then answers; cancelled, it stops at once.
+func (c *Client) SlowCompute(ctx context.Context, in SlowComputeArgs) (string, error) {
+	args, err := mcpWriteSlowComputeArgs(nil, &in)
+	if err != nil {
+		return "", fmt.Errorf("tool slow_compute: encoding the arguments: %w", err)
+	}
+	res, _, err := client.CallTool(ctx, c.session, "slow_compute", "", args)
 	if err != nil {
 		return "", err
 	}
@@ -448,6 +508,11 @@ type Address struct {
 	City   string `json:"city,omitempty"`
 }
 
+// ConfirmDeleteArgs are the arguments of confirm_delete.
+type ConfirmDeleteArgs struct {
+	Filename string `json:"filename"`
+}
+
 // Contact are the arguments of json_schema_2020_12_tool.
 type Contact struct {
 	Name          string   `json:"name,omitempty"`
@@ -467,6 +532,11 @@ type EmbeddedArgs struct {
 	ResourceURI string `json:"resourceUri" mcp:"desc=URI of the resource to embed"`
 }
 
+// GreetArgs are the arguments of greet.
+type GreetArgs struct {
+	Name string `json:"name"`
+}
+
 // PromptArgs are the arguments of test_prompt_with_arguments.
 type PromptArgs struct {
 	Arg1 string `json:"arg1" mcp:"desc=First test argument"`
@@ -476,6 +546,12 @@ type PromptArgs struct {
 // SamplingArgs are the arguments of test_sampling.
 type SamplingArgs struct {
 	Prompt string `json:"prompt" mcp:"desc=The prompt to send to the client's model"`
+}
+
+// SlowComputeArgs are the arguments of slow_compute.
+type SlowComputeArgs struct {
+	Seconds float64 `json:"seconds" mcp:"min=0,max=3600"`
+	Label   string  `json:"label"`
 }
 
 // TemplateData is what test://template/{id}/data holds.
@@ -489,6 +565,24 @@ type TemplateData struct {
 type XMcpHeaderArgs struct {
 	Region string `json:"region,omitempty" mcp:"schema=regionHeader"`
 	Level  int    `json:"level,omitempty" mcp:"desc=not mirrored"`
+}
+
+// mcpWriteConfirmDeleteArgs appends the JSON encoding of *v to b, as
+// encoding/json would.
+func mcpWriteConfirmDeleteArgs(b []byte, v *ConfirmDeleteArgs) ([]byte, error) {
+	b = append(b, `{"filename":`...)
+	b = codec.AppendString(b, v.Filename)
+	b = append(b, '}')
+	return b, nil
+}
+
+// mcpWriteGreetArgs appends the JSON encoding of *v to b, as encoding/json
+// would.
+func mcpWriteGreetArgs(b []byte, v *GreetArgs) ([]byte, error) {
+	b = append(b, `{"name":`...)
+	b = codec.AppendString(b, v.Name)
+	b = append(b, '}')
+	return b, nil
 }
 
 // mcpWriteContact appends the JSON encoding of *v to b, as encoding/json would.
@@ -527,6 +621,20 @@ func mcpWriteContact(b []byte, v *Contact) ([]byte, error) {
 		b[start0] = '{'
 		b = append(b, '}')
 	}
+	return b, nil
+}
+
+// mcpWriteSlowComputeArgs appends the JSON encoding of *v to b, as
+// encoding/json would.
+func mcpWriteSlowComputeArgs(b []byte, v *SlowComputeArgs) ([]byte, error) {
+	var err error
+	b = append(b, `{"seconds":`...)
+	if b, err = codec.AppendFloat(b, v.Seconds, 64); err != nil {
+		return b, err
+	}
+	b = append(b, `,"label":`...)
+	b = codec.AppendString(b, v.Label)
+	b = append(b, '}')
 	return b, nil
 }
 
