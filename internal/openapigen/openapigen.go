@@ -79,7 +79,7 @@ func Generate(ctx context.Context, doc []byte, opts Options) ([]byte, error) {
 		}
 	}
 	for _, s := range p.Skipped() {
-		g.f.Comment("Skipped: " + s)
+		g.comment("Skipped: " + s)
 	}
 	var buf bytes.Buffer
 	if err := g.f.Render(&buf); err != nil {
@@ -154,6 +154,12 @@ func (g *gen) prelude(base string) {
 // component writes the argument struct, the operation and the annotated
 // function of one component.
 func (g *gen) component(info openapi.Info) error {
+	if !componentName.MatchString(info.Name) {
+		return fmt.Errorf("component name %q is not 1 to 128 letters, digits, '_', '-' or '.'", info.Name)
+	}
+	if info.Kind != openapi.Tool && strings.ContainsAny(info.URI, " \t\r\n") {
+		return fmt.Errorf("resource URI %q holds white space", info.URI)
+	}
 	fn := g.ident(info.Name, "")
 	opVar := "op" + fn
 	var input map[string]any
@@ -177,7 +183,7 @@ func (g *gen) component(info openapi.Info) error {
 	}
 	switch info.Kind {
 	case openapi.Tool:
-		g.f.Comment(doc)
+		g.comment(doc)
 		g.f.Comment("")
 		g.f.Comment(toolDirective(info))
 		params := []jen.Code{jen.Id("ctx").Qual("context", "Context")}
@@ -190,11 +196,11 @@ func (g *gen) component(info openapi.Info) error {
 			jen.Return(jen.Id("api").Dot("CallTool").Call(jen.Id("ctx"), jen.Op("&").Id(opVar), arg), jen.Nil()),
 		)
 	default:
-		g.f.Comment(doc)
+		g.comment(doc)
 		g.f.Comment("")
 		dir := "//mcp:resource uri=" + info.URI + " name=" + info.Name
-		if len(info.Tags) > 0 {
-			dir += " tags=" + strings.Join(info.Tags, ",")
+		if tags := directiveTags(info.Tags); tags != "" {
+			dir += " tags=" + tags
 		}
 		g.f.Comment(dir)
 		params := []jen.Code{jen.Id("ctx").Qual("context", "Context")}
@@ -238,8 +244,8 @@ func pathParams(op *openapi.Operation) []openapi.Param {
 
 func toolDirective(info openapi.Info) string {
 	d := "//mcp:tool name=" + info.Name
-	if len(info.Tags) > 0 {
-		d += " tags=" + strings.Join(info.Tags, ",")
+	if tags := directiveTags(info.Tags); tags != "" {
+		d += " tags=" + tags
 	}
 	if a := info.Annotations; a != nil {
 		if a.ReadOnlyHint {
@@ -365,7 +371,7 @@ func (g *gen) argsStruct(name, tool string, input map[string]any) error {
 			tags["mcp"] = mcpTag
 		}
 		if d, _ := prop["description"].(string); d != "" {
-			fields = append(fields, jen.Comment(firstLine(d)))
+			fields = append(fields, jen.Comment("// "+docLines(firstLine(d))[0]))
 		}
 		fields = append(fields, jen.Id(fname).Add(typ).Tag(tags))
 	}
@@ -377,6 +383,62 @@ func (g *gen) argsStruct(name, tool string, input map[string]any) error {
 	g.f.Type().Id(name).Struct(fields...)
 	return nil
 }
+
+// componentName is what a name in a directive may be.
+var componentName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+
+// comment writes text, which comes from the document, as // comment
+// lines: nothing in it can end the comment, open a block comment or
+// become a directive.
+func (g *gen) comment(text string) {
+	for _, l := range docLines(text) {
+		if l == "" {
+			g.f.Comment("//")
+		} else {
+			g.f.Comment("// " + l)
+		}
+	}
+}
+
+var directiveLike = regexp.MustCompile(`(?i)^\s*(mcp|go)\s*:`)
+
+// docLines splits text into lines without control characters, a line
+// that would read as a directive (mcp:tool, go:generate) quoted with "> ".
+func docLines(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.Map(func(r rune) rune {
+			switch {
+			case r == '\t':
+				return ' '
+			case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+				return -1
+			}
+			return r
+		}, line)
+		line = strings.TrimRight(line, " ")
+		if directiveLike.MatchString(line) {
+			line = "> " + line
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// directiveTags are the tags as a directive's tags= value: each tag's
+// characters outside letters, digits and _.:- become '-', so that no tag
+// can end the value or add options.
+func directiveTags(tags []string) string {
+	var out []string
+	for _, t := range tags {
+		if t = badTagChars.ReplaceAllString(t, "-"); t != "" {
+			out = append(out, t)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+var badTagChars = regexp.MustCompile(`[^A-Za-z0-9_.:-]+`)
 
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)

@@ -6,8 +6,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -92,5 +96,53 @@ func TestDocumentChangeIsABreakingChange(t *testing.T) {
 		if !strings.Contains(report.String(), want) {
 			t.Errorf("the report does not mention %s:\n%s", want, report.String())
 		}
+	}
+}
+
+// A hostile document cannot put code, directives or options into the
+// generated package: summaries, descriptions and tags end up in comments
+// and tag values only, and the package still generates and builds.
+func TestHostileDocument(t *testing.T) {
+	ctx := context.Background()
+	doc := `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"servers":[{"url":"https://api.example"}],"paths":{
+	  "/x/{id}":{"get":{"operationId":"getX",
+	    "summary":"Gets */ func init() { panic(\"pwned\") } /* x",
+	    "description":"line one\n//go:generate rm -rf /\nmcp:tool name=evil destructive\n/* open\r\u2028end",
+	    "tags":["a b","readonly timeout=1s","ok"],
+	    "parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"string","description":"/* never closed"}}],
+	    "responses":{"200":{"description":"ok"}}}}}}`
+	src, err := Generate(ctx, []byte(doc), Options{Package: "hostile", Source: "hostile.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "openapi_gen.go", src, parser.ParseComments)
+	if err != nil {
+		t.Fatalf("the generated file does not parse: %v\n%s", err, src)
+	}
+	var funcs []string
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok {
+			funcs = append(funcs, fd.Name.Name)
+		}
+	}
+	if want := []string{"Configure", "mustClient", "GetX"}; !slices.Equal(funcs, want) {
+		t.Errorf("functions = %v, want %v", funcs, want)
+	}
+	for _, bad := range []string{"\n//go:generate", "\n// mcp:tool name=evil", "timeout=1s", "tags=a b"} {
+		if strings.Contains(string(src), bad) {
+			t.Errorf("the generated file holds %q:\n%s", bad, src)
+		}
+	}
+	if !strings.Contains(string(src), "//mcp:tool name=getX tags=a-b,ok,readonly-timeout-1s readonly openworld\n") {
+		t.Errorf("the directive is not the expected one:\n%s", src)
+	}
+	// mcpgen generate accepts the package: no stray directive.
+	id := make([]byte, 4)
+	rand.Read(id)
+	dir := filepath.Join("testdata", "tmp-"+hex.EncodeToString(id))
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if _, err := Write(ctx, []byte(doc), dir, Options{Package: "hostile", Source: "hostile.json"}); err != nil {
+		t.Fatalf("generating the package: %v", err)
 	}
 }
