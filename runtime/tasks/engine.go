@@ -64,8 +64,9 @@ type Options struct {
 	// keep dying (a task that is not idempotent runs once). Zero means
 	// DefaultMaxAttempts.
 	MaxAttempts int
-	// WorkerName names this process's workers in the store; "" means the
-	// host name, the process id and a random suffix.
+	// WorkerName names this process's workers in the store (each is
+	// WorkerName/N); "" means the host name, the process id and a random
+	// suffix.
 	WorkerName string
 	// Logger receives the engine's diagnostics, and what handlers log
 	// inside tasks (runtime.Log). Nil discards them.
@@ -181,7 +182,7 @@ func (e *Engine) start(ctx context.Context) (func(context.Context) error, error)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e.work(wctx)
+			e.work(wctx, fmt.Sprintf("%s/%d", e.name, i)) // each worker holds its leases alone
 		}()
 	}
 	return func(ctx context.Context) error {
@@ -431,10 +432,10 @@ func (e *Engine) finish(ctx context.Context, id string, fl flavour, res *runtime
 }
 
 // work claims and runs tasks until ctx ends.
-func (e *Engine) work(ctx context.Context) {
+func (e *Engine) work(ctx context.Context, name string) {
 	backoff := 50 * time.Millisecond
 	for ctx.Err() == nil {
-		l, err := e.store.Claim(ctx, e.name, e.opts.Lease)
+		l, err := e.store.Claim(ctx, name, e.opts.Lease)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, ErrClosed) {
 				return
@@ -526,12 +527,29 @@ func (e *Engine) run(ctx context.Context, l Lease) {
 	case errors.Is(cause, errCancelled):
 		return // already cancelled
 	}
-	switch {
-	case pending != nil:
-		e.park(wctx, t, pending)
-	default:
-		if _, err := e.finish(wctx, t.ID, fl, res, jerr); err != nil && !errors.Is(err, ErrFinal) {
+	// The store may be down for a while (Redis restarting): the outcome
+	// is kept trying for a few leases, then left to the lease (another
+	// worker runs an idempotent task again).
+	deadline := time.Now().Add(3 * e.opts.Lease)
+	for {
+		var err error
+		if pending != nil {
+			err = e.park(wctx, t, pending)
+		} else {
+			_, err = e.finish(wctx, t.ID, fl, res, jerr)
+		}
+		if err == nil || errors.Is(err, ErrFinal) || errors.Is(err, ErrNotFound) {
+			return
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
 			e.log.Error("writing a task's outcome", "task", t.ID, "err", err)
+			done = false
+			return
+		}
+		e.log.Warn("writing a task's outcome; trying again", "task", t.ID, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(250 * time.Millisecond):
 		}
 	}
 }
@@ -572,13 +590,13 @@ func (e *Engine) fail(ctx context.Context, id, msg string) {
 // park records the input requests of a run: the task waits for the
 // client's answers (tasks/update, or tasks/result under SEP-1686) until
 // the input timeout.
-func (e *Engine) park(ctx context.Context, t *Task, pending mcp.InputRequestMap) {
+func (e *Engine) park(ctx context.Context, t *Task, pending mcp.InputRequestMap) error {
 	reqs := map[string]json.RawMessage{}
 	for k, v := range pending {
 		js, err := json.Marshal(mcp.InputRequestMap{k: v})
 		if err != nil {
 			e.fail(ctx, t.ID, fmt.Sprintf("input request %q cannot be encoded: %v", k, err))
-			return
+			return nil
 		}
 		var one map[string]json.RawMessage
 		json.Unmarshal(js, &one)
@@ -596,10 +614,7 @@ func (e *Engine) park(ctx context.Context, t *Task, pending mcp.InputRequestMap)
 		return nil
 	})
 	if err != nil {
-		if !errors.Is(err, ErrFinal) {
-			e.log.Error("parking a task for input", "task", t.ID, "err", err)
-		}
-		return
+		return err
 	}
 	id := t.ID
 	e.mu.Lock()
@@ -613,6 +628,7 @@ func (e *Engine) park(ctx context.Context, t *Task, pending mcp.InputRequestMap)
 		e.expireInput(context.Background(), id)
 	})
 	e.mu.Unlock()
+	return nil
 }
 
 // expireInput fails a task whose input deadline passed without answers.

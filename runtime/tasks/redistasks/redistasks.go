@@ -475,6 +475,10 @@ for _, e in ipairs(p) do
     end
     if expired then
       redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, entry, 'JUSTID')
+      if redis.call('EXISTS', key) == 1 then
+        -- Leased to the claimer from now, so that no other claimer takes it too.
+        redis.call('HSET', key, 'until', now + tonumber(ARGV[5]), 'entry', entry)
+      end
       return {entry, id}
     end
   end

@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tasks.Store) {
 		{"Subscribe", subscribe},
 		{"Expiry", expiry},
 		{"ConcurrentClaims", concurrentClaims},
+		{"ConcurrentReclaims", concurrentReclaims},
 		{"ConcurrentUpdates", concurrentUpdates},
 	}
 	for _, c := range cases {
@@ -560,5 +561,43 @@ func concurrentUpdates(t *testing.T, s tasks.Store) {
 	}
 	if len(got.InputResponses) != n {
 		t.Fatalf("%d of %d concurrent updates kept", len(got.InputResponses), n)
+	}
+}
+
+// An expired lease goes to one of the workers that claim at once, not to
+// several.
+func concurrentReclaims(t *testing.T, s tasks.Store) {
+	ctx := bg(t)
+	x := mustCreate(t, s, newTask("p:ann"))
+	if l := claimWithin(t, s, "dead", 300*time.Millisecond, 10*time.Second); l == nil {
+		t.Fatal("Claim found nothing")
+	}
+	time.Sleep(400 * time.Millisecond) // the lease has run out
+	const workers = 8
+	got := make(chan tasks.Lease, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if l := claimWithin(t, s, fmt.Sprint("w", w), 30*time.Second, 1500*time.Millisecond); l != nil {
+				got <- l
+			}
+		}()
+	}
+	wg.Wait()
+	close(got)
+	var leases []tasks.Lease
+	for l := range got {
+		leases = append(leases, l)
+	}
+	if len(leases) != 1 {
+		t.Fatalf("%d workers took the expired task, want 1", len(leases))
+	}
+	if a := leases[0].Task().Attempts; a != 2 {
+		t.Fatalf("attempts = %d, want 2", a)
+	}
+	if stored, _ := s.Get(ctx, "p:ann", x.ID); stored.Attempts != 2 {
+		t.Fatalf("stored attempts = %d, want 2", stored.Attempts)
 	}
 }
