@@ -165,4 +165,3 @@ func envDuration(name string, def time.Duration) (time.Duration, error) {
 	}
 	return d, nil
 }
-

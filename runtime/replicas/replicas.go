@@ -238,4 +238,3 @@ func (o *opening) Flush() {
 
 // Unwrap lets http.ResponseController reach the connection (deadlines).
 func (o *opening) Unwrap() http.ResponseWriter { return o.ResponseWriter }
-
