@@ -44,6 +44,7 @@ type idp struct {
 	exchange  int      // token requests served
 	expiresIn int      // of its access tokens (3600 if 0)
 	refuse    bool     // refuses every refresh
+	hold      func()   // if set, called before a refresh request is served
 }
 
 type idpCode struct{ challenge, redirect string }
@@ -81,6 +82,12 @@ func (d *idp) token(w http.ResponseWriter, r *http.Request) {
 	if id != d.clientID || secret != d.secret {
 		writeError(w, http.StatusUnauthorized, "invalid_client", "")
 		return
+	}
+	d.mu.Lock()
+	hold := d.hold
+	d.mu.Unlock()
+	if hold != nil && r.PostForm.Get("grant_type") == "refresh_token" {
+		hold()
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -36,6 +36,7 @@ const (
 	kindCode     = "code"      // an authorization code, by digest
 	kindCodeUsed = "code-used" // a redeemed code's grant, by digest of the code
 	kindGrant    = "grant"     // an upstream grant, by id
+	kindRevoked  = "revoked"   // a revoked grant's tombstone, by its id
 	kindAccess   = "at"        // an access token's grant, by jti
 	kindRefresh  = "rt"        // a refresh token, by digest
 	kindRTUsed   = "rt-used"   // a rotated refresh token's grant, by digest
@@ -77,6 +78,25 @@ func (st *store) del(ctx context.Context, kind string, ids ...string) error {
 	}
 	return st.of(kind).Delete(ctx, keys...)
 }
+
+// redeem takes a one-time record (a code, a refresh token) that names a
+// grant, first leaving a marker of that grant under usedKind for usedTTL.
+// The marker is written before the take, so that a presentation which
+// finds the record gone always finds the marker of the one that took it,
+// even while that one is still being served: a concurrent replay is
+// detected.
+func (st *store) redeem(ctx context.Context, kind, usedKind, id string, v granted, usedTTL time.Duration) (bool, error) {
+	if ok, err := st.get(ctx, kind, id, v); err != nil || !ok {
+		return false, err
+	}
+	if err := st.put(ctx, usedKind, id, accessRecord{GrantID: v.grant()}, usedTTL); err != nil {
+		return false, err
+	}
+	return st.take(ctx, kind, id, v)
+}
+
+// granted is a record that names a grant.
+type granted interface{ grant() string }
 
 // take reads and deletes a record; of two concurrent takes of the same
 // record, one finds it.

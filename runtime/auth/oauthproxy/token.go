@@ -1,6 +1,7 @@
 package oauthproxy
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -60,6 +61,9 @@ type accessRecord struct {
 	GrantID string `json:"grant"`
 }
 
+func (c *codeRecord) grant() string    { return c.GrantID }
+func (r *refreshRecord) grant() string { return r.GrantID }
+
 func (p *Proxy) newGrant(id, clientID, resource string, who *Identity, scopes []string, tok *oauth2.Token) (*grant, error) {
 	g := &grant{ClientID: clientID, Subject: who.Subject, Claims: who.Claims, Scopes: scopes, Resource: resource}
 	if g.Subject == "" {
@@ -100,22 +104,63 @@ func (p *Proxy) openToken(id string, g *grant) (*oauth2.Token, error) {
 	return tok, nil
 }
 
+// saveGrant stores a new grant.
 func (p *Proxy) saveGrant(ctx context.Context, id string, g *grant) error {
 	return p.store.put(ctx, kindGrant, id, g, p.cfg.RefreshTokenTTL)
 }
 
+// errGrantRevoked is updateGrant's refusal to save a revoked grant.
+var errGrantRevoked = errors.New("oauthproxy: the grant was revoked")
+
+// updateGrant saves a grant loaded earlier, unless it has been revoked
+// since: a revoked grant is never brought back. The tombstone is checked
+// before the write and again after it, and a revocation that came in
+// between has the write undone (revoke leaves its tombstone before it
+// deletes the grant, so one of the two deletes comes after the write).
+func (p *Proxy) updateGrant(ctx context.Context, id string, g *grant) error {
+	if revoked, err := p.revoked(ctx, id); err != nil || revoked {
+		return cmp.Or(err, errGrantRevoked)
+	}
+	if err := p.saveGrant(ctx, id, g); err != nil {
+		return err
+	}
+	if revoked, err := p.revoked(ctx, id); err != nil || revoked {
+		p.store.del(ctx, kindGrant, id)
+		return cmp.Or(err, errGrantRevoked)
+	}
+	return nil
+}
+
+// revoked reports whether grant id has a revocation tombstone.
+func (p *Proxy) revoked(ctx context.Context, id string) (bool, error) {
+	_, ok, err := p.store.of(kindRevoked).Get(ctx, p.store.key(kindRevoked, id))
+	return ok, err
+}
+
+// loadGrant reads a grant; a revoked one is not found, even if a write
+// racing its revocation has just stored it again.
 func (p *Proxy) loadGrant(ctx context.Context, id string) (*grant, bool, error) {
 	var g grant
 	ok, err := p.store.get(ctx, kindGrant, id, &g)
 	if err != nil || !ok {
 		return nil, false, err
 	}
+	if revoked, err := p.revoked(ctx, id); err != nil || revoked {
+		return nil, false, err
+	}
 	return &g, true, nil
 }
 
-// revoke deletes a grant, and with it every token issued from it.
+// revoke deletes a grant, and with it every token issued from it. It
+// first leaves a tombstone that outlives any copy of the grant, so that a
+// request which loaded the grant before (refreshing its upstream token)
+// cannot save it back (updateGrant), nor a token be verified with it
+// (loadGrant).
 func (p *Proxy) revoke(ctx context.Context, id, why string) {
 	p.log.Warn("oauthproxy: grant revoked", "reason", why)
+	if err := p.store.put(ctx, kindRevoked, id, struct{}{}, p.cfg.RefreshTokenTTL+time.Hour); err != nil {
+		p.log.Error("oauthproxy: revoking a grant", "error", err)
+	}
 	if err := p.store.del(ctx, kindGrant, id); err != nil {
 		p.log.Error("oauthproxy: revoking a grant", "error", err)
 	}
@@ -222,7 +267,7 @@ func (p *Proxy) redeemCode(ctx context.Context, w http.ResponseWriter, c *client
 		return
 	}
 	var cr codeRecord
-	ok, err := p.store.take(ctx, kindCode, digest(code), &cr)
+	ok, err := p.store.redeem(ctx, kindCode, kindCodeUsed, digest(code), &cr, p.cfg.CodeTTL)
 	if err != nil {
 		p.log.Error("oauthproxy: redeeming a code", "error", err)
 		tokenError(w, "server_error", "")
@@ -238,7 +283,6 @@ func (p *Proxy) redeemCode(ctx context.Context, w http.ResponseWriter, c *client
 		tokenError(w, "invalid_grant", "the code is unknown, expired or already used")
 		return
 	}
-	p.store.put(ctx, kindCodeUsed, digest(code), accessRecord{GrantID: cr.GrantID}, p.cfg.CodeTTL)
 	// From here on the code is spent: a refusal drops its grant.
 	refuse := func(code, desc string) {
 		p.store.del(ctx, kindGrant, cr.GrantID)
@@ -275,7 +319,7 @@ func (p *Proxy) redeemRefresh(ctx context.Context, w http.ResponseWriter, c *cli
 		return
 	}
 	var rr refreshRecord
-	ok, err := p.store.take(ctx, kindRefresh, digest(rt), &rr)
+	ok, err := p.store.redeem(ctx, kindRefresh, kindRTUsed, digest(rt), &rr, p.cfg.RefreshTokenTTL)
 	if err != nil {
 		p.log.Error("oauthproxy: redeeming a refresh token", "error", err)
 		tokenError(w, "server_error", "")
@@ -292,7 +336,6 @@ func (p *Proxy) redeemRefresh(ctx context.Context, w http.ResponseWriter, c *cli
 		tokenError(w, "invalid_grant", "the refresh token is unknown, expired or already used")
 		return
 	}
-	p.store.put(ctx, kindRTUsed, digest(rt), accessRecord{GrantID: rr.GrantID}, p.cfg.RefreshTokenTTL)
 	if rr.ClientID != c.ID {
 		p.revoke(ctx, rr.GrantID, "a refresh token presented by another client")
 		tokenError(w, "invalid_grant", "the refresh token was issued to another client")
@@ -341,11 +384,14 @@ func (p *Proxy) redeemRefresh(ctx context.Context, w http.ResponseWriter, c *cli
 			tokenError(w, "server_error", "")
 			return
 		}
-		if err := p.saveGrant(ctx, rr.GrantID, g); err != nil {
-			tokenError(w, "server_error", "")
-			return
-		}
-	} else if err := p.saveGrant(ctx, rr.GrantID, g); err != nil { // extends its life
+	}
+	// Saved again (extending its life), unless revoked meanwhile: a
+	// replay of this refresh token while the provider was asked.
+	if err := p.updateGrant(ctx, rr.GrantID, g); errors.Is(err, errGrantRevoked) {
+		tokenError(w, "invalid_grant", "the authorization is no longer valid")
+		return
+	} else if err != nil {
+		p.log.Error("oauthproxy: storing a grant", "error", err)
 		tokenError(w, "server_error", "")
 		return
 	}

@@ -139,8 +139,14 @@ func (p *Proxy) UpstreamToken(ctx context.Context, accessToken string) (*oauth2.
 	if err != nil {
 		return nil, errors.New("oauthproxy: refreshing the upstream token: " + upstreamError(err))
 	}
-	if err := p.sealToken(v.grantID, v.grant, nt); err == nil {
-		p.saveGrant(ctx, v.grantID, v.grant)
+	if err := p.sealToken(v.grantID, v.grant, nt); err != nil {
+		return nil, err
+	}
+	// Saved unless revoked meanwhile, and then not handed out either.
+	if err := p.updateGrant(ctx, v.grantID, v.grant); errors.Is(err, errGrantRevoked) {
+		return nil, errNoGrant
+	} else if err != nil {
+		p.log.Error("oauthproxy: storing a refreshed upstream token", "error", err)
 	}
 	return nt, nil
 }
