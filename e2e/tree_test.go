@@ -119,6 +119,30 @@ func main() {
 	}
 	expect("a_hello", "c_count")
 
+	// Packages the registry cannot mount: a main package, one importing
+	// the root (an import cycle through the registry), and one whose
+	// namespace another package already has.
+	write("tools/billing/refunds/r.go", tool("refunds", "Refund", ""))
+	write("tools/serve/main.go", tool("main", "Serve", "")+"\nfunc main() {}\n")
+	write("tools/usesroot/u.go", "package usesroot\n\nimport (\n\t\"context\"\n\n\t_ \"example.com/tree/tools\"\n)\n\n// Loop says hello.\n//\n//mcp:tool\nfunc Loop(ctx context.Context) (string, error) { return \"loop\", nil }\n")
+	write("tools/billing_refunds/b.go", tool("billingrefunds", "Twin", ""))
+	out = generate(true)
+	for _, want := range []string{
+		`tools/serve/main.go:1:1: package main cannot be imported`,
+		`tools/usesroot/u.go:1:1: package example.com/tree/tools/usesroot imports example.com/tree/tools`,
+		`tools/billing_refunds/b.go:1:1: package example.com/tree/tools/billing_refunds would be namespaced "billing_refunds", as example.com/tree/tools/billing/refunds is`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("generate does not report %q:\n%s", want, out)
+		}
+	}
+	expect("a_hello", "billing_refunds_refund", "c_count")
+	for _, d := range []string{"tools/serve", "tools/usesroot", "tools/billing_refunds"} {
+		if err := os.RemoveAll(filepath.Join(dir, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	// Fixed again, and a package removed.
 	write("tools/billing/refunds/r.go", tool("refunds", "Refund", ""))
 	if err := os.RemoveAll(filepath.Join(dir, "tools/c")); err != nil {

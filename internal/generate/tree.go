@@ -3,6 +3,7 @@ package generate
 import (
 	"bytes"
 	"fmt"
+	"go/parser"
 	"go/token"
 	"os"
 	"os/exec"
@@ -61,8 +62,17 @@ func PlanTree(root string, opts TreeOptions) (*Tree, error) {
 		return nil, err
 	}
 	t := &Tree{Problems: problems}
+	name, rootPath, err := rootPackage(abs)
+	if err != nil {
+		return nil, err
+	}
+	deps, err := treeDeps(abs)
+	if err != nil {
+		return nil, err
+	}
 	have := map[string]bool{}
 	var mounted []*model.Package
+	namespaces := map[string]string{}
 	for _, pkg := range pkgs {
 		files, err := packageFiles(opts.Options, pkg)
 		if err != nil {
@@ -72,6 +82,10 @@ func PlanTree(root string, opts TreeOptions) (*Tree, error) {
 			have[f.Path] = true
 		}
 		t.Files = append(t.Files, files...)
+		if msg := unmountable(pkg, abs, rootPath, deps, opts.Namespace, namespaces); msg != "" {
+			t.Problems = append(t.Problems, &parse.Error{Pos: packagePos(wd, pkg.Dir), Msg: msg})
+			continue
+		}
 		mounted = append(mounted, pkg)
 	}
 	// A package left out keeps its last mcp_gen.go: it is not mounted, and
@@ -91,10 +105,6 @@ func PlanTree(root string, opts TreeOptions) (*Tree, error) {
 	for _, path := range stale {
 		t.Files = append(t.Files, File{Path: path})
 	}
-	name, err := rootPackageName(abs)
-	if err != nil {
-		return nil, err
-	}
 	src, err := treeFile(abs, name, mounted, opts.Namespace)
 	if err != nil {
 		return nil, err
@@ -107,20 +117,95 @@ func PlanTree(root string, opts TreeOptions) (*Tree, error) {
 	return t, nil
 }
 
-// rootPackageName is the name of the package in dir, or one made from the
-// directory's name when dir holds no Go package yet.
-func rootPackageName(dir string) (string, error) {
-	cmd := exec.Command("go", "list", "-e", "-f", "{{.Name}}", ".")
+// rootPackage is the name and import path of the package in dir, the name
+// made from the directory's name when dir holds no Go package yet.
+func rootPackage(dir string) (name, path string, err error) {
+	cmd := exec.Command("go", "list", "-e", "-f", "{{.Name}} {{.ImportPath}}", ".")
 	cmd.Dir = dir
 	out, err := cmd.Output()
-	if name := strings.TrimSpace(string(out)); err == nil && token.IsIdentifier(name) {
-		return name, nil
+	if err != nil {
+		return "", "", fmt.Errorf("go list in %s: %v", dir, err)
 	}
-	name := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9_]`).ReplaceAllString(filepath.Base(dir), ""))
+	name, path, _ = strings.Cut(strings.TrimSpace(string(out)), " ")
+	if token.IsIdentifier(name) {
+		return name, path, nil
+	}
+	name = strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9_]`).ReplaceAllString(filepath.Base(dir), ""))
 	if name == "" || !token.IsIdentifier(name) || token.IsKeyword(name) {
 		name = "tree"
 	}
-	return name, nil
+	return name, path, nil
+}
+
+// treeDeps maps the import path of every package under dir to the set of
+// packages it depends on, directly or not.
+func treeDeps(dir string) (map[string]map[string]bool, error) {
+	cmd := exec.Command("go", "list", "-e", "-f", "{{.ImportPath}}{{range .Deps}} {{.}}{{end}}", "./...")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list ./... in %s: %v", dir, err)
+	}
+	deps := map[string]map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		set := map[string]bool{}
+		for _, d := range f[1:] {
+			set[d] = true
+		}
+		deps[f[0]] = set
+	}
+	return deps, nil
+}
+
+// unmountable says why the registry cannot mount pkg, or "": a main
+// package cannot be imported, a package that imports the root would make
+// an import cycle through the registry, and two packages may not share a
+// namespace.
+func unmountable(pkg *model.Package, root, rootPath string, deps map[string]map[string]bool, namespace bool, namespaces map[string]string) string {
+	if pkg.Dir == root {
+		return ""
+	}
+	if pkg.Name == "main" {
+		return "package main cannot be imported by the tree's registry, so it is left out: serve it on its own, or move its components to a package of their own"
+	}
+	if deps[pkg.Path][rootPath] {
+		return fmt.Sprintf("package %s imports %s, the tree's root, which imports it back through %s: an import cycle, so it is left out", pkg.Path, rootPath, TreeFileName)
+	}
+	if namespace {
+		rel, _ := filepath.Rel(root, pkg.Dir)
+		ns := namespaceOf(rel)
+		if other, dup := namespaces[ns]; dup {
+			return fmt.Sprintf("package %s would be namespaced %q, as %s is: rename one of their directories; it is left out", pkg.Path, ns, other)
+		}
+		namespaces[ns] = pkg.Path
+	}
+	return ""
+}
+
+// packagePos is the position of a package's clause in its first file,
+// relative to wd, for a problem with the package as a whole.
+func packagePos(wd, dir string) model.Pos {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || filepath.Base(f) == FileName {
+			continue
+		}
+		fset := token.NewFileSet()
+		af, err := parser.ParseFile(fset, f, nil, parser.PackageClauseOnly)
+		if err != nil {
+			continue
+		}
+		p := fset.Position(af.Package)
+		if rel, err := filepath.Rel(wd, f); err == nil {
+			f = rel
+		}
+		return model.Pos{File: f, Line: p.Line, Col: p.Column}
+	}
+	return model.Pos{File: dir, Line: 1, Col: 1}
 }
 
 // namespaceOf is the namespace of a package at rel under the root.
