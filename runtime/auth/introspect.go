@@ -28,11 +28,18 @@ type IntrospectionOptions struct {
 	// AuthMethod is "client_secret_basic" (the default: HTTP Basic) or
 	// "client_secret_post" (the credentials in the form).
 	AuthMethod string
-	// Audience, if set, lists the audiences this server accepts: the
-	// response's "aud" must contain one of them. Set it when the
-	// authorization server reports audiences, so that a token issued for
-	// another server is refused.
+	// Audience lists the audiences this server accepts (its resource
+	// URL): the response's "aud" must contain one of them, so that a token
+	// the same authorization server issued for another resource server is
+	// refused. Required, unless InsecureAcceptAnyAudience.
 	Audience []string
+	// InsecureAcceptAnyAudience accepts an active token whatever its
+	// audience, or without one. It is only safe with an authorization
+	// server that issues tokens for this resource server alone, or whose
+	// introspection endpoint answers active only for tokens meant for the
+	// client asking (ClientID): otherwise any token for any other service
+	// of the same authorization server is accepted here.
+	InsecureAcceptAnyAudience bool
 	// Issuer, if set, must equal the response's "iss".
 	Issuer string
 	// CacheTTL bounds how long an active token's answer is reused; it is
@@ -69,6 +76,9 @@ type cached struct {
 func NewIntrospectionVerifier(opts IntrospectionOptions) (*IntrospectionVerifier, error) {
 	if opts.ClientID == "" {
 		return nil, errors.New("auth.NewIntrospectionVerifier: ClientID is required")
+	}
+	if slices.Contains(opts.Audience, "") || len(opts.Audience) == 0 && !opts.InsecureAcceptAnyAudience {
+		return nil, errors.New("auth.NewIntrospectionVerifier: Audience is required (this server's resource URL), so that tokens issued for other servers are refused; InsecureAcceptAnyAudience turns the check off")
 	}
 	u, err := url.Parse(opts.Endpoint)
 	if err != nil || u.Host == "" {
@@ -235,7 +245,7 @@ func (v *IntrospectionVerifier) check(token string, r map[string]any, now time.T
 	if v.opts.Issuer != "" && p.Issuer != v.opts.Issuer {
 		return nil, invalid("the token's issuer is not trusted")
 	}
-	if len(v.opts.Audience) > 0 && !slices.ContainsFunc(p.Audience, func(a string) bool { return slices.Contains(v.opts.Audience, a) }) {
+	if !v.opts.InsecureAcceptAnyAudience && !slices.ContainsFunc(p.Audience, func(a string) bool { return slices.Contains(v.opts.Audience, a) }) {
 		return nil, invalid("the token was issued for another audience")
 	}
 	return p, nil

@@ -91,11 +91,57 @@ func TestIntrospectionVerifier(t *testing.T) {
 	}
 	// Wrong credentials are the verifier's failure, not the token's.
 	endpoint, _ := introspector(t, "client_secret_basic", answers)
-	v, _ := auth.NewIntrospectionVerifier(auth.IntrospectionOptions{Endpoint: endpoint, ClientID: "rs:one", ClientSecret: "wrong"})
+	v, _ := auth.NewIntrospectionVerifier(auth.IntrospectionOptions{Endpoint: endpoint, ClientID: "rs:one", ClientSecret: "wrong", Audience: []string{testAudience}})
 	if _, err := v.Verify(context.Background(), "good"); err == nil || reason(err) != "not a token error: "+err.Error() {
 		t.Errorf("bad credentials: %v", err)
 	}
-	if _, err := auth.NewIntrospectionVerifier(auth.IntrospectionOptions{Endpoint: "http://as.example/introspect", ClientID: "x"}); err == nil {
+	if _, err := auth.NewIntrospectionVerifier(auth.IntrospectionOptions{Endpoint: "http://as.example/introspect", ClientID: "x", Audience: []string{testAudience}}); err == nil {
 		t.Error("a plain http endpoint off loopback was accepted")
+	}
+}
+
+// The audience is required: without it, a token the same authorization
+// server issued for another resource server would be accepted here. Only
+// the loudly named opt-out accepts any.
+func TestIntrospectionAudienceRequired(t *testing.T) {
+	answers := map[string]map[string]any{
+		"mine":   {"active": true, "sub": "alice", "aud": testAudience},
+		"other":  {"active": true, "sub": "alice", "aud": "https://other.example/mcp"},
+		"no aud": {"active": true, "sub": "alice"},
+	}
+	endpoint, _ := introspector(t, "client_secret_basic", answers)
+	base := auth.IntrospectionOptions{Endpoint: endpoint, ClientID: "rs:one", ClientSecret: "s3cret&"}
+	for name, aud := range map[string][]string{"none": nil, "empty": {}, "an empty one": {testAudience, ""}} {
+		o := base
+		o.Audience = aud
+		if _, err := auth.NewIntrospectionVerifier(o); err == nil || !strings.Contains(err.Error(), "Audience is required") {
+			t.Errorf("audience %s: %v", name, err)
+		}
+	}
+	o := base
+	o.Audience = []string{testAudience}
+	v, err := auth.NewIntrospectionVerifier(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := v.Verify(ctx, "mine"); err != nil {
+		t.Errorf("a token for this server: %v", err)
+	}
+	for _, tok := range []string{"other", "no aud"} {
+		if _, err := v.Verify(ctx, tok); reason(err) != "the token was issued for another audience" {
+			t.Errorf("%s: %v", tok, err)
+		}
+	}
+	o = base
+	o.InsecureAcceptAnyAudience = true
+	v, err = auth.NewIntrospectionVerifier(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{"mine", "other", "no aud"} {
+		if _, err := v.Verify(ctx, tok); err != nil {
+			t.Errorf("InsecureAcceptAnyAudience, %s: %v", tok, err)
+		}
 	}
 }
