@@ -60,6 +60,12 @@ type JWTOptions struct {
 	// (an unknown key id does not make every request fetch it); zero means
 	// 30 seconds.
 	JWKSMinRefresh time.Duration
+	// JWKSMaxStale bounds how long the last key set fetched is still used
+	// while fetching it again fails (the authorization server is down),
+	// counted from that fetch; past it the verifier fails as with no key
+	// set (Require answers 503), so that a key the authorization server
+	// has revoked meanwhile is not trusted forever. Zero means 6 hours.
+	JWKSMaxStale time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -285,6 +291,9 @@ func newKeySet(opts JWTOptions) *keySet {
 	if opts.JWKSMinRefresh <= 0 {
 		opts.JWKSMinRefresh = 30 * time.Second
 	}
+	if opts.JWKSMaxStale <= 0 {
+		opts.JWKSMaxStale = 6 * time.Hour
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}
@@ -321,10 +330,16 @@ func (ks *keySet) key(ctx context.Context, kid, alg string) (any, error) {
 		ks.mu.Unlock()
 	}
 	ks.mu.Lock()
-	down, lastErr := ks.keys == nil, ks.lastErr
+	// Nothing to verify with, or only a set too old to trust while
+	// fetching it fails: the verifier's failure.
+	none, age := ks.keys == nil, now.Sub(ks.fetched)
+	lastErr := ks.lastErr
 	ks.mu.Unlock()
-	if down && lastErr != nil {
-		return nil, lastErr // nothing to verify with: the verifier's failure
+	if none && lastErr != nil {
+		return nil, lastErr
+	}
+	if age > ks.opts.JWKSMaxStale && lastErr != nil {
+		return nil, fmt.Errorf("auth: the key set, last fetched %v ago, is past JWKSMaxStale: %w", age.Round(time.Second), lastErr)
 	}
 	if !found {
 		if kid == "" {

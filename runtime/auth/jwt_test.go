@@ -59,6 +59,7 @@ type jwksServer struct {
 	mu      sync.Mutex
 	keys    []map[string]any
 	fetches atomic.Int32
+	down    atomic.Bool // answers 503
 	url     string
 }
 
@@ -66,6 +67,10 @@ func newJWKSServer(t *testing.T) *jwksServer {
 	js := &jwksServer{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		js.fetches.Add(1)
+		if js.down.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
 		js.mu.Lock()
 		defer js.mu.Unlock()
 		json.NewEncoder(w).Encode(map[string]any{"keys": js.keys})
@@ -327,5 +332,59 @@ func TestJWTKeySetDown(t *testing.T) {
 	resp, _ := post(t, front.URL+"/mcp", "Bearer "+token, "{}", nil)
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("Require with the key set down: %d", resp.StatusCode)
+	}
+}
+
+// While the key set cannot be fetched, the last one fetched is used, but
+// only for JWKSMaxStale (6 hours by default) after it was fetched: then
+// the verifier fails as with no key set (503 from Require), so keys the
+// authorization server has revoked in the meantime do not live forever.
+func TestJWTKeySetMaxStale(t *testing.T) {
+	testKeys(t)
+	for _, maxStale := range []time.Duration{0, time.Hour} {
+		js := newJWKSServer(t)
+		js.set(rsaJWK("k1", rsaKeys[0]))
+		clock := time.Now()
+		var mu sync.Mutex
+		now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+		advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+		v, err := auth.NewJWTVerifier(auth.JWTOptions{JWKSURL: js.url, Audience: []string{testAudience}, JWKSMaxStale: maxStale, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := func() string {
+			return sign(t, jwt.SigningMethodRS256, "k1", rsaKeys[0], claims(map[string]any{"iat": now().Unix(), "nbf": now().Unix(), "exp": now().Add(time.Hour).Unix()}))
+		}
+		ctx := context.Background()
+		if _, err := v.Verify(ctx, tok()); err != nil {
+			t.Fatal(err)
+		}
+		js.down.Store(true)
+		limit := maxStale
+		if limit == 0 {
+			limit = 6 * time.Hour
+		}
+		advance(limit - time.Minute) // stale, the fetch fails: the last set still serves
+		if _, err := v.Verify(ctx, tok()); err != nil {
+			t.Errorf("max stale %v: within it: %v", maxStale, err)
+		}
+		advance(2 * time.Minute)
+		_, err = v.Verify(ctx, tok())
+		if err == nil || errors.Is(err, auth.ErrInvalidToken) {
+			t.Errorf("max stale %v: past it: %v, want the verifier's failure", maxStale, err)
+		}
+		mux := http.NewServeMux()
+		front := httptest.NewServer(mux)
+		mux.Handle("/", auth.Require(v, &auth.Options{Resource: front.URL + "/mcp"})(http.NotFoundHandler()))
+		if resp, _ := post(t, front.URL+"/mcp", "Bearer "+tok(), "{}", nil); resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("max stale %v: Require past it: %d, want 503", maxStale, resp.StatusCode)
+		}
+		front.Close()
+		// The set is back: the next fetch (JWKSMinRefresh later) serves again.
+		js.down.Store(false)
+		advance(time.Minute)
+		if _, err := v.Verify(ctx, tok()); err != nil {
+			t.Errorf("max stale %v: the set back: %v", maxStale, err)
+		}
 	}
 }
