@@ -66,7 +66,7 @@ type TaskCall struct {
 	// Support is the tool's task support (TaskForbidden when the client
 	// asked for a task of a tool that has none).
 	Support TaskSupport
-	run     func(ctx context.Context, detachable bool) TaskPrelude
+	s       *Server
 }
 
 // Run runs the tool's handler in the request, as the call would without
@@ -75,7 +75,22 @@ type TaskCall struct {
 // runs the call as a task (RunTask) from the start, with the input the
 // handler read carried over.
 func (c *TaskCall) Run(ctx context.Context, detachable bool) TaskPrelude {
-	return c.run(ctx, detachable)
+	r := c.Request
+	if !detachable {
+		res, err := c.s.callToolOf(ctx, r)
+		return TaskPrelude{Result: res, Err: err}
+	}
+	var p TaskPrelude
+	r.detach = func() error {
+		p.Detached = true
+		return ErrDetached
+	}
+	p.Result, p.Err = c.s.callToolOf(ctx, r)
+	r.detach = nil
+	if p.Detached {
+		p.Responses = r.usedResponses()
+	}
+	return p
 }
 
 // TaskPrelude is the outcome of the part of a call that ran in the
@@ -199,21 +214,7 @@ func (s *Server) callAsTask(ctx context.Context, r *Request) (mcp.Result, error,
 	if sup == TaskForbidden && r.TaskParams == nil {
 		return nil, nil, false
 	}
-	call := &TaskCall{Request: r, Support: sup, run: func(ctx context.Context, detachable bool) TaskPrelude {
-		var p TaskPrelude
-		if detachable {
-			r.detach = func() error {
-				p.Detached = true
-				return ErrDetached
-			}
-			defer func() { r.detach = nil }()
-		}
-		p.Result, p.Err = s.callToolOf(ctx, r)
-		if p.Detached || p.Err == nil {
-			p.Responses = r.usedResponses()
-		}
-		return p
-	}}
+	call := &TaskCall{Request: r, Support: sup, s: s}
 	res, err := e.CallTool(ctx, call)
 	return res, err, true
 }

@@ -18,7 +18,7 @@ var redisAddr string
 
 // redisStore returns a store under a prefix of its own, emptied at the
 // end of the test.
-func redisStore(t *testing.T, addr string) *redistasks.Store {
+func redisStore(t testing.TB, addr string) *redistasks.Store {
 	id := make([]byte, 6)
 	rand.Read(id)
 	prefix := "{mcpgen-test-engine-" + hex.EncodeToString(id) + "}:"

@@ -64,6 +64,9 @@ type Store struct {
 
 	mu       sync.Mutex
 	grouped  bool
+	tokens   chan struct{} // one per task queued, for the workers waiting here
+	watching bool          // the subscription that fills tokens runs
+	unwatch  func()
 	closed   chan struct{}
 	closeOne sync.Once
 }
@@ -79,7 +82,7 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 2 * time.Second
 	}
-	return &Store{rdb: rdb, prefix: opts.Prefix, timeout: opts.Timeout, closed: make(chan struct{})}
+	return &Store{rdb: rdb, prefix: opts.Prefix, timeout: opts.Timeout, closed: make(chan struct{}), tokens: make(chan struct{}, 1024)}
 }
 
 // Open connects to the Redis server at url (redis://[user:password@]host:port/db
@@ -113,7 +116,15 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close ends waiting Claims, and closes the client if Open created it.
 func (s *Store) Close() error {
-	s.closeOne.Do(func() { close(s.closed) })
+	s.closeOne.Do(func() {
+		close(s.closed)
+		s.mu.Lock()
+		stop := s.unwatch
+		s.mu.Unlock()
+		if stop != nil {
+			stop()
+		}
+	})
 	if s.owned {
 		return s.rdb.Close()
 	}
@@ -508,7 +519,19 @@ func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration) (
 			return l, nil
 		}
 		if err == nil {
+			// Nothing to take: wait for a task to be queued (the store's
+			// events wake one waiter each), or look again in a while, for
+			// the expired leases and the events lost.
 			backoff = 50 * time.Millisecond
+			wake := s.waiting(ctx)
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-s.closed:
+				return nil, tasks.ErrClosed
+			case <-wake:
+			case <-time.After(min(lease/2, 500*time.Millisecond)):
+			}
 			continue
 		}
 		if ctx.Err() != nil {
@@ -543,13 +566,10 @@ func (s *Store) claimOnce(ctx context.Context, worker string, lease time.Duratio
 			return l, err
 		}
 	}
-	block := min(lease/2, 2*time.Second)
-	if d, ok := ctx.Deadline(); ok {
-		block = min(block, time.Until(d))
-	}
-	block = max(block, 10*time.Millisecond)
 	res, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
-		Group: group, Consumer: worker, Streams: []string{s.queueKey(), ">"}, Count: 1, Block: block,
+		// Without BLOCK: a blocked read would hold a connection of the
+		// pool per waiting worker.
+		Group: group, Consumer: worker, Streams: []string{s.queueKey(), ">"}, Count: 1, Block: -1,
 	}).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
@@ -565,6 +585,35 @@ func (s *Store) claimOnce(ctx context.Context, worker string, lease time.Duratio
 		}
 	}
 	return nil, nil
+}
+
+// waiting returns the channel a worker with nothing to claim waits on: a
+// token arrives for each task queued (created, or answered), from the
+// store's events, which one subscription per store receives.
+func (s *Store) waiting(ctx context.Context) <-chan struct{} {
+	s.mu.Lock()
+	start := !s.watching
+	s.watching = true
+	s.mu.Unlock()
+	if start {
+		stop, err := s.Subscribe(context.WithoutCancel(ctx), func(ev tasks.Event) {
+			if ev.Status != tasks.Working {
+				return
+			}
+			select {
+			case s.tokens <- struct{}{}:
+			default: // enough waiters are awake
+			}
+		})
+		s.mu.Lock()
+		if err != nil {
+			s.watching = false // subscribe again next time
+		} else {
+			s.unwatch = stop
+		}
+		s.mu.Unlock()
+	}
+	return s.tokens
 }
 
 // groupLost recreates the consumer group if Redis lost it (NOGROUP: it
