@@ -71,10 +71,12 @@ func Reload(ctx context.Context, o ReloadOptions) error {
 	r := &reloader{dir: dir, root: root, stderr: stderr, log: log}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	first, err := r.build(ctx)
+	base := r.snapshot() // before the first build: a save during it is a change
+	first, written, err := r.build(ctx)
 	if err != nil {
 		return err
 	}
+	base.absorb(written)
 	sw := &switcher{cur: first, watchers: map[int]func(){}}
 	defer sw.close()
 	s := runtime.NewServer(&runtime.Implementation{Name: "mcpgen-run-reload", Version: "dev"},
@@ -82,15 +84,25 @@ func Reload(ctx context.Context, o ReloadOptions) error {
 	if err := s.Mount(sw); err != nil {
 		return err
 	}
-	go r.watch(ctx, o.Poll, o.Debounce, func() {
-		b, err := r.build(ctx)
-		if err != nil {
-			fmt.Fprintf(stderr, "mcpgen run --reload: %v\nmcpgen run --reload: still serving the previous build\n", err)
-			return
-		}
-		sw.replace(b)
-		fmt.Fprintf(stderr, "mcpgen run --reload: rebuilt; serving the new build\n")
-	})
+	wctx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		r.watch(wctx, base, o.Poll, o.Debounce, func() []string {
+			b, written, err := r.build(wctx)
+			if err != nil {
+				fmt.Fprintf(stderr, "mcpgen run --reload: %v\nmcpgen run --reload: still serving the previous build\n", err)
+				return written
+			}
+			if sw.replace(b) {
+				fmt.Fprintf(stderr, "mcpgen run --reload: rebuilt; serving the new build\n")
+			}
+			return written
+		})
+	}()
+	// Stop watching (a build in progress is killed) before the backends
+	// close, so that none is left running.
+	defer func() { stopWatch(); <-watched }()
 	if o.HTTP == "" {
 		return s.ServeStdio(ctx)
 	}
@@ -128,35 +140,40 @@ func (b *backend) close() {
 }
 
 // build regenerates the module's annotated packages, builds the server and
-// starts it; an error says what failed, with positions.
-func (r *reloader) build(ctx context.Context) (*backend, error) {
+// starts it; an error says what failed, with positions. written are the
+// files generate wrote.
+func (r *reloader) build(ctx context.Context) (b *backend, written []string, err error) {
 	files, err := generate.Plan(r.root, "./...")
 	if err != nil {
 		var list parse.ErrorList
 		if errors.As(err, &list) {
-			var b strings.Builder
+			var msg strings.Builder
 			for _, e := range list {
-				fmt.Fprintln(&b, relativeTo(r.root, e.Error()))
+				fmt.Fprintln(&msg, relativeTo(r.root, e.Error()))
 			}
-			return nil, fmt.Errorf("generate failed:\n%s", strings.TrimRight(b.String(), "\n"))
+			return nil, nil, fmt.Errorf("generate failed:\n%s", strings.TrimRight(msg.String(), "\n"))
 		}
-		return nil, fmt.Errorf("generate failed: %v", err)
+		return nil, nil, fmt.Errorf("generate failed: %v", err)
 	}
 	for _, f := range files {
-		if err := f.Write(); err != nil {
-			return nil, err
+		if !f.Stale() {
+			continue
 		}
+		if err := f.Write(); err != nil {
+			return nil, written, err
+		}
+		written = append(written, f.Path)
 	}
 	bin, cleanup, err := buildPackage(ctx, r.dir, r.stderr)
 	if err != nil {
-		return nil, err
+		return nil, written, err
 	}
 	p, err := proxy.New(proxy.Target{Command: bin}, &proxy.Options{Stderr: r.stderr, Logger: r.log})
 	if err != nil {
 		cleanup()
-		return nil, err
+		return nil, written, err
 	}
-	b := &backend{proxy: p, cleanup: cleanup}
+	b = &backend{proxy: p, cleanup: cleanup}
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if _, err := p.Lifespan(sctx); err == nil {
@@ -164,9 +181,9 @@ func (r *reloader) build(ctx context.Context) (*backend, error) {
 	}
 	if err != nil {
 		b.close()
-		return nil, fmt.Errorf("the new build does not serve: %v", err)
+		return nil, written, fmt.Errorf("the new build does not serve: %v", err)
 	}
-	return b, nil
+	return b, written, nil
 }
 
 // relativeTo shortens the absolute paths in msg to paths under root.
@@ -175,9 +192,10 @@ func relativeTo(root, msg string) string {
 }
 
 // watch calls rebuild whenever a source of the module changed and then
-// stayed unchanged for debounce.
-func (r *reloader) watch(ctx context.Context, poll, debounce time.Duration, rebuild func()) {
-	last := r.snapshot()
+// stayed unchanged for debounce. rebuild returns the files it wrote
+// (generated code), which are not changes to rebuild for; a file saved
+// while it ran is, and gets a rebuild of its own.
+func (r *reloader) watch(ctx context.Context, last files, poll, debounce time.Duration, rebuild func() []string) {
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for {
@@ -203,9 +221,24 @@ func (r *reloader) watch(ctx context.Context, poll, debounce time.Duration, rebu
 			}
 			now = again
 		}
-		rebuild()
-		// What generate wrote is not a change to rebuild for.
-		last = r.snapshot()
+		written := rebuild()
+		last = now
+		last.absorb(written)
+	}
+}
+
+// files are the stamps of a module's files.
+type files map[string]stamp
+
+// absorb takes the current stamps of paths (files a build wrote), so that
+// they do not count as changes.
+func (f files) absorb(paths []string) {
+	for _, path := range paths {
+		if info, err := os.Stat(path); err == nil {
+			f[path] = stamp{info.Size(), info.ModTime()}
+		} else {
+			delete(f, path)
+		}
 	}
 }
 
@@ -216,8 +249,8 @@ type stamp struct {
 
 // snapshot stamps every file of the module outside hidden directories,
 // node_modules and testdata, and other than tests.
-func (r *reloader) snapshot() map[string]stamp {
-	m := map[string]stamp{}
+func (r *reloader) snapshot() files {
+	m := files{}
 	filepath.WalkDir(r.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
@@ -240,7 +273,7 @@ func (r *reloader) snapshot() map[string]stamp {
 	return m
 }
 
-func sameFiles(a, b map[string]stamp) bool {
+func sameFiles(a, b files) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -260,6 +293,8 @@ type switcher struct {
 	watchers  map[int]func()
 	next      int
 	unwatch   func()
+	retired   map[*backend]*time.Timer // previous builds finishing their calls
+	closed    bool
 	closeOnce sync.Once
 }
 
@@ -303,26 +338,59 @@ func (s *switcher) notify() {
 	}
 }
 
-// replace switches to b. The previous backend keeps serving the calls it
-// has in flight for a grace period, then stops.
-func (s *switcher) replace(b *backend) {
+// retireGrace is how long a previous build keeps serving the calls it has
+// in flight after a switch; longer calls are cut.
+const retireGrace = 10 * time.Second
+
+// replace switches to b, and reports whether it did: after close, b is
+// closed instead. The previous backend keeps serving the calls it has in
+// flight for retireGrace, then stops.
+func (s *switcher) replace(b *backend) bool {
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		b.close()
+		return false
+	}
 	old := s.cur
 	s.cur = b
 	if s.unwatch != nil {
 		s.unwatch()
 		s.unwatch = b.proxy.Watch(s.notify)
 	}
+	if s.retired == nil {
+		s.retired = map[*backend]*time.Timer{}
+	}
+	s.retired[old] = time.AfterFunc(retireGrace, func() {
+		s.mu.Lock()
+		_, still := s.retired[old]
+		delete(s.retired, old)
+		s.mu.Unlock()
+		if still {
+			old.close()
+		}
+	})
 	s.mu.Unlock()
 	s.notify()
-	time.AfterFunc(10*time.Second, old.close)
+	return true
 }
 
+// close stops the current backend and every retired one still finishing.
 func (s *switcher) close() {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
-		cur := s.cur
+		s.closed = true
+		all := []*backend{s.cur}
+		for b, t := range s.retired {
+			// A timer already fired closes its backend itself.
+			if t.Stop() {
+				all = append(all, b)
+				delete(s.retired, b)
+			}
+		}
 		s.mu.Unlock()
-		cur.close()
+		for _, b := range all {
+			b.close()
+		}
 	})
 }
