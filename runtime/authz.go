@@ -258,11 +258,19 @@ func (i info) component(meta map[string]any) ComponentInfo {
 }
 
 // authenticate gives r the principal Options.Authenticate names, if the
-// transport gave it none.
+// transport gave it none: off HTTP, or on HTTP with
+// Options.AuthenticateHTTP.
 func (s *Server) authenticate(r *Request) {
-	if r.Principal == nil && s.opts.Authenticate != nil {
-		r.Principal = s.opts.Authenticate(r)
+	if r.Principal != nil || s.opts.Authenticate == nil {
+		return
 	}
+	if r.Transport == TransportHTTP && !s.opts.AuthenticateHTTP {
+		s.authHTTPOnce.Do(func() {
+			s.log.Warn("Options.Authenticate does not run on HTTP requests (set Options.AuthenticateHTTP if it verifies them): unauthenticated HTTP requests have no principal")
+		})
+		return
+	}
+	r.Principal = s.opts.Authenticate(r)
 }
 
 func anys[T any](list []*T) []any {

@@ -187,7 +187,7 @@ func TestAuthorizationHiddenVsForbidden(t *testing.T) {
 
 func hiddenVsForbidden(t *testing.T, jsonResponse bool) {
 	var logs syncBuffer
-	s := authzServer(t, &Options{Authenticate: byHeader, PageSize: 1, JSONResponse: jsonResponse, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	s := authzServer(t, &Options{Authenticate: byHeader, AuthenticateHTTP: true, PageSize: 1, JSONResponse: jsonResponse, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	for _, version := range []string{"2025-11-25", "2026-07-28"} {
@@ -269,7 +269,7 @@ func hiddenVsForbidden(t *testing.T, jsonResponse bool) {
 // The fast path (stateless HTTP, JSON responses) resolves calls in the
 // same view.
 func TestAuthorizationFastPath(t *testing.T) {
-	s := authzServer(t, &Options{Authenticate: byHeader, Stateless: true, JSONResponse: true})
+	s := authzServer(t, &Options{Authenticate: byHeader, AuthenticateHTTP: true, Stateless: true, JSONResponse: true})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"admin","arguments":{}}}`
@@ -321,10 +321,55 @@ func TestAuthorizationStdio(t *testing.T) {
 	}
 }
 
+// Options.Authenticate names the principal of stdio requests only, unless
+// Options.AuthenticateHTTP: an Authenticate written for stdio (a token
+// from the environment) must not hand its principal to every anonymous
+// HTTP caller, on any HTTP path (fast path, go-sdk stateless, stateful).
+func TestAuthenticateNotOnHTTP(t *testing.T) {
+	fromEnv := func(*Request) *Principal { return testPrincipals["alice"] }
+	call := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"admin","arguments":{}}}`
+	for _, mode := range []struct {
+		name string
+		opts Options
+	}{{"fast path", Options{Stateless: true, JSONResponse: true}}, {"stateless", Options{Stateless: true}}, {"stateful", Options{}}} {
+		for _, onHTTP := range []bool{false, true} {
+			opts := mode.opts
+			opts.Authenticate, opts.AuthenticateHTTP, opts.AuthorizeStdio = fromEnv, onHTTP, true
+			s := authzServer(t, &opts)
+			srv := httptest.NewServer(s.Handler())
+			var got string
+			if mode.opts.Stateless {
+				_, _, body, err := rawPost(srv.URL, call, 10*time.Second, map[string]string{"Mcp-Protocol-Version": "2025-11-25"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = body
+			} else {
+				cs := connectAs(t, srv.URL, "", "2025-11-25")
+				if got = callErr(t, cs, "admin"); got == "" {
+					got = "admin done"
+				}
+				cs.Close()
+			}
+			if onHTTP != strings.Contains(got, "admin done") || !onHTTP && !strings.Contains(got, "unknown tool") {
+				t.Errorf("%s, AuthenticateHTTP=%v: an anonymous HTTP caller calls admin: %s", mode.name, onHTTP, got)
+			}
+			srv.Close()
+		}
+	}
+	// stdio still gets it.
+	ss := startStdio(t, authzServer(t, &Options{AuthorizeStdio: true, Authenticate: fromEnv}), defaultIOLimits)
+	ss.initialize("2025-11-25")
+	ss.send(call)
+	if r := ss.reply(); !strings.Contains(string(r.Result), "admin done") {
+		t.Errorf("stdio: %s %v", r.Result, r.Error)
+	}
+}
+
 // AuthMiddleware: a server-wide policy over lists and calls, on top of
 // the components' own checks, with distinct errors.
 func TestAuthMiddleware(t *testing.T) {
-	s := authzServer(t, &Options{Authenticate: byHeader})
+	s := authzServer(t, &Options{Authenticate: byHeader, AuthenticateHTTP: true})
 	s.Use(AuthMiddleware(func(_ context.Context, p *Principal, c ComponentInfo) error {
 		if c.Name == "echo" && p.Subject == "bob" {
 			return Forbidden("bob may not echo")
@@ -368,7 +413,7 @@ func TestAuthMiddleware(t *testing.T) {
 // A check hides the component from lists and calls alike, whichever view
 // served the page before: cached pages are keyed by the checks' outcome.
 func TestAuthorizationListCacheKeyedByOutcome(t *testing.T) {
-	s := authzServer(t, &Options{Authenticate: byHeader})
+	s := authzServer(t, &Options{Authenticate: byHeader, AuthenticateHTTP: true})
 	snap := s.snapshot(context.Background())
 	listFor := func(user string) []byte {
 		r := newRequest(MethodListTools)

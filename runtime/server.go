@@ -86,12 +86,21 @@ type Options struct {
 	// token. With it, a stdio request has the principal Authenticate names,
 	// or none, which hides every component that has checks.
 	AuthorizeStdio bool
-	// Authenticate, if set, names the principal of a request that arrives
-	// without one (stdio, an HTTP request no authentication middleware
-	// vouched for), for example from a token in the environment. It runs
+	// Authenticate, if set, names the principal of a stdio (or in-memory)
+	// request, for example from a token in the environment. It runs
 	// before the session key is chosen; nil leaves such requests
-	// unauthenticated.
+	// unauthenticated. It does not run on HTTP unless AuthenticateHTTP:
+	// whatever it returns would be the principal of every anonymous HTTP
+	// caller.
 	Authenticate func(r *Request) *Principal
+	// AuthenticateHTTP also runs Authenticate on HTTP requests that no
+	// authentication middleware (runtime/auth's Require, WithPrincipal)
+	// gave a principal. Set it only for an Authenticate that verifies the
+	// HTTP request itself (r.Header, r.HTTPRequest: a signed header from
+	// a trusted gateway, a client certificate) and returns nil when that
+	// fails; one that names a fixed principal, as from the environment,
+	// hands it to anyone who can reach the endpoint.
+	AuthenticateHTTP bool
 	// HTTPMiddleware wraps the whole HTTP handler ListenAndServe (and so
 	// Run's -http) serves: the MCP endpoint /mcp, the health probes and
 	// anything a middleware answers itself. runtime/auth's Require is one:
@@ -202,7 +211,9 @@ type Server struct {
 	impl *Implementation
 	opts Options
 	log  *slog.Logger
-	mcp  *mcp.Server
+	// authHTTPOnce: the log said once that Authenticate skips HTTP.
+	authHTTPOnce sync.Once
+	mcp          *mcp.Server
 	// send is go-sdk's sending method handler, for notifications to one
 	// session.
 	send   mcp.MethodHandler

@@ -130,7 +130,7 @@ func TestRateByPrincipal(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := runtime.NewServer(&runtime.Implementation{Name: "rated", Version: "1"}, &runtime.Options{Stateless: true, JSONResponse: true,
-		Authenticate: func(r *runtime.Request) *runtime.Principal {
+		AuthenticateHTTP: true, Authenticate: func(r *runtime.Request) *runtime.Principal {
 			return &runtime.Principal{Subject: r.Header.Get("X-User")} // a verified principal, in a real server
 		}})
 	s.Use(mw)

@@ -262,7 +262,7 @@ func TestTaskHeaders(t *testing.T) {
 // answer or cancel them, and tasks without a principal or session are
 // anyone's who knows their 128-bit id.
 func TestTasksBoundToPrincipal(t *testing.T) {
-	f := newFixture(t, &runtime.Options{Authenticate: func(r *runtime.Request) *runtime.Principal {
+	f := newFixture(t, &runtime.Options{AuthenticateHTTP: true, Authenticate: func(r *runtime.Request) *runtime.Principal {
 		if u := r.Header.Get("X-User"); u != "" {
 			return &runtime.Principal{Subject: u}
 		}
