@@ -93,8 +93,10 @@ func run() error {
 			if self == "" {
 				self = "http://" + httpAddr(args)
 			}
+			// README: replicas-router
 			router := replicas.NewRouter(replicas.Options{Self: self, Store: state})
 			opts.HTTPMiddleware = []func(http.Handler) http.Handler{router.Middleware}
+			// README end
 		}
 	}
 	srv := runtime.NewServer(&runtime.Implementation{Name: "replicas", Version: "1.0.0"}, opts)

@@ -14,6 +14,8 @@ import (
 // replica did what (MCPGEN_REPLICA).
 var replica = "replica"
 
+// README: tasks-tool
+
 // RenderArgs are the arguments of render.
 type RenderArgs struct {
 	Label   string  `json:"label"`
@@ -32,6 +34,8 @@ func Render(ctx context.Context, in RenderArgs) (string, error) {
 	}
 	return fmt.Sprintf("rendered %s on %s", in.Label, replica), nil
 }
+
+// README end
 
 // ChargeArgs are the arguments of charge.
 type ChargeArgs struct {
