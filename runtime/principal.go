@@ -70,7 +70,16 @@ func (p *Principal) HasScopes(scopes ...string) bool {
 // its issuer, subject and client id, the same for every token of the same
 // caller. It is "" for a nil principal or one with neither subject nor
 // client id. Sessionless requests without Options.SessionKey use it as
-// their session (Request.SessionID).
+// their session (Request.SessionID); stateful HTTP sessions are bound to
+// it, and runtime/tasks makes it the owner of a task.
+//
+// The client id is part of it on purpose: one user's state, sessions and
+// tasks through one client are not another client's, so that a client
+// the user also authorized (possibly one anyone could register) cannot
+// read or answer what another did on their behalf. The flip side: where
+// clients register themselves, a user gets a fresh key per client they
+// register, so a budget meant per user (a rate limit) must not be keyed
+// by Key; limit.ByPrincipalSubject keys by issuer and subject alone.
 func (p *Principal) Key() string {
 	if p == nil || (p.Subject == "" && p.ClientID == "") {
 		return ""

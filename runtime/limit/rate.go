@@ -2,6 +2,8 @@ package limit
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"math"
 	"strconv"
@@ -71,11 +73,35 @@ func ByHeader(name string) func(r *runtime.Request) string {
 // verified principal (runtime.Principal.Key: issuer, subject and client),
 // so that every session and replica-independent request of one caller
 // shares a bucket; an unauthenticated request is keyed by its session.
+//
+// The client is part of the key: one user has a bucket per client they
+// use, each client its own budget. Where clients register themselves
+// (dynamic registration, client ID metadata documents) a user can mint
+// clients, and with them buckets, at will; to limit the user, key by
+// ByPrincipalSubject.
 func ByPrincipal(r *runtime.Request) string {
 	if k := r.Principal.Key(); k != "" {
 		return "p:" + k
 	}
 	return "s:" + r.SessionID
+}
+
+// ByPrincipalSubject is a RateOptions.Key that names a request's bucket
+// by its principal's issuer and subject alone: one bucket per user,
+// whatever client they call through, so that registering more clients
+// buys no more requests. A principal without a subject (a client
+// credentials token) is keyed as by ByPrincipal (its client), and an
+// unauthenticated request by its session.
+func ByPrincipalSubject(r *runtime.Request) string {
+	p := r.Principal
+	if p == nil || p.Subject == "" {
+		return ByPrincipal(r)
+	}
+	h := sha256.New()
+	h.Write([]byte(p.Issuer))
+	h.Write([]byte{0})
+	h.Write([]byte(p.Subject))
+	return "u:" + base64.RawURLEncoding.EncodeToString(h.Sum(nil))
 }
 
 // Rate returns middleware that limits requests with token buckets

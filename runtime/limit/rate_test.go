@@ -164,3 +164,68 @@ func TestRateByPrincipal(t *testing.T) {
 		t.Errorf("bob shares alice's bucket: %s", got)
 	}
 }
+
+// With open dynamic registration a user can register any number of
+// clients, and ByPrincipal (issuer, subject and client) gives each its
+// own bucket; ByPrincipalSubject keys by issuer and subject alone, so one
+// user has one bucket whatever the client, and a principal without a
+// subject (client credentials) one per client.
+func TestRateByPrincipalSubject(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		key  func(*runtime.Request) string
+		// whether alice through another client is refused
+		shared bool
+	}{{"ByPrincipal", limit.ByPrincipal, false}, {"ByPrincipalSubject", limit.ByPrincipalSubject, true}} {
+		mw, err := limit.Rate(limit.RateOptions{PerSecond: 0.01, Burst: 1, Key: c.key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := runtime.NewServer(&runtime.Implementation{Name: "rated", Version: "1"}, &runtime.Options{Stateless: true, JSONResponse: true,
+			AuthenticateHTTP: true, Authenticate: func(r *runtime.Request) *runtime.Principal {
+				// a verified principal, in a real server
+				return &runtime.Principal{Issuer: "https://as.example", Subject: r.Header.Get("X-User"), ClientID: r.Header.Get("X-Client")}
+			}})
+		s.Use(mw)
+		if err := s.Add(&runtime.Components{Tools: []*runtime.Tool{textTool("search", 1)}}); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(s.Handler())
+		send := func(user, client string) bool {
+			body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search","arguments":{}}}`
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+			req.Header.Set("X-User", user)
+			req.Header.Set("X-Client", client)
+			resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			if !strings.Contains(string(raw), `"result"`) && !strings.Contains(string(raw), "Rate limit exceeded") {
+				t.Fatalf("%s: %s", c.name, raw)
+			}
+			return strings.Contains(string(raw), `"result"`)
+		}
+		if !send("alice", "client-1") {
+			t.Fatalf("%s: alice's first call refused", c.name)
+		}
+		if send("alice", "client-1") {
+			t.Errorf("%s: alice's second call through the same client passed", c.name)
+		}
+		if passed := send("alice", "client-2"); passed == c.shared {
+			t.Errorf("%s: alice through a newly registered client passed = %v, want %v", c.name, passed, !c.shared)
+		}
+		if !send("bob", "client-1") {
+			t.Errorf("%s: bob shares alice's bucket", c.name)
+		}
+		// No subject (client credentials): one bucket per client.
+		if !send("", "machine-1") || send("", "machine-1") || !send("", "machine-2") {
+			t.Errorf("%s: principals without a subject are not keyed by their client", c.name)
+		}
+		srv.Close()
+	}
+}
