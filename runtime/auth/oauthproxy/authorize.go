@@ -104,10 +104,11 @@ func (p *Proxy) authorize(w http.ResponseWriter, r *http.Request) {
 	id := randomString(32)
 	t := &txn{ClientID: c.ID, RedirectURI: raw, State: state, Challenge: challenge, Scopes: scopes,
 		Resource: resource, Verifier: oauth2.GenerateVerifier(), Expires: p.now().Add(p.cfg.AuthorizationTTL).Unix()}
+	kind := kindPending
 	if c.skipConsent {
-		t.Consented = true
+		t.Consented, kind = true, kindTxn
 	}
-	if err := p.store.put(ctx, kindTxn, digest(id), t, p.cfg.AuthorizationTTL); err != nil {
+	if err := p.store.put(ctx, kind, digest(id), t, p.cfg.AuthorizationTTL); err != nil {
 		p.log.Error("oauthproxy: storing an authorization", "error", err)
 		writeError(w, http.StatusInternalServerError, "server_error", "the authorization could not be stored")
 		return
@@ -192,13 +193,17 @@ func (p *Proxy) upstreamURL(id string, t *txn) string {
 	return c.AuthCodeURL(id, opts...)
 }
 
-// loadTxn reads the transaction id names.
+// loadTxn reads the transaction id names: consented, or else not yet.
 func (p *Proxy) loadTxn(ctx context.Context, id string) (*txn, bool, error) {
 	if id == "" || len(id) > 128 {
 		return nil, false, nil
 	}
 	var t txn
 	ok, err := p.store.get(ctx, kindTxn, digest(id), &t)
+	if err == nil && !ok {
+		ok, err = p.store.get(ctx, kindPending, digest(id), &t)
+		t.Consented = false // only a consented one lives under kindTxn
+	}
 	if err != nil || !ok {
 		return nil, false, err
 	}
@@ -325,6 +330,7 @@ func (p *Proxy) consentDecision(w http.ResponseWriter, r *http.Request) {
 	}
 	p.setCookie(w, p.cookieName("csrf", id), "", -1, http.SameSiteStrictMode)
 	if r.PostForm.Get("decision") != "approve" {
+		p.store.del(ctx, kindPending, digest(id))
 		p.store.del(ctx, kindTxn, digest(id))
 		p.log.Info("oauthproxy: consent denied by the user", "client_id", t.ClientID)
 		p.redirectError(w, r, t.RedirectURI, t.State, "access_denied", "the user denied the request")
@@ -335,11 +341,13 @@ func (p *Proxy) consentDecision(w http.ResponseWriter, r *http.Request) {
 	if ttl <= 0 {
 		ttl = time.Second
 	}
+	// Consented: moved out of the store a flood of /authorize fills.
 	if err := p.store.put(ctx, kindTxn, digest(id), t, ttl); err != nil {
 		p.log.Error("oauthproxy: storing an authorization", "error", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	p.store.del(ctx, kindPending, digest(id))
 	p.log.Info("oauthproxy: consent given", "client_id", t.ClientID, "scopes", t.Scopes)
 	p.bind(w, id)
 	http.Redirect(w, r, p.upstreamURL(id, t), http.StatusFound)

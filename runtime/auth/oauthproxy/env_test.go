@@ -191,7 +191,7 @@ func newEnv(t *testing.T, cfg Config, mcp http.Handler) *env {
 	cfg.Upstream.AuthorizationURL = e.idp.url + "/authorize"
 	cfg.Upstream.TokenURL = e.idp.url + "/token"
 	cfg.Upstream.ClientID, cfg.Upstream.ClientSecret = e.idp.clientID, e.idp.secret
-	if cfg.Store == nil {
+	if cfg.Store == nil && cfg.bounds == (storeBounds{}) {
 		cfg.Store = state.NewMemory(0)
 	}
 	if cfg.Key == nil {

@@ -213,3 +213,58 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// A flood of authorization requests, which anyone can send, evicts only
+// other authorizations not consented to yet: never one the user has
+// consented to (on its way to the provider), a code, a grant or a token.
+// A flood that goes through the consent page too evicts only consented
+// authorizations, never codes, grants or tokens.
+func TestFloodOfAuthorizations(t *testing.T) {
+	e := newEnv(t, Config{bounds: storeBounds{records: 30, clients: 20, pending: 10, authorizations: 10}}, nil)
+	// A user with a code to redeem, one on their way to the provider,
+	// one signed in.
+	codeID, codePK := e.publicClient(), newPKCE()
+	code := newBrowser(t).authorize(e.authorizeURL(codeID, clientRedirect, codePK, nil)).Get("code")
+	b := newBrowser(t)
+	midID, midPK := e.publicClient(), newPKCE()
+	up, _ := b.consent(e.authorizeURL(midID, clientRedirect, midPK, nil))
+	signedID, tok := e.login(newBrowser(t))
+	at := tok["access_token"].(string)
+
+	attacker := e.publicClient()
+	for range 100 {
+		resp, err := httpc.Get(e.authorizeURL(attacker, clientRedirect, newPKCE(), nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if st, out := e.exchange(codeID, code, codePK); st != http.StatusOK {
+		t.Errorf("the code, after a flood of /authorize: %d %v", st, out)
+	}
+	back, last := b.follow(up, clientRedirect)
+	if back == "" {
+		t.Fatalf("the consented sign-in, after a flood of /authorize: %d %s", last.status, last.body)
+	}
+	u, _ := url.Parse(back)
+	if st, out := e.exchange(midID, u.Query().Get("code"), midPK); st != http.StatusOK {
+		t.Errorf("the consented sign-in's code: %d %v", st, out)
+	}
+
+	// A flood through the consent page.
+	code = newBrowser(t).authorize(e.authorizeURL(codeID, clientRedirect, codePK, nil)).Get("code")
+	fb := newBrowser(t)
+	for range 30 {
+		fb.consent(e.authorizeURL(attacker, clientRedirect, newPKCE(), nil))
+	}
+	if st, out := e.exchange(codeID, code, codePK); st != http.StatusOK {
+		t.Errorf("the code, after a flood of consents: %d %v", st, out)
+	}
+	if _, err := e.proxy.verify(context.Background(), at); err != nil {
+		t.Errorf("the signed-in user's token after the floods: %v", err)
+	}
+	st, out, _ := e.tokenRequest(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}, "client_id": {signedID}})
+	if st != http.StatusOK {
+		t.Errorf("the signed-in user's refresh after the floods: %d %v", st, out)
+	}
+}

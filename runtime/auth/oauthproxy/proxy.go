@@ -17,6 +17,7 @@
 package oauthproxy
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/x509"
@@ -37,8 +38,10 @@ import (
 
 // Bounds of the default in-memory stores.
 const (
-	maxClients = 100_000
-	maxRecords = 200_000
+	maxClients        = 100_000 // registered clients
+	maxPending        = 100_000 // authorizations not consented to yet
+	maxAuthorizations = 100_000 // consented authorizations in progress
+	maxRecords        = 200_000 // codes, grants, tokens
 )
 
 // Config configures a Proxy.
@@ -86,10 +89,17 @@ type Config struct {
 	Key []byte
 	// Store holds registered clients, authorizations in progress, codes,
 	// grants and refresh tokens; a store shared by replicas should
-	// implement Taker. By default, two in-memory stores: one for at most
-	// 100,000 registered clients, one for at most 200,000 other records.
-	// Put a per-address rate limit in front of /register and /authorize:
-	// a flood evicts the oldest records first.
+	// implement Taker. By default, four bounded in-memory stores, each of
+	// which evicts the records closest to expiry first when full: at most
+	// 100,000 registered clients, 100,000 authorizations not consented
+	// to yet, 100,000 consented ones, and 200,000 codes, grants and
+	// tokens. So a flood of /register evicts only registrations (whose
+	// clients register again on 401), a flood of /authorize only
+	// authorizations nobody has consented to yet, and one through the
+	// consent page only authorizations in progress: never a code, a grant
+	// or a token. Put a per-address rate limit in front of /register,
+	// /authorize and /consent all the same, and with a Store of your
+	// own, which holds all of them together.
 	Store runtime.StateStore
 	// KeyPrefix prefixes the proxy's keys in Store ("oauthproxy:").
 	KeyPrefix string
@@ -125,7 +135,13 @@ type Config struct {
 	// the roots their TLS certificates must chain to.
 	documentGuard *guard
 	documentRoots *x509.CertPool
+	// For tests only: the bounds of the default in-memory stores (zero:
+	// the package's), with Store nil.
+	bounds storeBounds
 }
+
+// storeBounds are the sizes of the default in-memory stores.
+type storeBounds struct{ records, clients, pending, authorizations int }
 
 // insecure holds test-only switches, each of which turns one protection
 // off, to prove that the test of that protection fails without it.
@@ -262,12 +278,14 @@ func New(cfg Config) (*Proxy, error) {
 	if !strings.HasPrefix(cfg.CallbackPath, "/") {
 		return nil, fmt.Errorf("oauthproxy: CallbackPath %q must start with /", cfg.CallbackPath)
 	}
-	st := &store{s: cfg.Store, clients: cfg.Store}
+	st := &store{s: cfg.Store, clients: cfg.Store, pending: cfg.Store, authz: cfg.Store}
 	if cfg.Store == nil {
-		// Two bounded stores, so that a flood of registrations evicts
-		// only other registrations (whose clients register again on 401),
-		// never an authorization in progress or a grant.
-		st.s, st.clients = state.NewMemory(maxRecords), state.NewMemory(maxClients)
+		// Bounded stores apart, so that what anyone can create in bulk
+		// (registrations; authorizations, consented to or not) evicts
+		// only its own kind, never a code, a grant or a token.
+		b := cfg.bounds
+		st.s, st.clients = state.NewMemory(cmp.Or(b.records, maxRecords)), state.NewMemory(cmp.Or(b.clients, maxClients))
+		st.pending, st.authz = state.NewMemory(cmp.Or(b.pending, maxPending)), state.NewMemory(cmp.Or(b.authorizations, maxAuthorizations))
 	}
 	if cfg.KeyPrefix == "" {
 		cfg.KeyPrefix = "oauthproxy:"

@@ -25,6 +25,8 @@ type Taker interface {
 type store struct {
 	s       runtime.StateStore
 	clients runtime.StateStore // for kindClient
+	pending runtime.StateStore // for kindPending
+	authz   runtime.StateStore // for kindTxn
 	prefix  string
 	mu      sync.Mutex // serialises take on a store that is no Taker
 }
@@ -32,7 +34,8 @@ type store struct {
 // Record kinds.
 const (
 	kindClient   = "client"    // a dynamically registered client, by client id
-	kindTxn      = "txn"       // an authorization in progress, by digest of its id
+	kindPending  = "pending"   // an authorization not consented to yet, by digest of its id
+	kindTxn      = "txn"       // a consented authorization in progress, by digest of its id
 	kindCode     = "code"      // an authorization code, by digest
 	kindCodeUsed = "code-used" // a redeemed code's grant, by digest of the code
 	kindGrant    = "grant"     // an upstream grant, by id
@@ -46,8 +49,13 @@ func (st *store) key(kind, id string) string { return st.prefix + kind + ":" + i
 
 // of returns the store records of kind live in.
 func (st *store) of(kind string) runtime.StateStore {
-	if kind == kindClient {
+	switch kind {
+	case kindClient:
 		return st.clients
+	case kindPending:
+		return st.pending
+	case kindTxn:
+		return st.authz
 	}
 	return st.s
 }
@@ -105,13 +113,14 @@ func (st *store) take(ctx context.Context, kind, id string, v any) (bool, error)
 	var b []byte
 	var ok bool
 	var err error
-	if t, isTaker := st.s.(Taker); isTaker {
+	s := st.of(kind)
+	if t, isTaker := s.(Taker); isTaker {
 		b, ok, err = t.Take(ctx, k)
 	} else {
 		st.mu.Lock()
-		b, ok, err = st.s.Get(ctx, k)
+		b, ok, err = s.Get(ctx, k)
 		if err == nil && ok {
-			err = st.s.Delete(ctx, k)
+			err = s.Delete(ctx, k)
 		}
 		st.mu.Unlock()
 	}
