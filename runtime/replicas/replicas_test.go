@@ -32,7 +32,9 @@ func TestSessionForwarded(t *testing.T) {
 		srv := runtime.NewServer(&runtime.Implementation{Name: name, Version: "1"}, &runtime.Options{
 			HTTPMiddleware: []func(http.Handler) http.Handler{router.Middleware}})
 		err = srv.Add(&runtime.Components{Tools: []*runtime.Tool{{Name: "who", InputSchema: json.RawMessage(`{"type":"object"}`),
-			Handler: func(context.Context, json.RawMessage) (*runtime.CallToolResult, error) { return runtime.TextResult(name), nil }}}})
+			Handler: func(context.Context, json.RawMessage) (*runtime.CallToolResult, error) {
+				return runtime.TextResult(name), nil
+			}}}})
 		if err != nil {
 			t.Fatal(err)
 		}
