@@ -448,12 +448,25 @@ const now = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + m
 `
 
 // acquireScript leases a claimed entry's task if it is still to run, until
-// now + the lease. KEYS: task. ARGV: worker, lease (ms), entry. It
-// returns the doc and attempts, or nil.
+// now + the lease, under a token of the claim's own: renew and done check
+// it, so that a worker whose lease lapsed (and whose task another claim
+// took) cannot go on as if it held it, whatever its name. A live lease of
+// another token is refused, so a duplicate delivery is no second claim,
+// and a retried call of the same claim (go-redis retries timed-out
+// commands) counts the attempt once. KEYS: task. ARGV: worker, lease (ms),
+// entry, token. It returns the doc and attempts, or nil.
 var acquireScript = redis.NewScript(now + `
 if redis.call('HGET', KEYS[1], 'status') ~= 'working' then return false end
+local tok = redis.call('HGET', KEYS[1], 'token')
+if tok == ARGV[4] and redis.call('HGET', KEYS[1], 'worker') == ARGV[1] then
+  return {redis.call('HGET', KEYS[1], 'doc'), redis.call('HGET', KEYS[1], 'attempts') or '0'}
+end
+local w = redis.call('HGET', KEYS[1], 'worker')
+if w and w ~= '' and tok ~= ARGV[4] and tonumber(redis.call('HGET', KEYS[1], 'until') or '0') > now then
+  return false
+end
 local n = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('HSET', KEYS[1], 'worker', ARGV[1], 'until', now + tonumber(ARGV[2]), 'entry', ARGV[3])
+redis.call('HSET', KEYS[1], 'worker', ARGV[1], 'until', now + tonumber(ARGV[2]), 'entry', ARGV[3], 'token', ARGV[4])
 return {redis.call('HGET', KEYS[1], 'doc'), tostring(n)}
 `)
 
@@ -463,7 +476,8 @@ return {redis.call('HGET', KEYS[1], 'doc'), tostring(n)}
 // lease before (a worker that died between reading and acquiring). An
 // entry whose task is gone is taken too, to be acknowledged. KEYS:
 // queue. ARGV: group, worker, task key prefix, how many pending entries
-// to look at, lease (ms). It returns the entry and the task id, or nil.
+// to look at, lease (ms), the claim's token. It returns the entry and the
+// task id, or nil.
 var reclaimScript = redis.NewScript(now + `
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', tonumber(ARGV[4]))
 for _, e in ipairs(p) do
@@ -487,8 +501,9 @@ for _, e in ipairs(p) do
     if expired then
       redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, entry, 'JUSTID')
       if redis.call('EXISTS', key) == 1 then
-        -- Leased to the claimer from now, so that no other claimer takes it too.
-        redis.call('HSET', key, 'until', now + tonumber(ARGV[5]), 'entry', entry)
+        -- Leased to the claimer from now (its token), so that no other
+        -- claimer takes it too and the previous worker's lease is void.
+        redis.call('HSET', key, 'until', now + tonumber(ARGV[5]), 'entry', entry, 'token', ARGV[6], 'worker', '')
       end
       return {entry, id}
     end
@@ -553,8 +568,9 @@ func (s *Store) claimOnce(ctx context.Context, worker string, lease time.Duratio
 	if err := s.ensureGroup(ctx); err != nil {
 		return nil, err
 	}
+	token := tasks.NewID()
 	actx, cancel := s.bound(ctx)
-	res0, err := reclaimScript.Run(actx, s.rdb, []string{s.queueKey()}, group, worker, s.taskKey(""), 100, lease.Milliseconds()).Slice()
+	res0, err := reclaimScript.Run(actx, s.rdb, []string{s.queueKey()}, group, worker, s.taskKey(""), 100, lease.Milliseconds(), token).Slice()
 	cancel()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, s.groupLost(ctx, err)
@@ -562,7 +578,7 @@ func (s *Store) claimOnce(ctx context.Context, worker string, lease time.Duratio
 	if len(res0) == 2 {
 		entry, _ := res0[0].(string)
 		id, _ := res0[1].(string)
-		if l, err := s.acquire(ctx, redis.XMessage{ID: entry, Values: map[string]any{"id": id}}, worker, lease); l != nil || err != nil {
+		if l, err := s.acquire(ctx, redis.XMessage{ID: entry, Values: map[string]any{"id": id}}, worker, lease, token); l != nil || err != nil {
 			return l, err
 		}
 	}
@@ -579,7 +595,7 @@ func (s *Store) claimOnce(ctx context.Context, worker string, lease time.Duratio
 	}
 	for _, st := range res {
 		for _, m := range st.Messages {
-			if l, err := s.acquire(ctx, m, worker, lease); l != nil || err != nil {
+			if l, err := s.acquire(ctx, m, worker, lease, token); l != nil || err != nil {
 				return l, err
 			}
 		}
@@ -629,11 +645,11 @@ func (s *Store) groupLost(ctx context.Context, err error) error {
 
 // acquire leases the task of entry m, or acknowledges an entry whose
 // task is gone or no longer to run (nil, nil).
-func (s *Store) acquire(ctx context.Context, m redis.XMessage, worker string, lease time.Duration) (tasks.Lease, error) {
+func (s *Store) acquire(ctx context.Context, m redis.XMessage, worker string, lease time.Duration, token string) (tasks.Lease, error) {
 	id, _ := m.Values["id"].(string)
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	res, err := acquireScript.Run(ctx, s.rdb, []string{s.taskKey(id)}, worker, lease.Milliseconds(), m.ID).Slice()
+	res, err := acquireScript.Run(ctx, s.rdb, []string{s.taskKey(id)}, worker, lease.Milliseconds(), m.ID, token).Slice()
 	if errors.Is(err, redis.Nil) || err == nil && len(res) < 2 {
 		s.ack(ctx, m.ID)
 		return nil, nil
@@ -646,7 +662,7 @@ func (s *Store) acquire(ctx context.Context, m redis.XMessage, worker string, le
 		s.ack(ctx, m.ID)
 		return nil, nil
 	}
-	return &lease_{s: s, task: t, entry: m.ID, worker: worker, lease: lease}, nil
+	return &lease_{s: s, task: t, entry: m.ID, worker: worker, lease: lease, token: token}, nil
 }
 
 func (s *Store) ack(ctx context.Context, entry string) error {
@@ -664,16 +680,18 @@ type lease_ struct {
 	entry  string
 	worker string
 	lease  time.Duration
+	token  string // the claim's: a later claim of the task has another
 }
 
 func (l *lease_) Task() *tasks.Task { return l.task.Clone() }
 
-// renewScript extends the lease if the worker still holds its entry.
-// KEYS: queue, task. ARGV: group, worker, entry, lease (ms). It returns
-// "ok", "lost" or "final".
+// renewScript extends the lease if the worker still holds its entry under
+// its claim's token. KEYS: queue, task. ARGV: group, worker, entry, lease
+// (ms), token. It returns "ok", "lost" or "final".
 var renewScript = redis.NewScript(now + `
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
 if #p == 0 or p[1][2] ~= ARGV[2] then return 'lost' end
+if redis.call('HGET', KEYS[2], 'token') ~= ARGV[5] then return 'lost' end
 local st = redis.call('HGET', KEYS[2], 'status')
 if not st then return 'lost' end
 if st == 'completed' or st == 'failed' or st == 'cancelled' then return 'final' end
@@ -684,7 +702,7 @@ return 'ok'
 func (l *lease_) Renew(ctx context.Context) error {
 	ctx, cancel := l.s.bound(ctx)
 	defer cancel()
-	res, err := renewScript.Run(ctx, l.s.rdb, []string{l.s.queueKey(), l.s.taskKey(l.task.ID)}, group, l.worker, l.entry, l.lease.Milliseconds()).Text()
+	res, err := renewScript.Run(ctx, l.s.rdb, []string{l.s.queueKey(), l.s.taskKey(l.task.ID)}, group, l.worker, l.entry, l.lease.Milliseconds(), l.token).Text()
 	if err != nil {
 		return wrap("renew", err)
 	}
@@ -697,15 +715,15 @@ func (l *lease_) Renew(ctx context.Context) error {
 	return tasks.ErrLeaseLost
 }
 
-// doneScript acknowledges the entry if the worker holds it, and clears the
-// task's worker if it is this one. KEYS: queue, task. ARGV: group,
-// worker, entry.
+// doneScript acknowledges the entry if the worker holds it under its
+// claim's token, and then clears the task's worker. KEYS: queue, task.
+// ARGV: group, worker, entry, token.
 var doneScript = redis.NewScript(`
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
-if #p > 0 and p[1][2] == ARGV[2] then
+if #p > 0 and p[1][2] == ARGV[2] and redis.call('HGET', KEYS[2], 'token') == ARGV[4] then
   redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
   redis.call('XDEL', KEYS[1], ARGV[3])
-  if redis.call('HGET', KEYS[2], 'worker') == ARGV[2] then redis.call('HSET', KEYS[2], 'worker', '') end
+  redis.call('HSET', KEYS[2], 'worker', '', 'token', '')
 end
 return 1
 `)
@@ -713,7 +731,7 @@ return 1
 func (l *lease_) Done(ctx context.Context) error {
 	ctx, cancel := l.s.bound(ctx)
 	defer cancel()
-	err := doneScript.Run(ctx, l.s.rdb, []string{l.s.queueKey(), l.s.taskKey(l.task.ID)}, group, l.worker, l.entry).Err()
+	err := doneScript.Run(ctx, l.s.rdb, []string{l.s.queueKey(), l.s.taskKey(l.task.ID)}, group, l.worker, l.entry, l.token).Err()
 	return wrap("done", err)
 }
 

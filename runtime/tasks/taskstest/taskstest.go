@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tasks.Store) {
 		{"TerminalIsFinal", terminalFinal},
 		{"ClaimAndDone", claimDone},
 		{"LeaseExpiryReclaims", leaseExpiry},
+		{"ReclaimUnderTheSameName", reclaimSameName},
 		{"RenewKeepsLease", renewKeeps},
 		{"RenewAfterCancel", renewAfterCancel},
 		{"InputAnsweredRequeues", inputRequeues},
@@ -349,6 +350,38 @@ func leaseExpiry(t *testing.T, s tasks.Store) {
 	}
 	if got, _ := s.Get(ctx, "p:ann", x.ID); got.Attempts != 2 {
 		t.Fatalf("stored attempts = %d, want 2", got.Attempts)
+	}
+}
+
+// A lease is its claim's, not its worker name's: a worker that stalled
+// past its lease and claims the task again under the same name holds the
+// new lease only, and the old one is lost (Renew says so, Done does not
+// end the new one).
+func reclaimSameName(t *testing.T, s tasks.Store) {
+	ctx := bg(t)
+	x := mustCreate(t, s, newTask("p:ann"))
+	l1 := claimWithin(t, s, "w1", 300*time.Millisecond, 10*time.Second)
+	if l1 == nil {
+		t.Fatal("Claim found nothing")
+	}
+	l2 := claimWithin(t, s, "w1", 10*time.Second, 10*time.Second)
+	if l2 == nil {
+		t.Fatal("the expired lease was not claimed again")
+	}
+	if got := l2.Task(); got.ID != x.ID || got.Attempts != 2 {
+		t.Fatalf("reclaimed %+v, want attempt 2", got)
+	}
+	if err := l1.Renew(ctx); !errors.Is(err, tasks.ErrLeaseLost) {
+		t.Fatalf("Renew of the stale lease under the same name = %v, want ErrLeaseLost", err)
+	}
+	if err := l1.Done(ctx); err != nil {
+		t.Fatalf("Done of a lost lease: %v", err)
+	}
+	if err := l2.Renew(ctx); err != nil {
+		t.Fatalf("Renew by the new claim after the stale Done: %v", err)
+	}
+	if l3 := claimWithin(t, s, "w2", 10*time.Second, 300*time.Millisecond); l3 != nil {
+		t.Fatalf("another worker claimed %s while the new lease is live", l3.Task().ID)
 	}
 }
 
