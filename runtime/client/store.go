@@ -69,9 +69,10 @@ const maxStoredAuth = 1 << 20
 
 // FileStore is a TokenStore keeping the authorization as JSON in the file
 // at Path, readable by its owner only: the directory is created with mode
-// 0700 and the file written with mode 0600, atomically (a temporary file
-// in the same directory renamed over it), so a reader never sees half of
-// it.
+// 0700 (or restricted to 0700 on Save if it exists with another mode, and
+// Save fails if it cannot be: give FileStore a directory of its own) and
+// the file written with mode 0600, atomically (a temporary file in the
+// same directory renamed over it), so a reader never sees half of it.
 type FileStore struct {
 	Path string
 }
@@ -108,6 +109,9 @@ func (f *FileStore) Save(a *StoredAuth) error {
 	}
 	dir := filepath.Dir(f.Path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := privateDir(dir); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(f.Path)+"-*")
