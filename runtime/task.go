@@ -146,6 +146,10 @@ type TaskRun struct {
 	ProtocolVersion    string
 	ClientInfo         *Implementation
 	ClientCapabilities *mcp.ClientCapabilities
+	// Transport is the transport the call came over (TransportStdio,
+	// TransportHTTP): on stdio, authorization checks are skipped unless
+	// Options.AuthorizeStdio, in the task as in the call.
+	Transport string
 	// Responses are the client's input responses so far.
 	Responses mcp.InputResponseMap
 	// Progress and Log, if set, receive the handler's Progress and Log
@@ -250,6 +254,7 @@ func (s *Server) RunTask(ctx context.Context, run *TaskRun) (res *CallToolResult
 	r.Name, r.Version, r.Arguments, r.Meta = run.Name, run.Version, run.Arguments, run.Meta
 	r.SessionID, r.Principal, r.ProtocolVersion = run.SessionID, run.Principal, run.ProtocolVersion
 	r.ClientInfo, r.ClientCapabilities = run.ClientInfo, run.ClientCapabilities
+	r.Transport = run.Transport
 	r.task = run
 	r.root = s
 	r.in.responses = mcp.InputResponseMap{}

@@ -360,6 +360,7 @@ type stored struct {
 	ProtocolVersion    string                  `json:"protocolVersion,omitempty"`
 	ClientInfo         *runtime.Implementation `json:"clientInfo,omitempty"`
 	ClientCapabilities json.RawMessage         `json:"clientCapabilities,omitempty"`
+	Transport          string                  `json:"transport,omitempty"`
 }
 
 // OwnerOf is the owner of the tasks r creates and may see: its principal,
@@ -379,6 +380,7 @@ func (e *Engine) newTask(r *runtime.Request, fl flavour, responses mcp.InputResp
 	st := stored{
 		Legacy: fl == legacy, Name: r.Name, Version: r.Tool.Version, Arguments: r.Arguments, Meta: r.Meta,
 		SessionID: r.SessionID, Principal: r.Principal, ProtocolVersion: r.ProtocolVersion, ClientInfo: r.ClientInfo,
+		Transport: r.Transport,
 	}
 	if r.ClientCapabilities != nil {
 		st.ClientCapabilities = caps
@@ -507,7 +509,8 @@ func (e *Engine) run(ctx context.Context, l Lease) {
 	run := &runtime.TaskRun{
 		TaskID: t.ID, Name: st.Name, Version: st.Version, Arguments: st.Arguments, Meta: st.Meta,
 		SessionID: st.SessionID, Principal: st.Principal, ProtocolVersion: st.ProtocolVersion, ClientInfo: st.ClientInfo,
-		Progress: e.progress(wctx, t.ID), Log: e.logger(t.ID, st.Name),
+		Transport: st.Transport,
+		Progress:  e.progress(wctx, t.ID), Log: e.logger(t.ID, st.Name),
 	}
 	if len(st.ClientCapabilities) > 0 {
 		var caps mcp.ClientCapabilities
