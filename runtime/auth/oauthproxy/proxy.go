@@ -161,7 +161,8 @@ type insecure struct {
 // Upstream is the identity provider behind the proxy, with a client
 // registered there for the proxy.
 type Upstream struct {
-	// AuthorizationURL and TokenURL are the provider's endpoints.
+	// AuthorizationURL and TokenURL are the provider's endpoints: https,
+	// or http on a loopback host (127.0.0.1, [::1], localhost) only.
 	AuthorizationURL, TokenURL string
 	// ClientID and ClientSecret are the proxy's client at the provider,
 	// whose redirect URI is Config.Issuer + Config.CallbackPath.
@@ -235,8 +236,13 @@ func New(cfg Config) (*Proxy, error) {
 	up := cfg.Upstream
 	for _, u := range []struct{ name, v string }{{"AuthorizationURL", up.AuthorizationURL}, {"TokenURL", up.TokenURL}} {
 		pu, err := url.Parse(u.v)
-		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
-			return nil, fmt.Errorf("oauthproxy: Upstream.%s %q must be an absolute URL", u.name, u.v)
+		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" || pu.User != nil {
+			return nil, fmt.Errorf("oauthproxy: Upstream.%s %q must be an absolute https URL", u.name, u.v)
+		}
+		// The proxy's secret, the upstream codes and tokens go to the
+		// token endpoint, the user's sign-in to the authorization one.
+		if pu.Scheme == "http" && !loopbackHost(pu.Hostname()) {
+			return nil, fmt.Errorf("oauthproxy: Upstream.%s %q: http is allowed on a loopback host only", u.name, u.v)
 		}
 	}
 	if up.ClientID == "" {
