@@ -429,21 +429,27 @@ func (st *sseStream) notify(method string, params mcp.Params) error {
 	return st.event(b)
 }
 
-// respond writes the response; nothing follows it.
+// respond writes the response; nothing follows it. It is not flushed:
+// net/http sends it when the handler returns, in the same write as the end
+// of the body (go-sdk flushes it first, a write of its own).
 func (st *sseStream) respond(resp []byte) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.done = true
-	st.event(resp)
+	st.w.Write(sseEvent(resp))
 }
 
 // event writes one SSE message event, as go-sdk does, and flushes it.
 func (st *sseStream) event(data []byte) error {
+	_, err := st.w.Write(sseEvent(data))
+	http.NewResponseController(st.w).Flush()
+	return err
+}
+
+// sseEvent is the SSE message event go-sdk writes for a message.
+func sseEvent(data []byte) []byte {
 	b := make([]byte, 0, len(data)+len("event: message\ndata: \n\n"))
 	b = append(b, "event: message\ndata: "...)
 	b = append(b, data...)
-	b = append(b, "\n\n"...)
-	_, err := st.w.Write(b)
-	http.NewResponseController(st.w).Flush()
-	return err
+	return append(b, "\n\n"...)
 }

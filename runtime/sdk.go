@@ -226,16 +226,50 @@ func metaClient(meta map[string]any) (*Implementation, *mcp.ClientCapabilities) 
 	var info *Implementation
 	var caps *mcp.ClientCapabilities
 	if v, ok := meta[mcp.MetaKeyClientInfo]; ok {
-		if js, err := json.Marshal(v); err == nil {
-			json.Unmarshal(js, &info)
+		if info, ok = plainImplementation(v); !ok {
+			if js, err := json.Marshal(v); err == nil {
+				json.Unmarshal(js, &info)
+			}
 		}
 	}
 	if v, ok := meta[mcp.MetaKeyClientCapabilities]; ok {
-		if js, err := json.Marshal(v); err == nil {
+		if m, ok := v.(map[string]any); ok && len(m) == 0 {
+			caps = &mcp.ClientCapabilities{} // what {} decodes to, without decoding
+		} else if js, err := json.Marshal(v); err == nil {
 			caps = decodeCapabilities(js)
 		}
 	}
 	return info, caps
+}
+
+// plainImplementation reads client info made of strings only (name,
+// version, title, websiteUrl) as json.Unmarshal would, and reports false
+// for any other shape.
+func plainImplementation(v any) (*Implementation, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	info := &Implementation{}
+	for k, v := range m {
+		s, ok := v.(string)
+		if !ok {
+			return nil, false
+		}
+		switch k {
+		case "name":
+			info.Name = s
+		case "version":
+			info.Version = s
+		case "title":
+			info.Title = s
+		case "websiteUrl":
+			info.WebsiteURL = s
+		default:
+			return nil, false
+		}
+	}
+	return info, true
 }
 
 // decodeCapabilities decodes the client capabilities of a request's _meta,

@@ -270,20 +270,22 @@ func (f *lineFilter) handle(line []byte, readErr error) bool {
 		return f.answer(nil, codeInvalidRequest, fmt.Sprintf("Invalid Request: message longer than %d bytes", f.limits.maxLine))
 	}
 	line = bytes.TrimSpace(line)
+	// The runtime's path parses strictly (what it takes is a well-formed
+	// message), so only the nesting limit is checked before it.
+	if f.hot != nil && len(line) > 0 && line[0] == '{' && !tooDeep(line) {
+		if m, ok := parseHot(line); ok {
+			if ss := f.hot.eligible(m); ss != nil {
+				if admitted, goOn := f.admit([]string{m.key}, nil, line, false); !admitted {
+					return goOn
+				}
+				return f.hot.start(m, ss)
+			}
+		}
+	}
 	if bad := checkMessage(line); bad != nil {
 		return f.answer(bad.id, bad.code, bad.msg)
 	}
 	if line[0] == '{' {
-		if f.hot != nil {
-			if m, ok := parseHot(line); ok {
-				if ss := f.hot.eligible(m); ss != nil {
-					if admitted, goOn := f.admit([]string{m.key}, nil, line, false); !admitted {
-						return goOn
-					}
-					return f.hot.start(m, ss)
-				}
-			}
-		}
 		if bad := checkParams(line); bad != nil {
 			return f.answer(bad.id, bad.code, bad.msg)
 		}
