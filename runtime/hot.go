@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -573,6 +574,21 @@ func (s *Server) appendResult(b []byte, m *hotMsg, wire mcp.Result) ([]byte, err
 			if out, ok := s.appendPlainResult(b, ctr, m.modern); ok {
 				return out, nil
 			}
+		}
+	}
+	if pre, ok := wire.(preEncodedList); ok {
+		// A cached list page: its envelope encoded, the page's items
+		// written in place, as splice does, straight into the response.
+		if m.modern {
+			s.asModern(wire)
+		}
+		env, field, items := pre.envelope()
+		if js, err := encodeJSON(env); err == nil && bytes.HasSuffix(js, []byte(`"`+field+`":[]}`)) {
+			b = slices.Grow(b, len(`,"result":`)+len(js)+len(items)+2) // and the caller's '}' and newline
+			b = append(b, `,"result":`...)
+			b = append(b, js[:len(js)-3]...)
+			b = append(b, items...)
+			return append(b, '}'), nil
 		}
 	}
 	return s.appendEncoded(b, wire, m.modern)

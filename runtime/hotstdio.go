@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mcpgen/mcpgen/runtime/codec"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -39,12 +40,16 @@ type stdioHot struct {
 	closed bool
 	calls  map[string]*hotCall // in flight, by canonical id
 	wg     sync.WaitGroup      // the calls
-	// work hands a call to an idle worker. Workers live as long as the
-	// session, so that their stacks, grown by the first calls, need not
-	// grow again for every call (a fresh goroutine per call spent a third
-	// of the time growing its stack); there are at most as many as calls
-	// in flight at once (Options.MaxInFlight).
+	// work hands a call to an idle worker. Workers outlive their calls,
+	// so that their stacks, grown by the first calls, need not grow again
+	// for every call (a fresh goroutine per call spent a third of the time
+	// growing its stack); there are at most as many as calls in flight at
+	// once (Options.MaxInFlight), and at most maxIdleWorkers between
+	// bursts.
 	work chan func()
+	idle atomic.Int32 // workers waiting for a call
+	// takeover starts another goroutine reading the input (start).
+	takeover func()
 }
 
 // hotCall is a call in flight.
@@ -71,18 +76,34 @@ func (h *stdioHot) eligible(m *hotMsg) *mcp.ServerSession {
 	return ss
 }
 
-// start answers m, admitted as in flight, on its own goroutine. It reports
-// false when the session is over.
-func (h *stdioHot) start(m *hotMsg, ss *mcp.ServerSession) bool {
+// inlineGrace is how long the reading goroutine runs a call itself before
+// it hands reading to another goroutine.
+const inlineGrace = 500 * time.Microsecond
+
+// start answers m, admitted as in flight. It reports whether the session
+// goes on, and whether the calling goroutine must stop reading (yielded):
+// another one reads the input now.
+//
+// When m is the only call in flight (a client that waits for each
+// answer), the reading goroutine runs it itself: handing it to another
+// goroutine costs a wake-up per call, which is most of a call's latency
+// between two processes. If the call runs longer than inlineGrace, the
+// input must not wait for it (a cancellation, the client's answer to an
+// elicitation, further requests are behind it): another goroutine takes
+// over reading, and this one stops reading once the call is answered.
+// Calls that arrive while others are in flight run on workers, in
+// parallel.
+func (h *stdioHot) start(m *hotMsg, ss *mcp.ServerSession) (goOn, yielded bool) {
 	ctx, cancel := context.WithCancel(h.base)
 	c := &hotCall{cancel: cancel}
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		cancel()
-		return false
+		return false, false
 	}
 	h.calls[m.key] = c
+	alone := len(h.calls) == 1 && h.takeover != nil
 	h.wg.Add(1)
 	h.mu.Unlock()
 	call := func() {
@@ -110,21 +131,43 @@ func (h *stdioHot) start(m *hotMsg, ss *mcp.ServerSession) bool {
 		h.mu.Unlock()
 		h.out.writeAnswer(append(resp, '\n'), &h.ended)
 	}
+	if alone {
+		var state atomic.Int32 // 0 running, 1 answered, 2 reading handed over
+		t := time.AfterFunc(inlineGrace, func() {
+			if state.CompareAndSwap(0, 2) {
+				h.takeover()
+			}
+		})
+		call()
+		t.Stop()
+		return true, !state.CompareAndSwap(0, 1)
+	}
 	select {
 	case h.work <- call: // an idle worker takes it
 	default:
 		go h.worker(call)
 	}
-	return true
+	return true, false
 }
 
-// worker runs calls until the input ends.
+// maxIdleWorkers is how many workers wait for calls between bursts; the
+// others end when they find none.
+const maxIdleWorkers = 8
+
+// worker runs calls until it finds none and enough others wait, or the
+// input ends.
 func (h *stdioHot) worker(call func()) {
 	for {
 		call()
+		if h.idle.Add(1) > maxIdleWorkers {
+			h.idle.Add(-1)
+			return
+		}
 		select {
 		case call = <-h.work:
+			h.idle.Add(-1)
 		case <-h.base.Done():
+			h.idle.Add(-1)
 			return
 		}
 	}

@@ -63,9 +63,12 @@ type Options struct {
 	// timeouts, error results a tool built itself, "resource not found"
 	// and JSON-RPC errors such as InvalidParams. See mask.go.
 	MaskErrors bool
-	// NoFastPath serves every request through go-sdk. By default a
-	// stateless server with JSON responses answers well-formed tools/call
-	// requests itself, with the same result (see fast.go).
+	// NoFastPath serves every request through go-sdk. By default the
+	// runtime answers well-formed requests of the hot methods (tools/call,
+	// the lists, resources/read, prompts/get, completion/complete, ping)
+	// itself, with the same bytes go-sdk would send, without go-sdk's
+	// per-message decoding: over stdio, on stateful HTTP sessions, and
+	// tools/call on a stateless server with JSON responses (see hot.go).
 	NoFastPath bool
 	// State stores session state (SetState, GetState, per-session
 	// visibility). Nil means an in-memory store (package state).
@@ -322,6 +325,10 @@ func (s *Server) DeclareExtension(id string, settings any) {
 
 // MCP returns the underlying go-sdk server, for what this package does not
 // cover (its registry stays empty: components are added with Add).
+// Receiving middleware added to it directly does not see the requests the
+// runtime answers itself (Options.NoFastPath), nor sending middleware the
+// notifications of those calls on stateful HTTP with SSE responses; use
+// Options.Observer and Server.Use, which see every request.
 func (s *Server) MCP() *mcp.Server { return s.mcp }
 
 // Add adds providers, in order: on a name clash the highest version wins,

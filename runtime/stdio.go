@@ -79,6 +79,7 @@ func (s *Server) serveIO(ctx context.Context, r io.Reader, w io.Writer, limits i
 	f := &lineFilter{in: bufio.NewReaderSize(r, 64*1024), out: out, pass: pw, pending: pending, limits: limits}
 	if !s.opts.NoFastPath {
 		f.hot = newStdioHot(s, out)
+		f.hot.takeover = func() { go f.run() }
 	}
 	go f.run()
 	// When ctx ends, the session drains: new requests are refused, those in
@@ -219,9 +220,13 @@ func (f *lineFilter) run() {
 	for {
 		line, err := f.readLine()
 		if len(bytes.TrimSpace(line)) > 0 || errors.Is(err, errTooLong) {
-			if !f.handle(line, err) {
+			goOn, yielded := f.handle(line, err)
+			if !goOn {
 				f.endInput(io.EOF)
 				return
+			}
+			if yielded {
+				return // another goroutine reads now (stdioHot.start)
 			}
 		}
 		if err != nil && !errors.Is(err, errTooLong) {
@@ -264,10 +269,11 @@ func (f *lineFilter) readLine() ([]byte, error) {
 }
 
 // handle passes an acceptable line on or answers it; it reports whether
-// the session can go on.
-func (f *lineFilter) handle(line []byte, readErr error) bool {
+// the session can go on, and whether this goroutine must stop reading
+// (stdioHot.start).
+func (f *lineFilter) handle(line []byte, readErr error) (goOn, yielded bool) {
 	if readErr != nil {
-		return f.answer(nil, codeInvalidRequest, fmt.Sprintf("Invalid Request: message longer than %d bytes", f.limits.maxLine))
+		return f.answer(nil, codeInvalidRequest, fmt.Sprintf("Invalid Request: message longer than %d bytes", f.limits.maxLine)), false
 	}
 	line = bytes.TrimSpace(line)
 	// The runtime's path parses strictly (what it takes is a well-formed
@@ -276,24 +282,24 @@ func (f *lineFilter) handle(line []byte, readErr error) bool {
 		if m, ok := parseHot(line); ok {
 			if ss := f.hot.eligible(m); ss != nil {
 				if admitted, goOn := f.admit([]string{m.key}, nil, line, false); !admitted {
-					return goOn
+					return goOn, false
 				}
 				return f.hot.start(m, ss)
 			}
 		}
 	}
 	if bad := checkMessage(line); bad != nil {
-		return f.answer(bad.id, bad.code, bad.msg)
+		return f.answer(bad.id, bad.code, bad.msg), false
 	}
 	if line[0] == '{' {
 		if bad := checkParams(line); bad != nil {
-			return f.answer(bad.id, bad.code, bad.msg)
+			return f.answer(bad.id, bad.code, bad.msg), false
 		}
 	}
 	msgs, batch := messagesOf(line)
 	if batch {
 		if v, ok := f.pending.batchesRefused(); ok {
-			return f.answer(nil, codeInvalidRequest, "Invalid Request: "+v)
+			return f.answer(nil, codeInvalidRequest, "Invalid Request: "+v), false
 		}
 	}
 	var calls []string
@@ -304,7 +310,7 @@ func (f *lineFilter) handle(line []byte, readErr error) bool {
 			f.pending.answered(m.id) // a response to the server's request
 		case m.request && m.id != "":
 			if slices.Contains(calls, m.id) {
-				return f.answer(nil, codeInvalidRequest, "Invalid Request: the batch uses a request id twice")
+				return f.answer(nil, codeInvalidRequest, "Invalid Request: the batch uses a request id twice"), false
 			}
 			calls = append(calls, m.id)
 			if m.method == "initialize" {
@@ -318,16 +324,16 @@ func (f *lineFilter) handle(line []byte, readErr error) bool {
 		}
 	}
 	if len(calls) > 0 && f.draining.Load() {
-		return f.answer(lineID(line, batch), codeServerBusy, msgStopping)
+		return f.answer(lineID(line, batch), codeServerBusy, msgStopping), false
 	}
 	if batch && len(calls) > f.limits.maxInFlight {
-		return f.answer(nil, codeInvalidRequest, fmt.Sprintf("Invalid Request: a batch of %d requests exceeds the limit of %d in flight", len(calls), f.limits.maxInFlight))
+		return f.answer(nil, codeInvalidRequest, fmt.Sprintf("Invalid Request: a batch of %d requests exceeds the limit of %d in flight", len(calls), f.limits.maxInFlight)), false
 	}
 	if admitted, goOn := f.admit(calls, inits, line, batch); !admitted {
-		return goOn
+		return goOn, false
 	}
 	_, err := f.pass.Write(append(line, '\n'))
-	return err == nil
+	return err == nil, false
 }
 
 // admit admits calls (their canonical ids; inits among them, the
