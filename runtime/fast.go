@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime"
@@ -94,14 +95,14 @@ func (h *fastHandler) serveBody(w http.ResponseWriter, r *http.Request, body []b
 	h.served.Add(1)
 	defer h.s.conns.track(r, m.idText(), nil)()
 	extra := &mcp.RequestExtra{TokenInfo: auth.TokenInfoFromContext(r.Context()), Header: r.Header}
-	resp, sent := h.s.serveHot(r.Context(), m, m.sdkRequest(nil, extra))
+	ctx := context.WithValue(r.Context(), boundKey{}, true) // it ends with r
+	resp, sent := h.s.serveHot(ctx, m, m.sdkRequest(nil, extra))
 	status := http.StatusOK
 	if sent != nil && modern {
 		status = errorStatus(sent.Code)
 	}
 	hd := w.Header()
-	hd.Set("Content-Type", "application/json")
-	hd.Set("Cache-Control", "no-cache, no-transform")
+	hd["Content-Type"], hd["Cache-Control"] = hdrJSON, hdrNoCache
 	w.WriteHeader(status)
 	w.Write(resp)
 	return true
@@ -239,6 +240,9 @@ func plainString(raw []byte) bool {
 }
 
 func plainJSON(ct string) bool {
+	if ct == "application/json" {
+		return true // what mime.ParseMediaType says, without its allocations
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && mt == "application/json"
 }
@@ -248,7 +252,9 @@ func plainJSON(ct string) bool {
 func acceptsBoth(values []string) bool {
 	var jsonOK, streamOK bool
 	for _, v := range values {
-		for _, raw := range strings.Split(v, ",") {
+		for rest, more := v, true; more; {
+			var raw string
+			raw, rest, more = strings.Cut(rest, ",")
 			base, _, _ := strings.Cut(strings.TrimSpace(raw), ";")
 			switch strings.ToLower(strings.TrimSpace(base)) {
 			case "application/json", "application/*":

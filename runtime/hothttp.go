@@ -350,16 +350,17 @@ func asksOverSession(caps *mcp.ClientCapabilities) bool {
 func (hs *httpSessions) serve(w http.ResponseWriter, r *http.Request, e *httpSession, m *hotMsg) {
 	s := hs.s
 	hd := w.Header()
-	hd.Set("Cache-Control", "no-cache, no-transform")
+	// As go-sdk sets them; the values are shared, and never changed.
+	hd["Cache-Control"] = hdrNoCache
 	sse := !s.opts.JSONResponse
 	if sse {
-		hd.Set("Content-Type", "text/event-stream")
-		hd.Set("Connection", "keep-alive")
+		hd["Content-Type"], hd["Connection"] = hdrEventStream, hdrKeepAlive
 	} else {
-		hd.Set("Content-Type", "application/json")
+		hd["Content-Type"] = hdrJSON
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
+	ctx = context.WithValue(ctx, boundKey{}, true) // it ends with r
 	if !e.begin(m.key, &hotCall{cancel: cancel}) {
 		writeDuplicate(w, m.id, !sse)
 		return
@@ -389,6 +390,13 @@ func (hs *httpSessions) serve(w http.ResponseWriter, r *http.Request, e *httpSes
 	}
 	w.Write(resp)
 }
+
+var (
+	hdrNoCache     = []string{"no-cache, no-transform"}
+	hdrEventStream = []string{"text/event-stream"}
+	hdrKeepAlive   = []string{"keep-alive"}
+	hdrJSON        = []string{"application/json"}
+)
 
 // writeDuplicate answers a request whose id is already in flight on the
 // session, as go-sdk does.

@@ -305,6 +305,9 @@ func (s *Server) answer(ctx context.Context, r *Request, state string, responses
 	}
 	for k, v := range responses {
 		if v != nil {
+			if r.in.responses == nil {
+				r.in.responses = mcp.InputResponseMap{}
+			}
 			r.in.responses[k] = v
 		}
 	}
@@ -333,6 +336,9 @@ func (s *Server) answer(ctx context.Context, r *Request, state string, responses
 			return nil, nil, "", err
 		}
 		r.in.mu.Lock()
+		if r.in.responses == nil {
+			r.in.responses = mcp.InputResponseMap{}
+		}
 		for k, v := range got {
 			r.in.responses[k] = v
 		}

@@ -121,7 +121,7 @@ var (
 // carries; the empty state carries none.
 func (sg *stateSigner) decode(r *Request, state string) (mcp.InputResponseMap, error) {
 	if state == "" {
-		return mcp.InputResponseMap{}, nil
+		return nil, nil // none: answer makes the map when it has some
 	}
 	rest, ok := strings.CutPrefix(state, stateVersion)
 	payload, sig, ok2 := strings.Cut(rest, ".")

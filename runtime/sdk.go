@@ -68,7 +68,7 @@ func (s *Server) dispatch(ctx context.Context, next mcp.MethodHandler, method st
 		}
 		return res, res, err
 	}
-	if extra := req.GetExtra(); extra != nil && !s.resumable(req) {
+	if extra := req.GetExtra(); extra != nil && !s.resumable(req) && ctx.Value(boundKey{}) == nil {
 		var release func()
 		ctx, release = s.conns.bind(ctx, extra.Header) // cancelled when the client goes away
 		defer release()
@@ -90,6 +90,11 @@ func (s *Server) dispatch(ctx context.Context, next mcp.MethodHandler, method st
 	wire, err = s.encodeSDK(&Request{Method: method, Name: requestName(req), req: req}, res, page)
 	return res, wire, err
 }
+
+// boundKey marks a context that already ends with the HTTP request that
+// carried the message: the runtime's own path handles it in that
+// request's context.
+type boundKey struct{}
 
 // requestName is the tool or prompt name or the resource URI of req.
 func requestName(req mcp.Request) string {
