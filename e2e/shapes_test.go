@@ -156,7 +156,7 @@ func buildServer(t *testing.T, dir, src string) (string, string) {
 	if err := os.WriteFile(filepath.Join(mod, dir, "main.go"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, errOut, code := runIn(t, mod, []string{"GOFLAGS=-mod=mod", "GOPROXY=off"}, mcpgenBinary(t), "generate", "./"+dir); code != 0 {
+	if _, errOut, code := runIn(t, mod, tempModuleEnv, mcpgenBinary(t), "generate", "./"+dir); code != 0 {
 		t.Fatalf("generate: exit %d %s", code, errOut)
 	}
 	bin := filepath.Join(mod, dir+"-server")

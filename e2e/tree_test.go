@@ -62,7 +62,7 @@ func main() {
 		defer cancel()
 		cmd := exec.CommandContext(ctx, mcpgen, "generate", "--tree", "tools", "--namespace")
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off")
+		cmd.Env = append(os.Environ(), tempModuleEnv...)
 		out, err := cmd.CombinedOutput()
 		if (err != nil) != wantFail {
 			t.Fatalf("mcpgen generate --tree: err %v, want failure %v\n%s", err, wantFail, out)
