@@ -57,10 +57,10 @@ type httpSession struct {
 	userID string // the user go-sdk bound the session to, if any
 
 	mu    sync.Mutex
-	refs  int         // POSTs in flight
-	timer *time.Timer // nil once the session is gone
-	calls map[string]*hotCall
-	rec   *session // the server's record, once it has one (it sees the session close)
+	refs  int                 // POSTs in flight
+	timer *time.Timer         // nil once the session is gone
+	calls map[string]*hotCall // in flight on either path (nil for go-sdk's), by canonical id
+	rec   *session            // the server's record, once it has one (it sees the session close)
 }
 
 func newHTTPSessions(s *Server, timeout time.Duration) *httpSessions {
@@ -115,7 +115,7 @@ func (hs *httpSessions) opened(w http.ResponseWriter, r *http.Request, slot *ini
 	if ss == nil || ss.ID() == "" || ss.ID() != w.Header().Get("Mcp-Session-Id") || ss.InitializeParams() == nil {
 		return
 	}
-	e := &httpSession{hs: hs, id: ss.ID(), ss: ss, calls: map[string]*hotCall{}}
+	e := &httpSession{hs: hs, id: ss.ID(), ss: ss}
 	if ti := sdkauth.TokenInfoFromContext(r.Context()); ti != nil {
 		e.userID = ti.UserID
 	}
@@ -228,6 +228,9 @@ func (e *httpSession) begin(key string, c *hotCall) bool {
 	defer e.mu.Unlock()
 	if _, dup := e.calls[key]; dup {
 		return false
+	}
+	if e.calls == nil {
+		e.calls = map[string]*hotCall{} // an idle session has none
 	}
 	e.calls[key] = c
 	return true
