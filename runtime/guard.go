@@ -94,6 +94,14 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		dl.SetReadDeadline(time.Time{}) // a GET stream lasts as long as it lasts
+		if sid := r.Header.Get("Mcp-Session-Id"); r.Method == http.MethodGet && sid != "" {
+			// The session's standalone stream: the runtime's own
+			// notifications to the session go on it too (NotifySession).
+			sw := newSSEWriter(w)
+			defer sw.end()
+			defer g.s.holdStream(sid, sw)()
+			w = sw
+		}
 		if g.hot != nil && r.Method == http.MethodDelete {
 			if e := g.hot.lookup(r.Header.Get("Mcp-Session-Id")); e != nil {
 				sw := &statusWriter{ResponseWriter: w}
@@ -178,7 +186,13 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			defer g.hot.opened(w, r, slot)
 		}
 	}
-	defer g.s.conns.track(r, messageID(body), taskParam(body))()
+	entry := &connEntry{r: r, id: messageID(body), task: taskParam(body)}
+	if entry.listen = listenOf(body); entry.listen != nil {
+		entry.out = newSSEWriter(w)
+		w = entry.out
+		defer entry.out.end()
+	}
+	defer g.s.conns.trackEntry(entry)()
 	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' && (g.s.opts.Stateless || r.Header.Get("Mcp-Session-Id") != "") {
 		if bad := checkParams(trimmed); bad != nil {
 			// As go-sdk answers a request it took: a JSON-RPC error, 200
@@ -383,6 +397,11 @@ type connEntry struct {
 	r    *http.Request
 	id   string
 	task []byte // the params.task of a tools/call (SEP-1686), which go-sdk drops
+	// listen is the params.notifications of a subscriptions/listen, which
+	// go-sdk's params type trims to its own members, and out its response,
+	// onto which the runtime writes the plug-ins' notifications (notify.go).
+	listen []byte
+	out    *sseWriter
 }
 
 // keyOf is the identity of a header map.
@@ -393,12 +412,17 @@ func keyOf(h http.Header) unsafe.Pointer { return reflect.ValueOf(h).UnsafePoint
 // went away) stays recorded a while, for handlers that start after it
 // ended.
 func (c *connections) track(r *http.Request, id string, task []byte) func() {
+	return c.trackEntry(&connEntry{r: r, id: id, task: task})
+}
+
+// trackEntry records e, of the request e.r, as track does.
+func (c *connections) trackEntry(e *connEntry) func() {
+	r := e.r
 	if r.Header == nil {
 		return func() {}
 	}
 	key, ctx := keyOf(r.Header), r.Context()
 	hd := r.Header
-	e := &connEntry{r: r, id: id, task: task}
 	c.mu.Lock()
 	if c.byHd == nil {
 		c.byHd = map[unsafe.Pointer]*connEntry{}

@@ -58,6 +58,10 @@ func unwrapResult(res mcp.Result) mcp.Result {
 // send it, and the error.
 func (s *Server) dispatch(ctx context.Context, next mcp.MethodHandler, method string, req mcp.Request) (res, wire mcp.Result, err error) {
 	if !catalogueMethods[method] {
+		if method == methodListen {
+			res, err = s.listen(ctx, next, method, req)
+			return res, res, err
+		}
 		if h := s.methodHandler(method); h != nil {
 			res, err = s.answerMethod(ctx, h, method, req)
 			return res, res, err

@@ -251,6 +251,10 @@ type Server struct {
 	engine      atomic.Pointer[TaskEngine]
 	methods     map[string]MethodHandler
 	sessionCaps map[string]any
+	// Notifications of the runtime's own (notify.go): the stream of each
+	// session held here, and the handlers of HandleListen.
+	outs    sync.Map // session id -> outbound
+	listens map[string]ListenHandler
 
 	calls     atomic.Int64 // HTTP requests being handled (health.go)
 	sessions  sync.Map     // *mcp.ServerSession -> *session
@@ -306,7 +310,7 @@ func NewServer(impl *Implementation, opts *Options) *Server {
 	})
 	s.mcp.AddSendingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
 		s.send = next
-		return next
+		return s.ackWithPlugins(next)
 	})
 	s.mcp.AddReceivingMiddleware(s.receive)
 	return s

@@ -94,7 +94,7 @@ func (s *Server) serveIO(ctx context.Context, r io.Reader, w io.Writer, limits i
 		cancel()
 	})
 	defer stopDrain()
-	err := s.runSession(run, markIDs{&mcp.IOTransport{Reader: pr, Writer: out}}, f.hot)
+	err := s.runSession(run, markIDs{&mcp.IOTransport{Reader: pr, Writer: out}}, f.hot, out)
 	if f.hot != nil {
 		f.hot.close() // and wait for the calls it answers, as go-sdk does for its own
 	}
@@ -113,11 +113,12 @@ func (s *Server) serveIO(ctx context.Context, r io.Reader, w io.Writer, limits i
 // runSession runs go-sdk's session over t until it ends or ctx is done,
 // as mcp.Server.Run does, telling hot (if not nil) of the session once it
 // exists.
-func (s *Server) runSession(ctx context.Context, t mcp.Transport, hot *stdioHot) error {
+func (s *Server) runSession(ctx context.Context, t mcp.Transport, hot *stdioHot, out *lockedWriter) error {
 	ss, err := s.mcp.Connect(ctx, t, nil)
 	if err != nil {
 		return err
 	}
+	defer s.holdStream(s.sessionOf(ss).id, out)() // NotifySession writes to the session's output
 	if hot != nil {
 		hot.ss.Store(ss)
 	}
@@ -152,9 +153,17 @@ func (c markedConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 	msg, err := c.Connection.Read(ctx)
 	if req, ok := msg.(*jsonrpc.Request); ok && req.Extra == nil {
 		h := http.Header{stdioIDKey: {idText(req.ID)}}
-		if req.Method == MethodCallTool {
+		switch req.Method {
+		case MethodCallTool:
 			if task := taskOfParams(req.Params); task != nil {
 				h[stdioTaskKey] = []string{string(task)}
+			}
+		case methodListen:
+			var p struct {
+				Notifications json.RawMessage `json:"notifications"`
+			}
+			if json.Unmarshal(req.Params, &p) == nil && len(p.Notifications) > 0 {
+				h[stdioListenKey] = []string{string(p.Notifications)}
 			}
 		}
 		req.Extra = &mcp.RequestExtra{Header: h}
@@ -190,6 +199,22 @@ func (l *lockedWriter) writeAnswer(p []byte, ended *atomic.Bool) {
 	}
 	l.pending.wrote(p)
 	l.w.Write(p)
+}
+
+// writeMessage writes a notification of the runtime's own (notify.go),
+// until ServeIO returns.
+func (l *lockedWriter) writeMessage(msg []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pending.ended() {
+		return ErrNoStream
+	}
+	line := make([]byte, 0, len(msg)+1)
+	line = append(append(line, msg...), '\n')
+	if _, err := l.w.Write(line); err != nil {
+		return fmt.Errorf("%w: %v", ErrNoStream, err)
+	}
+	return nil
 }
 
 // Close does not close the underlying writer: stdout outlives a session.
