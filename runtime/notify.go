@@ -234,9 +234,9 @@ func (s *Server) listenHandlers() map[string]ListenHandler {
 // Listener is one handler's part of a subscription: the notifications it
 // sends go on the subscription's stream.
 type Listener struct {
-	sub    *subscription
-	agreed bool // under sub.mu
-	closed bool // under sub.mu
+	sub     *subscription
+	counted bool // under sub.mu: among the open parts
+	closed  bool // under sub.mu
 }
 
 // maxQueued bounds the notifications that wait for the acknowledgement.
@@ -265,7 +265,10 @@ func (l *Listener) Notify(method string, params any) error {
 }
 
 // Close ends the listener's part of the subscription: the stream closes
-// when no part is left (go-sdk's own included).
+// when no part is left (go-sdk's own included). A handler may close its
+// listener before it returns (it agreed to tasks that already ended): the
+// agreement is acknowledged and the notifications it sent follow it, and
+// then its part ends.
 func (l *Listener) Close() {
 	sub := l.sub
 	sub.mu.Lock()
@@ -274,7 +277,7 @@ func (l *Listener) Close() {
 		return
 	}
 	l.closed = true
-	if l.agreed {
+	if l.counted {
 		sub.open--
 		select {
 		case sub.changed <- struct{}{}:
@@ -378,17 +381,18 @@ func (s *Server) listen(ctx context.Context, next mcp.MethodHandler, method stri
 			return nil, s.wireError(ctx, r, err)
 		}
 		sub.mu.Lock()
-		if agreed != nil && !l.closed {
-			l.agreed = true
-			sub.agreed[name] = agreed
-			sub.open++
-		}
-		if !l.agreed {
+		if agreed == nil {
 			l.closed = true
+		} else {
+			sub.agreed[name] = agreed
+			if !l.closed {
+				l.counted = true
+				sub.open++
+			}
 		}
 		sub.mu.Unlock()
 	}
-	if sub.openCount() == 0 {
+	if len(sub.agreed) == 0 {
 		return next(ctx, method, req)
 	}
 	res, err := next(context.WithValue(ctx, subscriptionKey{}, sub), method, req)

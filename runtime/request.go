@@ -85,17 +85,20 @@ type Request struct {
 	Template *ResourceTemplate
 	Prompt   *Prompt
 
-	vars   []string
-	task   *TaskRun     // the task this call runs as (RunTask)
-	detach func() error // Detach in the part of a call that runs before its task (task.go)
-	req    mcp.Request  // the go-sdk request, nil on the fast path
-	in     *inputState
-	srv    *Server // the server whose chain is running
-	root   *Server // the server the request arrived at (sessions, state)
-	sess   *session
-	view   *view
-	values *requestValues
-	page   **encodedPage // where a list handler notes the page it answered (listcache.go)
+	vars []string
+	task *TaskRun // the task this call runs as (RunTask)
+	// taskClient is the session of the client that made a task's call, when
+	// its Log and Progress go to the client too (TaskRun.ClientMeta).
+	taskClient *mcp.ServerSession
+	detach     func() error // Detach in the part of a call that runs before its task (task.go)
+	req        mcp.Request  // the go-sdk request, nil on the fast path
+	in         *inputState
+	srv        *Server // the server whose chain is running
+	root       *Server // the server the request arrived at (sessions, state)
+	sess       *session
+	view       *view
+	values     *requestValues
+	page       **encodedPage // where a list handler notes the page it answered (listcache.go)
 	// own holds what in, values and view point to for a request made here
 	// (one allocation per request); copies made by mounted servers share
 	// the original's.
@@ -175,6 +178,11 @@ func Progress(ctx context.Context, progress, total float64, message string) erro
 		if r.task.Progress != nil {
 			r.task.Progress(progress, total, message)
 		}
+		if token := r.ProgressToken(); r.taskClient != nil && token != nil {
+			return r.taskClient.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
+				Meta: r.task.ClientMeta, ProgressToken: token, Progress: progress, Total: total, Message: message,
+			})
+		}
 		return nil
 	}
 	token := r.ProgressToken()
@@ -214,6 +222,9 @@ func CloseSSEStream(ctx context.Context, retryAfter time.Duration) {
 // ProgressToken returns the progress token the client sent with the
 // request, or nil.
 func (r *Request) ProgressToken() any {
+	if r != nil && r.task != nil {
+		return r.Meta["progressToken"] // a task's run (RunTask): the call's _meta
+	}
 	if r == nil || r.req == nil {
 		return nil
 	}
@@ -228,9 +239,18 @@ func (r *Request) ProgressToken() any {
 // level the client set with logging/setLevel. Outside a call it does
 // nothing. data may be any JSON-encodable value; nil sends msg alone.
 func Log(ctx context.Context, level slog.Level, msg string, data any) error {
+	payload := any(msg)
+	if data != nil {
+		payload = map[string]any{"message": msg, "data": data}
+	}
+	p := &mcp.LoggingMessageParams{Level: loggingLevel(level), Data: payload, Logger: ""}
 	if r := RequestFrom(ctx); r != nil && r.task != nil {
 		if r.task.Log != nil {
 			r.task.Log(level, msg, data)
+		}
+		if r.taskClient != nil {
+			p.Meta = r.task.ClientMeta
+			return r.taskClient.Log(ctx, p) // at the level the client set, as go-sdk keeps it
 		}
 		return nil
 	}
@@ -238,11 +258,6 @@ func Log(ctx context.Context, level slog.Level, msg string, data any) error {
 	if ss == nil {
 		return nil
 	}
-	payload := any(msg)
-	if data != nil {
-		payload = map[string]any{"message": msg, "data": data}
-	}
-	p := &mcp.LoggingMessageParams{Level: loggingLevel(level), Data: payload, Logger: ""}
 	if n := notesFrom(ctx); n != nil {
 		// A call the runtime answers itself (hot.go), whose session's log
 		// level it knows.

@@ -156,6 +156,14 @@ type TaskRun struct {
 	// calls, which have no client request to go to.
 	Progress func(progress, total float64, message string)
 	Log      func(level slog.Level, msg string, data any)
+	// ClientMeta, if not nil, sends the handler's Log and Progress to the
+	// client too, with these _meta, when the session that made the call is
+	// held by this process (on stdio, or on the session's standalone HTTP
+	// stream): the log at the level the client set, progress under the
+	// call's progress token. The tasks of protocol 2025-11-25 do
+	// (SEP-1686: the related-task key); those of the 2026-07-28 extension
+	// send neither.
+	ClientMeta map[string]any
 }
 
 // TaskID returns the id of the task the current call runs as (RunTask),
@@ -256,6 +264,11 @@ func (s *Server) RunTask(ctx context.Context, run *TaskRun) (res *CallToolResult
 	r.ClientInfo, r.ClientCapabilities = run.ClientInfo, run.ClientCapabilities
 	r.Transport = run.Transport
 	r.task = run
+	if run.ClientMeta != nil {
+		if rec, ok := s.sessionIDs.Load(run.SessionID); ok && run.SessionID != "" {
+			r.taskClient = rec.(*session).ss
+		}
+	}
 	r.root = s
 	r.in.responses = mcp.InputResponseMap{}
 	for k, v := range run.Responses {

@@ -69,7 +69,9 @@ type Options struct {
 	// suffix.
 	WorkerName string
 	// Logger receives the engine's diagnostics, and what handlers log
-	// inside tasks (runtime.Log). Nil discards them.
+	// inside tasks (runtime.Log), which also reaches the client of a
+	// 2025-11-25 session held by this process (SEP-1686; the 2026-07-28
+	// extension sends no logs of tasks). Nil discards them.
 	Logger *slog.Logger
 }
 
@@ -80,6 +82,8 @@ type Engine struct {
 	opts  Options
 	log   *slog.Logger
 	name  string
+
+	notes *notifier // status notifications (notify.go)
 
 	mu      sync.Mutex
 	running map[string]context.CancelCauseFunc // tasks this process runs
@@ -101,14 +105,18 @@ var (
 // capabilities.extensions; tasks/get, tasks/update, tasks/cancel) and the
 // tasks of 2025-11-25 (capabilities.tasks in the initialize result;
 // params.task on tools/call, tasks/get, tasks/result, tasks/list,
-// tasks/cancel). Workers start with the server (Start, Run,
+// tasks/cancel). Clients hear of their tasks' changes too: a 2026-07-28
+// client that names them in subscriptions/listen (notifications.taskIds)
+// gets notifications/tasks on that stream, a 2025-11-25 session
+// notifications/tasks/status for the tasks it created (notify.go), with
+// the task's log and progress. Workers start with the server (Start, Run,
 // ListenAndServe) and stop when it closes. Call it once per server, while
 // setting it up.
 func Register(srv *runtime.Server, opts *Options) (*Engine, error) {
 	if srv == nil {
 		return nil, errors.New("tasks: Register needs a server")
 	}
-	e := &Engine{srv: srv, running: map[string]context.CancelCauseFunc{}, waiters: map[string][]chan struct{}{}, timers: map[string]*time.Timer{}}
+	e := &Engine{srv: srv, notes: newNotifier(), running: map[string]context.CancelCauseFunc{}, waiters: map[string][]chan struct{}{}, timers: map[string]*time.Timer{}}
 	if opts != nil {
 		e.opts = *opts
 	}
@@ -145,6 +153,9 @@ func Register(srv *runtime.Server, opts *Options) (*Engine, error) {
 			return nil, fmt.Errorf("tasks: %w", err)
 		}
 	}
+	if err := srv.HandleListen("taskIds", e.listen); err != nil {
+		return nil, fmt.Errorf("tasks: %w", err)
+	}
 	srv.SetTaskEngine(e)
 	srv.DeclareExtension(ExtensionID, map[string]any{})
 	srv.DeclareSessionCapability("tasks", map[string]any{
@@ -177,6 +188,12 @@ func (e *Engine) start(ctx context.Context) (func(context.Context) error, error)
 		return nil, fmt.Errorf("tasks: subscribe to the store: %w", err)
 	}
 	wctx, stopClaims := context.WithCancel(context.WithoutCancel(ctx))
+	dctx, stopDelivery := context.WithCancel(context.WithoutCancel(ctx))
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		e.deliver(dctx)
+	}()
 	var wg sync.WaitGroup
 	for i := 0; i < e.opts.Workers; i++ {
 		wg.Add(1)
@@ -200,6 +217,8 @@ func (e *Engine) start(ctx context.Context) (func(context.Context) error, error)
 			<-done
 		}
 		stopSub()
+		stopDelivery()
+		<-delivered
 		e.mu.Lock()
 		for id, t := range e.timers {
 			t.Stop()
@@ -224,6 +243,7 @@ func (e *Engine) event(ev Event) {
 	if ev.Status == Cancelled && cancel != nil {
 		cancel(errCancelled)
 	}
+	e.notes.changed(ev)
 }
 
 // wait returns a channel closed at the task's next event.
@@ -338,6 +358,9 @@ func (e *Engine) CallTool(ctx context.Context, call *runtime.TaskCall) (mcp.Resu
 	if err := e.store.Create(ctx, t); err != nil {
 		e.log.Error("creating a task", "tool", r.Name, "err", err)
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "the task could not be created: " + err.Error()}
+	}
+	if fl == legacy && r.Session() != nil {
+		e.watchSession(ctx, r.SessionID, t.ID) // notifications/tasks/status from now on
 	}
 	if !p.Detached {
 		// The handler ran whole in the request: a task that is done.
@@ -519,6 +542,11 @@ func (e *Engine) run(ctx context.Context, l Lease) {
 		}
 	}
 	run.Responses = decodeResponses(t.InputResponses)
+	if st.Legacy {
+		// SEP-1686: the handler's log and progress reach the client that
+		// made the call, tied to the task, when its session is here.
+		run.ClientMeta = map[string]any{relatedTask: map[string]any{"taskId": t.ID}}
+	}
 	res, pending, jerr := e.srv.RunTask(runCtx, run)
 	cancel(nil)
 	switch cause := context.Cause(runCtx); {

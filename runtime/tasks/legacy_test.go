@@ -198,14 +198,23 @@ func TestSEP1686StdioInput(t *testing.T) {
 		js, _ := json.Marshal(v)
 		inW.Write(append(js, '\n'))
 	}
+	// The task's status notifications come between the other messages;
+	// next skips them, noting the statuses.
+	statuses := map[string]bool{}
 	next := func() map[string]any {
-		select {
-		case m := <-lines:
-			return m
-		case <-time.After(20 * time.Second):
-			t.Fatal("no message from the server")
+		for {
+			select {
+			case m := <-lines:
+				if m["method"] == "notifications/tasks/status" {
+					p := m["params"].(map[string]any)
+					statuses[p["taskId"].(string)+" "+p["status"].(string)] = true
+					continue
+				}
+				return m
+			case <-time.After(20 * time.Second):
+				t.Fatal("no message from the server")
+			}
 		}
-		return nil
 	}
 	send(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": map[string]any{"protocolVersion": "2025-11-25",
 		"capabilities": map[string]any{"elicitation": map[string]any{}}, "clientInfo": map[string]any{"name": "c", "version": "1"}}})
@@ -234,5 +243,16 @@ func TestSEP1686StdioInput(t *testing.T) {
 	m = next()
 	if m["id"] != float64(3) || text(m["result"]) != "accept: true" {
 		t.Fatalf("tasks/result = %v", m)
+	}
+	// The session heard of the task's changes on its output.
+	send(map[string]any{"jsonrpc": "2.0", "id": 4, "method": "ping"})
+	for !statuses[id+" completed"] {
+		if m := next(); m["id"] == float64(4) && !statuses[id+" completed"] {
+			send(map[string]any{"jsonrpc": "2.0", "id": 4, "method": "ping"})
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if !statuses[id+" input_required"] {
+		t.Errorf("status notifications over stdio: %v", statuses)
 	}
 }

@@ -55,6 +55,9 @@ func TestEngineOnRedis(t *testing.T) {
 		"SEP1686Session":        TestSEP1686Session,
 		"SEP1686StdioInput":     TestSEP1686StdioInput,
 		"HostileTaskRequests":   TestHostileTaskRequests,
+		"ListenToTasks":         TestListenToTasks,
+		"ListenRefusals":        TestListenRefusals,
+		"SEP1686StatusNotes":    TestSEP1686StatusNotifications,
 	} {
 		t.Run(name, test)
 	}
