@@ -188,9 +188,11 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	entry := &connEntry{r: r, id: messageID(body), task: taskParam(body)}
 	if entry.listen = listenOf(body); entry.listen != nil {
-		entry.out = newSSEWriter(w)
-		w = entry.out
-		defer entry.out.end()
+		sw := newSSEWriter(w)
+		entry.out = newQueuedOut(sw)
+		w = sw
+		defer entry.out.close()
+		defer sw.end()
 	}
 	defer g.s.conns.trackEntry(entry)()
 	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' && (g.s.opts.Stateless || r.Header.Get("Mcp-Session-Id") != "") {
@@ -401,7 +403,7 @@ type connEntry struct {
 	// go-sdk's params type trims to its own members, and out its response,
 	// onto which the runtime writes the plug-ins' notifications (notify.go).
 	listen []byte
-	out    *sseWriter
+	out    *queuedOut
 }
 
 // keyOf is the identity of a header map.

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -172,14 +174,87 @@ func (w *sseWriter) end() {
 	w.mu.Unlock()
 }
 
+// queuedOut writes to a stream from a goroutine of its own, started at
+// the first message, so that a client that reads slowly holds up its own
+// notifications only, never the sender's: at most maxPending wait, and
+// those beyond are dropped (notifications are advisory). Messages go out
+// in the order sent.
+type queuedOut struct {
+	o     outbound
+	ch    chan []byte
+	start sync.Once
+	done  chan struct{}
+	stop  sync.Once
+	dead  atomic.Bool  // a write failed: the stream is gone
+	owed  atomic.Int64 // messages taken and not yet written
+}
+
+// maxPending bounds the messages waiting for one stream.
+const maxPending = 64
+
+func newQueuedOut(o outbound) *queuedOut {
+	return &queuedOut{o: o, ch: make(chan []byte, maxPending), done: make(chan struct{})}
+}
+
+func (q *queuedOut) writeMessage(msg []byte) error {
+	if q.dead.Load() {
+		return ErrNoStream
+	}
+	select {
+	case <-q.done:
+		return ErrNoStream
+	default:
+	}
+	q.start.Do(func() { go q.run() })
+	q.owed.Add(1)
+	select {
+	case q.ch <- msg:
+		return nil
+	default:
+		q.owed.Add(-1)
+		return fmt.Errorf("%w: %d notifications already wait for a client that reads slowly", ErrNoStream, maxPending)
+	}
+}
+
+func (q *queuedOut) run() {
+	for {
+		select {
+		case <-q.done:
+			return
+		case msg := <-q.ch:
+			err := q.o.writeMessage(msg)
+			q.owed.Add(-1)
+			if err != nil {
+				q.dead.Store(true)
+				return
+			}
+		}
+	}
+}
+
+// flush waits, until ctx ends, for the messages taken to be written (or
+// the stream to fail).
+func (q *queuedOut) flush(ctx context.Context) {
+	for q.owed.Load() > 0 && !q.dead.Load() && ctx.Err() == nil {
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// close ends the writer; what still waits is dropped.
+func (q *queuedOut) close() { q.stop.Do(func() { close(q.done) }) }
+
 // holdStream records o as the stream of session id's notifications until
 // the returned function is called.
 func (s *Server) holdStream(id string, o outbound) func() {
+	q := newQueuedOut(o)
 	if id == "" {
-		return func() {}
+		return q.close
 	}
-	s.outs.Store(id, o)
-	return func() { s.outs.CompareAndDelete(id, o) }
+	s.outs.Store(id, q)
+	return func() {
+		s.outs.CompareAndDelete(id, q)
+		q.close()
+	}
 }
 
 // Subscriptions (SEP-2575): a 2026-07-28 client opens a stream with
@@ -405,6 +480,13 @@ func (s *Server) listen(ctx context.Context, next mcp.MethodHandler, method stri
 			return res, nil
 		case <-sub.changed:
 		}
+	}
+	// The parts ended (their tasks did): what they sent goes out before
+	// the result that ends the stream.
+	if q, ok := out.(*queuedOut); ok {
+		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		q.flush(fctx)
+		cancel()
 	}
 	return res, nil
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -266,8 +268,11 @@ func TestNotifySession(t *testing.T) {
 		<-c.lines
 		c.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 		c.send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"poke"}}`)
+		// The notification goes out from a writer of its own: before or
+		// after the call's response.
 		got := []string{<-c.lines, <-c.lines}
-		if got[0] != `{"jsonrpc":"2.0","method":"notifications/poked","params":{"by":"poke"}}` || !strings.Contains(got[1], `"text":"sent"`) {
+		slices.Sort(got)
+		if got[1] != `{"jsonrpc":"2.0","method":"notifications/poked","params":{"by":"poke"}}` || !strings.Contains(got[0], `"text":"sent"`) {
 			t.Errorf("read %q", got)
 		}
 	})
@@ -326,4 +331,62 @@ func TestNotifySession(t *testing.T) {
 			t.Errorf("NotifySession of an unknown session: %v", err)
 		}
 	})
+}
+
+// Attack: a client that listens and never reads. The plug-in's Notify
+// never waits for it (what does not fit the stream's bounded queue is
+// dropped), and another client's stream goes on.
+func TestSlowListenerHoldsUpOnlyItself(t *testing.T) {
+	n := newNotifyServer(t)
+	srv := httptest.NewServer(n.s.Handler())
+	t.Cleanup(srv.Close)
+	body := `{"jsonrpc":"2.0","id":1,"method":"subscriptions/listen","params":{"_meta":{` + metaTriple + `},"notifications":{"widgets":["a"]}}}`
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	must(t, err)
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"+
+		"Mcp-Protocol-Version: 2026-07-28\r\nMcp-Method: subscriptions/listen\r\nContent-Length: %d\r\n\r\n%s", srv.Listener.Addr(), len(body), body)
+	select {
+	case <-n.ready:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the listen did not reach the handler")
+	}
+	slow, _ := n.listener()
+
+	big := map[string]any{"widget": "a", "blob": strings.Repeat("x", 64<<10)}
+	done := make(chan int)
+	go func() {
+		dropped := 0
+		for range 2000 { // 128 MB, far beyond any socket buffer
+			if err := slow.Notify("notifications/widgets", big); errors.Is(err, ErrNoStream) {
+				dropped++
+			}
+		}
+		done <- dropped
+	}()
+	select {
+	case dropped := <-done:
+		if dropped == 0 {
+			t.Error("nothing was dropped for a client that never reads")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Notify waited for a client that never reads")
+	}
+
+	// Another client listens meanwhile and hears at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL, strings.NewReader(strings.Replace(body, `"id":1`, `"id":2`, 1)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", "2026-07-28")
+	req.Header.Set("Mcp-Method", "subscriptions/listen")
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	events := sseEvents(t, resp.Body)
+	next(t, events) // the acknowledgement
+	if got := next(t, events); got["method"] != "notifications/widgets" {
+		t.Errorf("the other client got %s", jsonOf(got))
+	}
 }
