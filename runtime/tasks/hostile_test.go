@@ -35,6 +35,17 @@ func TestHostileTaskRequests(t *testing.T) {
 	if got := c.call("tasks/get", map[string]any{"taskId": id}); got["status"] != "input_required" {
 		t.Fatalf("after hostile updates: %v", got)
 	}
+	// Listens with task ids that are not: refused, or agreed to nothing.
+	for _, ids := range []any{"x", map[string]any{"a": 1}, []any{1, 2}} {
+		r := c.do("subscriptions/listen", map[string]any{"notifications": map[string]any{"taskIds": ids}}, nil)
+		if r.Error == nil || r.Error.Code != -32602 {
+			t.Errorf("listen to taskIds %v: %+v, want -32602", ids, r.Error)
+		}
+	}
+	huge := []any{strings.Repeat("x", 1<<20), "", id + "x"}
+	if r := c.do("subscriptions/listen", map[string]any{"notifications": map[string]any{"taskIds": huge}}, nil); r.Error != nil || !strings.Contains(string(r.Result), "subscriptionId") {
+		t.Errorf("listen to ids that name no task: %s %+v", r.Result, r.Error)
+	}
 	if res := c.call("tools/call", map[string]any{"name": "greet", "arguments": map[string]any{"name": "still here"}}); text(res) != "Hello, still here!" {
 		t.Fatal(res)
 	}
