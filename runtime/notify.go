@@ -181,7 +181,7 @@ func (w *sseWriter) end() {
 // in the order sent.
 type queuedOut struct {
 	o     outbound
-	ch    chan []byte
+	ch    chan []byte // made at the first message: most streams carry none
 	start sync.Once
 	done  chan struct{}
 	stop  sync.Once
@@ -193,7 +193,7 @@ type queuedOut struct {
 const maxPending = 64
 
 func newQueuedOut(o outbound) *queuedOut {
-	return &queuedOut{o: o, ch: make(chan []byte, maxPending), done: make(chan struct{})}
+	return &queuedOut{o: o, done: make(chan struct{})}
 }
 
 func (q *queuedOut) writeMessage(msg []byte) error {
@@ -205,7 +205,10 @@ func (q *queuedOut) writeMessage(msg []byte) error {
 		return ErrNoStream
 	default:
 	}
-	q.start.Do(func() { go q.run() })
+	q.start.Do(func() {
+		q.ch = make(chan []byte, maxPending)
+		go q.run()
+	})
 	q.owed.Add(1)
 	select {
 	case q.ch <- msg:

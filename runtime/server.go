@@ -256,12 +256,11 @@ type Server struct {
 	outs    sync.Map // session id -> outbound
 	listens map[string]ListenHandler
 
-	calls      atomic.Int64 // HTTP requests being handled (health.go)
-	sessions   sync.Map     // *mcp.ServerSession -> *session
-	sessionIDs sync.Map     // session id -> *session, of those live
-	conns      connections
-	abandoned  abandonedCalls
-	authLogs   logLimiter // failing authorization checks logged per component at most every 10 s
+	calls     atomic.Int64 // HTTP requests being handled (health.go)
+	sessions  sync.Map     // *mcp.ServerSession -> *session
+	conns     connections
+	abandoned abandonedCalls
+	authLogs  logLimiter // failing authorization checks logged per component at most every 10 s
 
 	life lifecycle
 }

@@ -78,7 +78,6 @@ func (s *Server) sessionOf(ss *mcp.ServerSession) *session {
 	if v, loaded := s.sessions.LoadOrStore(ss, rec); loaded {
 		return v.(*session)
 	}
-	s.sessionIDs.Store(id, rec)
 	go func() {
 		ss.Wait()
 		s.endSession(rec)
@@ -89,7 +88,6 @@ func (s *Server) sessionOf(ss *mcp.ServerSession) *session {
 // endSession runs a closed session's hooks and deletes its state.
 func (s *Server) endSession(rec *session) {
 	s.sessions.Delete(rec.ss)
-	s.sessionIDs.CompareAndDelete(rec.id, rec)
 	rec.mu.Lock()
 	rec.closed = true
 	hooks := rec.onClose

@@ -264,10 +264,8 @@ func (s *Server) RunTask(ctx context.Context, run *TaskRun) (res *CallToolResult
 	r.ClientInfo, r.ClientCapabilities = run.ClientInfo, run.ClientCapabilities
 	r.Transport = run.Transport
 	r.task = run
-	if run.ClientMeta != nil {
-		if rec, ok := s.sessionIDs.Load(run.SessionID); ok && run.SessionID != "" {
-			r.taskClient = rec.(*session).ss
-		}
+	if run.ClientMeta != nil && run.SessionID != "" {
+		r.taskClient = s.liveSession(run.SessionID)
 	}
 	r.root = s
 	r.in.responses = mcp.InputResponseMap{}
@@ -300,6 +298,22 @@ func (s *Server) RunTask(ctx context.Context, run *TaskRun) (res *CallToolResult
 		ctr = &cp
 	}
 	return ctr, nil, nil
+}
+
+// liveSession returns the go-sdk session of the session id if this
+// process holds it, nil otherwise. It looks through every session: it
+// serves task runs, which are rare beside requests, and a map by id would
+// cost every idle session its entry.
+func (s *Server) liveSession(id string) *mcp.ServerSession {
+	var ss *mcp.ServerSession
+	s.sessions.Range(func(_, v any) bool {
+		if rec := v.(*session); rec.id == id {
+			ss = rec.ss
+			return false
+		}
+		return true
+	})
+	return ss
 }
 
 func (s *Server) runTaskContained(ctx context.Context, r *Request) (res mcp.Result, err error) {
