@@ -178,37 +178,31 @@ func (w *sseWriter) end() {
 // the first message, so that a client that reads slowly holds up its own
 // notifications only, never the sender's: at most maxPending wait, and
 // those beyond are dropped (notifications are advisory). Messages go out
-// in the order sent.
+// in the order sent. A stream that carries none costs a few words.
 type queuedOut struct {
-	o     outbound
-	ch    chan []byte // made at the first message: most streams carry none
-	start sync.Once
-	done  chan struct{}
-	stop  sync.Once
-	dead  atomic.Bool  // a write failed: the stream is gone
-	owed  atomic.Int64 // messages taken and not yet written
+	o      outbound
+	mu     sync.Mutex
+	ch     chan []byte // made at the first message
+	closed bool
+	dead   atomic.Bool  // a write failed: the stream is gone
+	owed   atomic.Int64 // messages taken and not yet written
 }
 
 // maxPending bounds the messages waiting for one stream.
 const maxPending = 64
 
-func newQueuedOut(o outbound) *queuedOut {
-	return &queuedOut{o: o, done: make(chan struct{})}
-}
+func newQueuedOut(o outbound) *queuedOut { return &queuedOut{o: o} }
 
 func (q *queuedOut) writeMessage(msg []byte) error {
-	if q.dead.Load() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed || q.dead.Load() {
 		return ErrNoStream
 	}
-	select {
-	case <-q.done:
-		return ErrNoStream
-	default:
-	}
-	q.start.Do(func() {
+	if q.ch == nil {
 		q.ch = make(chan []byte, maxPending)
-		go q.run()
-	})
+		go q.run(q.ch)
+	}
 	q.owed.Add(1)
 	select {
 	case q.ch <- msg:
@@ -219,19 +213,12 @@ func (q *queuedOut) writeMessage(msg []byte) error {
 	}
 }
 
-func (q *queuedOut) run() {
-	for {
-		select {
-		case <-q.done:
-			return
-		case msg := <-q.ch:
-			err := q.o.writeMessage(msg)
-			q.owed.Add(-1)
-			if err != nil {
-				q.dead.Store(true)
-				return
-			}
+func (q *queuedOut) run(ch chan []byte) {
+	for msg := range ch {
+		if !q.dead.Load() && q.o.writeMessage(msg) != nil {
+			q.dead.Store(true)
 		}
+		q.owed.Add(-1)
 	}
 }
 
@@ -243,8 +230,17 @@ func (q *queuedOut) flush(ctx context.Context) {
 	}
 }
 
-// close ends the writer; what still waits is dropped.
-func (q *queuedOut) close() { q.stop.Do(func() { close(q.done) }) }
+// close ends the writer once what waits is written or dropped.
+func (q *queuedOut) close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.closed {
+		q.closed = true
+		if q.ch != nil {
+			close(q.ch)
+		}
+	}
+}
 
 // holdStream records o as the stream of session id's notifications until
 // the returned function is called.
