@@ -42,6 +42,10 @@ type Options struct {
 	// runtime/otel's ClientMiddleware traces each request and carries its
 	// trace context to the server.
 	Middleware []mcp.Middleware
+	// TaskStatus, if set, receives the states of the tasks that CallTool
+	// and Call wait for (see Tasks.Status): the client declares the tasks
+	// extension, and a tool the server runs as a task is waited for.
+	TaskStatus func(*TaskState)
 }
 
 // ProgressMeta returns request metadata asking the server for progress
@@ -53,12 +57,12 @@ func Connect(ctx context.Context, url string, opts *Options) (*mcp.ClientSession
 	if opts == nil {
 		opts = &Options{}
 	}
-	c := opts.newClient()
-	hc := http.DefaultClient
+	c, ts := opts.newClient()
+	var rt http.RoundTripper = http.DefaultTransport
 	if len(opts.Header) > 0 {
-		hc = &http.Client{Transport: WithHeader(http.DefaultTransport, opts.Header)}
+		rt = WithHeader(rt, opts.Header)
 	}
-	t := &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: hc}
+	t := &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: ts.RoundTripper(rt)}}
 	if opts.OAuth != nil {
 		h, err := opts.OAuth.Handler()
 		if err != nil {
@@ -73,8 +77,9 @@ func Connect(ctx context.Context, url string, opts *Options) (*mcp.ClientSession
 	return cs, nil
 }
 
-// newClient returns a go-sdk client identified and configured by o.
-func (o *Options) newClient() *mcp.Client {
+// newClient returns a go-sdk client identified and configured by o, with
+// the Tasks its transport must tap.
+func (o *Options) newClient() (*mcp.Client, *Tasks) {
 	name, version := o.Name, o.Version
 	if name == "" {
 		name = "mcpgen"
@@ -92,10 +97,11 @@ func (o *Options) newClient() *mcp.Client {
 			progress(req.Params)
 		}
 	}
-	c := mcp.NewClient(&mcp.Implementation{Name: name, Version: version}, copts)
+	ts := &Tasks{Status: o.TaskStatus}
+	c := ts.NewClient(&mcp.Implementation{Name: name, Version: version}, copts)
 	c.AddSendingMiddleware(o.Middleware...)
 	AddSkillMethods(c) // fails only on a standard method's name
-	return c
+	return c, ts
 }
 
 func (o *Options) sessionOptions() *mcp.ClientSessionOptions {
@@ -175,7 +181,10 @@ func (e *ToolError) Error() string { return fmt.Sprintf("tool %s: %s", e.Tool, e
 // CallTool calls a tool with arguments already encoded as a JSON object,
 // asking for version when it is not "". It returns the result and its
 // structured content as JSON (nil when there is none); an error result
-// comes back as a *ToolError. Generated typed clients call it.
+// comes back as a *ToolError. A tool the server runs as a task is waited
+// for (see Call and Task.Wait): a task that fails or is cancelled comes
+// back as a *TaskError, and when ctx ends first the task is cancelled on
+// the server. Generated typed clients call it.
 func CallTool(ctx context.Context, s *mcp.ClientSession, name, version string, args []byte) (*mcp.CallToolResult, []byte, error) {
 	p := &mcp.CallToolParams{Name: name}
 	if args != nil {
@@ -184,7 +193,7 @@ func CallTool(ctx context.Context, s *mcp.ClientSession, name, version string, a
 	if version != "" {
 		p.Meta = mcp.Meta{"mcpgen": map[string]any{"version": version}}
 	}
-	res, err := s.CallTool(ctx, p)
+	res, err := Call(ctx, s, p)
 	if err != nil {
 		return nil, nil, fmt.Errorf("tool %s: %w", name, err)
 	}
@@ -297,7 +306,8 @@ func ConnectCommand(ctx context.Context, argv []string, opts *Options) (*mcp.Cli
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stderr = os.Stderr
-	cs, err := opts.newClient().Connect(ctx, CommandTransport(cmd, 0), opts.sessionOptions())
+	c, ts := opts.newClient()
+	cs, err := c.Connect(ctx, ts.Transport(CommandTransport(cmd, 0)), opts.sessionOptions())
 	if err != nil {
 		return nil, fmt.Errorf("starting %s: %w", strings.Join(argv, " "), err)
 	}

@@ -19,6 +19,13 @@ import (
 // TestMain lets the test binary serve MCP over stdio when asked, so that
 // tests can start it as a command server.
 func TestMain(m *testing.M) {
+	if os.Getenv("MCPGEN_CLIENT_TEST_SERVER") == "tasks" {
+		if err := serveTaskTools(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv("MCPGEN_CLIENT_TEST_SERVER") == "1" {
 		srv := mcp.NewServer(&mcp.Implementation{Name: "child", Version: "1"}, nil)
 		if err := srv.Run(context.Background(), &mcp.StdioTransport{}); err != nil {

@@ -1,0 +1,707 @@
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// How a go-sdk client is made to call task tools.
+//
+// go-sdk decodes every tools/call answer into an mcp.CallToolResult,
+// which has no field for a task: a CreateTaskResult ({"resultType":
+// "task","taskId":...}, or {"task":{...}} under protocol 2025-11-25)
+// would come back as an empty result, its task id lost. go-sdk offers no
+// hook between the wire and that decoding, and custom methods may not
+// shadow tools/call, so Tasks taps the transport instead: below the
+// JSON-RPC layer, a task result is rewritten into a CallToolResult whose
+// _meta carries the original (metaTask), which go-sdk keeps and StartCall
+// reads back. Everything else of tools/call stays go-sdk's (the per-request
+// capabilities, Mcp-Param headers, multi round-trip input requests).
+//
+// The tap also does what go-sdk cannot be asked to: it sets Mcp-Name to
+// the task id on tasks/* requests over HTTP; it sends a subscriptions/listen
+// for task ids (go-sdk's own listen knows only its fixed members, and
+// answers nothing back), which goes through go-sdk as the custom method
+// methodListen and gets its wire name here; it hands the notifications of
+// such a stream (notifications/subscriptions/acknowledged,
+// notifications/tasks), which go-sdk would drop as unknown, to the waiting
+// Task; and, for 2025-11-25, it adds params.task to tools/call (go-sdk's
+// CallToolParams has no such field) and hands notifications/tasks/status
+// on. The tap works on HTTP request and response bodies (RoundTripper:
+// go-sdk's streamable connection must not be wrapped, it has unexported
+// hooks) and on the messages of other transports (Transport: stdio).
+
+// TasksExtension identifies the tasks extension of protocol 2026-07-28.
+const TasksExtension = "io.modelcontextprotocol/tasks"
+
+const (
+	// metaTask is the _meta key under which a rewritten result carries
+	// the server's task result, as it came.
+	metaTask = "mcpgen.client/task"
+	// metaAskTask, in a 2025-11-25 tools/call's _meta, asks the tap for
+	// params.task (its value).
+	metaAskTask = "mcpgen.client/askTask"
+	// metaListen, in a methodListen's _meta, names the Task waiting for
+	// the stream's messages.
+	metaListen = "mcpgen.client/listen"
+	// methodListen is subscriptions/listen for task ids, under a name of
+	// its own for go-sdk; the tap sends it as subscriptions/listen.
+	methodListen = "mcpgen.client/subscriptions/listen"
+	// methodLookup never reaches the wire: the Tasks middleware answers
+	// it with the session's Tasks.
+	methodLookup = "mcpgen.client/tasks"
+)
+
+// Tasks is the client side of background tasks for the sessions of one
+// go-sdk client: with it, Call and StartCall wait for a task tool's task
+// and return its result. Connect and ConnectCommand set it up; a client
+// built by hand gets it with NewClient, plus RoundTripper (for HTTP
+// transports, on the transport's HTTP client) or Transport (stdio and
+// other message transports).
+//
+// The client declares the tasks extension, so a 2026-07-28 server may
+// answer any tools/call of a tool with task support with a task: call
+// tools on such sessions with Call (or CallTool, CallStructured), not
+// ClientSession.CallTool, which returns an empty result for a task.
+type Tasks struct {
+	// Status, if set, is called with each state of a task that Wait
+	// observes: its creation, and each change of status or message
+	// (task progress shows as the message). It must not block long.
+	Status func(*TaskState)
+	// Elicit answers a task's elicitation requests; NewClient sets it to
+	// the client options' ElicitationHandler when nil.
+	Elicit func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error)
+
+	mu      sync.Mutex
+	seq     int
+	listens map[string]chan listenEvent // by metaListen token
+	subs    map[string]string           // listen request id (JSON) -> token
+	watches map[string]chan *TaskState  // task id -> 2025-11-25 status notifications
+	support map[string]string           // tool name -> execution.taskSupport, from tools/list
+}
+
+// listenEvent is a message of a task listen stream.
+type listenEvent struct {
+	agreed []string   // an acknowledgement: the task ids the server agreed to
+	state  *TaskState // a notifications/tasks
+}
+
+// NewClient returns a go-sdk client whose sessions can call task tools:
+// it declares the tasks extension (besides opts.Capabilities, or go-sdk's
+// default capabilities when opts has none), and registers the tasks
+// methods and the middleware Call uses to find ts.
+func (ts *Tasks) NewClient(impl *mcp.Implementation, opts *mcp.ClientOptions) *mcp.Client {
+	var o mcp.ClientOptions
+	if opts != nil {
+		o = *opts
+	}
+	var caps mcp.ClientCapabilities
+	if o.Capabilities != nil {
+		caps = *o.Capabilities
+		caps.Extensions = maps.Clone(caps.Extensions)
+	} else {
+		caps.RootsV2 = &mcp.RootCapabilities{ListChanged: true} // go-sdk's default
+	}
+	caps.AddExtension(TasksExtension, nil)
+	o.Capabilities = &caps
+	if ts.Elicit == nil {
+		ts.Elicit = o.ElicitationHandler
+	}
+	c := mcp.NewClient(impl, &o)
+	ts.install(c)
+	return c
+}
+
+func (ts *Tasks) install(c *mcp.Client) {
+	// None of these names is a standard method's: no error.
+	mcp.AddSendingCustomMethod[*taskParams, *rawResult](c, "tasks/get")
+	mcp.AddSendingCustomMethod[*taskParams, *rawResult](c, "tasks/update")
+	mcp.AddSendingCustomMethod[*taskParams, *rawResult](c, "tasks/cancel")
+	mcp.AddSendingCustomMethod[*taskParams, *mcp.CallToolResult](c, "tasks/result")
+	mcp.AddSendingCustomMethod[*listenParams, *rawResult](c, methodListen)
+	mcp.AddSendingCustomMethod[*mcp.ParamsBase, *lookupResult](c, methodLookup)
+	c.AddSendingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			if method == methodLookup {
+				return &lookupResult{tasks: ts}, nil
+			}
+			return next(ctx, method, req)
+		}
+	})
+}
+
+// tasksOf returns the Tasks of the session's client, nil if it has none.
+func tasksOf(ctx context.Context, s *mcp.ClientSession) *Tasks {
+	res, err := mcp.CallCustomMethod[*mcp.ParamsBase, *lookupResult](ctx, s, methodLookup, &mcp.ParamsBase{})
+	if err != nil || res == nil {
+		return nil
+	}
+	return res.tasks
+}
+
+type lookupResult struct {
+	mcp.ResultBase
+	tasks *Tasks
+}
+
+// taskParams are the params of tasks/get, tasks/update, tasks/cancel
+// and tasks/result.
+type taskParams struct {
+	mcp.ParamsBase
+	TaskID         string                     `json:"taskId"`
+	InputResponses map[string]json.RawMessage `json:"inputResponses,omitempty"`
+}
+
+type listenParams struct {
+	mcp.ParamsBase
+	Notifications struct {
+		TaskIDs []string `json:"taskIds"`
+	} `json:"notifications"`
+}
+
+// rawResult keeps a result as it came.
+type rawResult struct {
+	mcp.ResultBase
+	raw json.RawMessage
+}
+
+func (r *rawResult) UnmarshalJSON(b []byte) error {
+	r.raw = append(json.RawMessage(nil), b...)
+	return nil
+}
+
+func (r *rawResult) MarshalJSON() ([]byte, error) { return r.raw, nil }
+
+// listen registers a task listen stream and returns its token.
+func (ts *Tasks) listen() (string, chan listenEvent) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.seq++
+	token := strconv.Itoa(ts.seq)
+	ch := make(chan listenEvent, 64)
+	if ts.listens == nil {
+		ts.listens = map[string]chan listenEvent{}
+	}
+	ts.listens[token] = ch
+	return token, ch
+}
+
+func (ts *Tasks) unlisten(token string) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	delete(ts.listens, token)
+	for id, t := range ts.subs {
+		if t == token {
+			delete(ts.subs, id)
+		}
+	}
+}
+
+// watch registers for the 2025-11-25 status notifications of task id.
+func (ts *Tasks) watch(id string) chan *TaskState {
+	ch := make(chan *TaskState, 64)
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.watches == nil {
+		ts.watches = map[string]chan *TaskState{}
+	}
+	ts.watches[id] = ch
+	return ch
+}
+
+func (ts *Tasks) unwatch(id string) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	delete(ts.watches, id)
+}
+
+// taskSupport returns a tool's execution.taskSupport as tools/list told
+// it, and whether a tools/list told anything of the tool.
+func (ts *Tasks) taskSupport(tool string) (string, bool) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	v, ok := ts.support[tool]
+	return v, ok
+}
+
+// outbound rewrites a request on its way to the server: a task listen
+// becomes subscriptions/listen, a 2025-11-25 tools/call asking for a task
+// gets params.task. It returns the method and params to send and whether
+// they changed.
+func (ts *Tasks) outbound(id json.RawMessage, method string, params json.RawMessage) (string, json.RawMessage, bool) {
+	switch method {
+	case methodListen:
+		p, token := cutMeta(params, metaListen)
+		if s, ok := token.(string); ok && len(id) > 0 {
+			ts.mu.Lock()
+			if ts.subs == nil {
+				ts.subs = map[string]string{}
+			}
+			ts.subs[normID(id)] = s
+			ts.mu.Unlock()
+		}
+		return "subscriptions/listen", p, true
+	case "tools/call":
+		if !bytes.Contains(params, []byte(metaAskTask)) {
+			return method, params, false
+		}
+		p, ask := cutMeta(params, metaAskTask)
+		if ask == nil {
+			return method, params, false
+		}
+		var m map[string]any
+		if json.Unmarshal(p, &m) != nil {
+			return method, params, false
+		}
+		m["task"] = ask
+		js, err := json.Marshal(m)
+		if err != nil {
+			return method, params, false
+		}
+		return method, js, true
+	}
+	return method, params, false
+}
+
+// cutMeta removes _meta[key] from params and returns the params left and
+// the value removed (nil when there was none).
+func cutMeta(params json.RawMessage, key string) (json.RawMessage, any) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(params, &m) != nil {
+		return params, nil
+	}
+	var meta map[string]any
+	if json.Unmarshal(m["_meta"], &meta) != nil || meta[key] == nil {
+		return params, nil
+	}
+	v := meta[key]
+	delete(meta, key)
+	if len(meta) == 0 {
+		delete(m, "_meta")
+	} else {
+		m["_meta"], _ = json.Marshal(meta)
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return params, nil
+	}
+	return out, v
+}
+
+// normID is a JSON-RPC id's canonical JSON, for comparisons.
+func normID(raw json.RawMessage) string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	js, _ := json.Marshal(v)
+	return string(js)
+}
+
+// inbound looks at a message from the server: it hands task
+// notifications to their waiters, records the task support of listed
+// tools, and rewrites a task result (see the top of the file). It returns
+// the result to deliver in place of result, or nil to keep it.
+func (ts *Tasks) inbound(method string, params, result json.RawMessage) json.RawMessage {
+	switch method {
+	case "notifications/subscriptions/acknowledged", "notifications/tasks":
+		ts.subscription(method, params)
+		return nil
+	case "notifications/tasks/status":
+		var st TaskState
+		if st.decode(params) == nil && st.ID != "" {
+			ts.mu.Lock()
+			ch := ts.watches[st.ID]
+			ts.mu.Unlock()
+			if ch != nil {
+				select {
+				case ch <- &st:
+				default: // advisory: the waiter reads the end from tasks/result
+				}
+			}
+		}
+		return nil
+	case "":
+	default:
+		return nil
+	}
+	if len(result) == 0 {
+		return nil
+	}
+	if bytes.Contains(result, []byte(`"tools"`)) && bytes.Contains(result, []byte(`"taskSupport"`)) {
+		ts.recordSupport(result)
+		return nil
+	}
+	if !bytes.Contains(result, []byte(`"task`)) {
+		return nil
+	}
+	var probe struct {
+		ResultType string          `json:"resultType"`
+		TaskID     string          `json:"taskId"`
+		Task       json.RawMessage `json:"task"`
+		Content    json.RawMessage `json:"content"`
+	}
+	if json.Unmarshal(result, &probe) != nil {
+		return nil
+	}
+	legacy := len(probe.Task) > 0 && probe.Content == nil && bytes.Contains(probe.Task, []byte(`"taskId"`))
+	if !(probe.ResultType == "task" && probe.TaskID != "") && !legacy {
+		return nil
+	}
+	js, err := json.Marshal(map[string]any{"content": []any{}, "_meta": map[string]json.RawMessage{metaTask: result}})
+	if err != nil {
+		return nil
+	}
+	return js
+}
+
+func (ts *Tasks) recordSupport(result json.RawMessage) {
+	var list struct {
+		Tools []struct {
+			Name      string `json:"name"`
+			Execution *struct {
+				TaskSupport string `json:"taskSupport"`
+			} `json:"execution"`
+		} `json:"tools"`
+	}
+	if json.Unmarshal(result, &list) != nil {
+		return
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.support == nil {
+		ts.support = map[string]string{}
+	}
+	for _, t := range list.Tools {
+		v := ""
+		if t.Execution != nil {
+			v = t.Execution.TaskSupport
+		}
+		ts.support[t.Name] = v
+	}
+}
+
+// subscription hands a task listen stream's message to its waiter.
+func (ts *Tasks) subscription(method string, params json.RawMessage) {
+	var p struct {
+		Meta          map[string]json.RawMessage `json:"_meta"`
+		Notifications struct {
+			TaskIDs []string `json:"taskIds"`
+		} `json:"notifications"`
+	}
+	if json.Unmarshal(params, &p) != nil {
+		return
+	}
+	sub, ok := p.Meta[mcp.MetaKeySubscriptionID]
+	if !ok {
+		return
+	}
+	ts.mu.Lock()
+	ch := ts.listens[ts.subs[normID(sub)]]
+	ts.mu.Unlock()
+	if ch == nil {
+		return
+	}
+	ev := listenEvent{agreed: p.Notifications.TaskIDs}
+	if method == "notifications/tasks" {
+		var st TaskState
+		if st.decode(params) != nil {
+			return
+		}
+		ev = listenEvent{state: &st}
+	} else if ev.agreed == nil {
+		ev.agreed = []string{}
+	}
+	select {
+	case ch <- ev:
+	default: // advisory: the waiter polls too
+	}
+}
+
+// RoundTripper returns base (http.DefaultTransport when nil) with the
+// tasks tap: give it to the HTTP client of a streamable HTTP (or
+// HTTP+SSE) transport whose sessions use ts.
+func (ts *Tasks) RoundTripper(base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &tapRoundTripper{ts: ts, base: base}
+}
+
+type tapRoundTripper struct {
+	ts   *Tasks
+	base http.RoundTripper
+}
+
+// maxTapped bounds the request bodies the tap reads.
+const maxTapped = 8 << 20
+
+func (rt *tapRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPost && r.Body != nil && r.GetBody != nil && r.ContentLength <= maxTapped {
+		if r2, err := rt.request(r); err == nil {
+			r = r2
+		}
+	}
+	resp, err := rt.base.RoundTrip(r)
+	if err != nil || resp.Body == nil {
+		return resp, err
+	}
+	switch ct := resp.Header.Get("Content-Type"); {
+	case strings.HasPrefix(ct, "text/event-stream"):
+		resp.Body = &sseTap{ts: rt.ts, body: resp.Body, in: bufio.NewReader(resp.Body)}
+	case strings.HasPrefix(ct, "application/json"):
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		if out := rt.ts.message(body); out != nil {
+			body = out
+			resp.ContentLength = int64(len(body))
+			resp.Header.Del("Content-Length")
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return resp, nil
+}
+
+// request returns r rewritten by outbound, with the headers of the
+// method it sends (Mcp-Method; Mcp-Name, the task id, for tasks/*).
+func (rt *tapRoundTripper) request(r *http.Request) (*http.Request, error) {
+	body, err := r.GetBody()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := io.ReadAll(io.LimitReader(body, maxTapped))
+	body.Close()
+	if err != nil {
+		return nil, err
+	}
+	var msg struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+		Params json.RawMessage `json:"params"`
+	}
+	if json.Unmarshal(raw, &msg) != nil || msg.Method == "" {
+		return nil, errors.New("not a request")
+	}
+	method, params, changed := rt.ts.outbound(msg.ID, msg.Method, msg.Params)
+	named := strings.HasPrefix(method, "tasks/") && r.Header.Get("Mcp-Method") != ""
+	if !changed && !named {
+		return nil, errors.New("unchanged")
+	}
+	r = r.Clone(r.Context())
+	if changed {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, err
+		}
+		m["method"], _ = json.Marshal(method)
+		m["params"] = params
+		if raw, err = json.Marshal(m); err != nil {
+			return nil, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil }
+		r.ContentLength = int64(len(raw))
+		if r.Header.Get("Mcp-Method") != "" {
+			r.Header.Set("Mcp-Method", method)
+		}
+	}
+	if named {
+		var p struct {
+			TaskID string `json:"taskId"`
+		}
+		if json.Unmarshal(params, &p) == nil && p.TaskID != "" {
+			r.Header.Set("Mcp-Name", p.TaskID)
+		}
+	}
+	return r, nil
+}
+
+// message applies inbound to one JSON-RPC message and returns it
+// rewritten, or nil when it is unchanged.
+func (ts *Tasks) message(data []byte) []byte {
+	if !bytes.Contains(data, []byte("task")) && !bytes.Contains(data, []byte("subscriptions/acknowledged")) {
+		return nil
+	}
+	var msg struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+		Params json.RawMessage `json:"params"`
+		Result json.RawMessage `json:"result"`
+	}
+	if json.Unmarshal(data, &msg) != nil {
+		return nil
+	}
+	out := ts.inbound(msg.Method, msg.Params, msg.Result)
+	if out == nil {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil {
+		return nil
+	}
+	m["result"] = out
+	js, err := json.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	return js
+}
+
+// sseTap applies inbound to the events of an SSE response as they are
+// read. An event's data lines are replaced by one when it changes.
+type sseTap struct {
+	ts   *Tasks
+	body io.Closer
+	in   *bufio.Reader
+	out  bytes.Buffer
+	err  error
+}
+
+func (s *sseTap) Read(p []byte) (int, error) {
+	for s.out.Len() == 0 && s.err == nil {
+		s.event()
+	}
+	if s.out.Len() > 0 {
+		return s.out.Read(p)
+	}
+	return 0, s.err
+}
+
+// event reads one event (up to a blank line) into out.
+func (s *sseTap) event() {
+	var lines []string
+	var data []string
+	for {
+		line, err := s.in.ReadString('\n')
+		if line != "" {
+			lines = append(lines, line)
+			trimmed := strings.TrimRight(line, "\r\n")
+			if d, ok := strings.CutPrefix(trimmed, "data:"); ok {
+				data = append(data, strings.TrimPrefix(d, " "))
+			}
+			if trimmed == "" {
+				break
+			}
+		}
+		if err != nil {
+			s.err = err
+			break
+		}
+	}
+	var changed []byte
+	if len(data) > 0 {
+		changed = s.ts.message([]byte(strings.Join(data, "\n")))
+	}
+	wrote := false
+	for _, line := range lines {
+		if changed != nil && strings.HasPrefix(line, "data:") {
+			if !wrote {
+				s.out.WriteString("data: ")
+				s.out.Write(changed)
+				s.out.WriteString("\n")
+				wrote = true
+			}
+			continue
+		}
+		s.out.WriteString(line)
+	}
+}
+
+func (s *sseTap) Close() error { return s.body.Close() }
+
+// Transport returns t with the tasks tap on its messages: for stdio and
+// other message transports whose sessions use ts. A streamable HTTP or
+// HTTP+SSE transport gets the tap on its HTTP client instead (a copy of
+// it is returned), as go-sdk's HTTP connections must not be wrapped.
+func (ts *Tasks) Transport(t mcp.Transport) mcp.Transport {
+	switch t := t.(type) {
+	case *mcp.StreamableClientTransport:
+		c := *t
+		c.HTTPClient = ts.httpClient(t.HTTPClient)
+		return &c
+	case *mcp.SSEClientTransport:
+		c := *t
+		c.HTTPClient = ts.httpClient(t.HTTPClient)
+		return &c
+	}
+	return &tapTransport{inner: t, ts: ts}
+}
+
+func (ts *Tasks) httpClient(hc *http.Client) *http.Client {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	c := *hc
+	c.Transport = ts.RoundTripper(hc.Transport)
+	return &c
+}
+
+type tapTransport struct {
+	inner mcp.Transport
+	ts    *Tasks
+}
+
+func (t *tapTransport) Connect(ctx context.Context) (mcp.Connection, error) {
+	conn, err := t.inner.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &tapConn{Connection: conn, ts: t.ts}, nil
+}
+
+type tapConn struct {
+	mcp.Connection
+	ts *Tasks
+}
+
+func (c *tapConn) Write(ctx context.Context, msg jsonrpc.Message) error {
+	if req, ok := msg.(*jsonrpc.Request); ok {
+		var id json.RawMessage
+		if req.IsCall() {
+			id, _ = json.Marshal(req.ID.Raw())
+		}
+		if method, params, changed := c.ts.outbound(id, req.Method, req.Params); changed {
+			r := *req
+			r.Method, r.Params = method, params
+			msg = &r
+		}
+	}
+	return c.Connection.Write(ctx, msg)
+}
+
+func (c *tapConn) Read(ctx context.Context) (jsonrpc.Message, error) {
+	msg, err := c.Connection.Read(ctx)
+	if err != nil {
+		return msg, err
+	}
+	switch m := msg.(type) {
+	case *jsonrpc.Request:
+		if !m.IsCall() {
+			c.ts.inbound(m.Method, m.Params, nil)
+		}
+	case *jsonrpc.Response:
+		if m.Error == nil {
+			if out := c.ts.inbound("", nil, m.Result); out != nil {
+				r := *m
+				r.Result = out
+				msg = &r
+			}
+		}
+	}
+	return msg, nil
+}
