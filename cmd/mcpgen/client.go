@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mcpgen/mcpgen/internal/cli"
+	"github.com/mcpgen/mcpgen/runtime/client"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/spf13/cobra"
 )
@@ -136,11 +137,17 @@ func (f *targetFlags) authorize(h http.Header) (*cli.Login, error) {
 // session connects to the target, with progress and log handlers writing
 // to stderr.
 func session(ctx context.Context, f *targetFlags, spec string, command []string, progress *progressPrinter) (*cli.Session, error) {
+	return sessionWith(ctx, f, spec, command, progress, cli.Handlers{})
+}
+
+// sessionWith is session with the handlers h sets (Elicit, TaskStatus)
+// besides.
+func sessionWith(ctx context.Context, f *targetFlags, spec string, command []string, progress *progressPrinter, h cli.Handlers) (*cli.Session, error) {
 	t, err := f.target(spec, command)
 	if err != nil {
 		return nil, err
 	}
-	h := cli.Handlers{Log: func(p *mcp.LoggingMessageParams) {
+	h.Log = func(p *mcp.LoggingMessageParams) {
 		logger := ""
 		if p.Logger != "" {
 			logger = " " + p.Logger
@@ -151,7 +158,7 @@ func session(ctx context.Context, f *targetFlags, spec string, command []string,
 		} else {
 			fmt.Fprintln(os.Stderr, line)
 		}
-	}}
+	}
 	if progress != nil {
 		h.Progress = progress.update
 	}
@@ -207,6 +214,15 @@ func (p *progressPrinter) message(line string) {
 		p.drawn = false
 	}
 	fmt.Fprintln(p.w, line)
+}
+
+// task reports a task's state as a line of its own.
+func (p *progressPrinter) task(st *client.TaskState) {
+	line := fmt.Sprintf("task %s: %s", st.ID, st.Status)
+	if st.StatusMessage != "" {
+		line += ": " + st.StatusMessage
+	}
+	p.message(line)
 }
 
 // done ends a drawn bar's line, so that what follows starts on its own.
@@ -285,7 +301,8 @@ mcpgen discover; or give a stdio command after --.`,
 
 func addCallCommands() {
 	var f targetFlags
-	var rawArgs, outDir string
+	var rawArgs, outDir, elicitMode string
+	var callTimeout time.Duration
 	call := &cobra.Command{
 		Use:   "call [TARGET] TOOL [key=value...] [-- COMMAND ARGS...]",
 		Short: "Call a tool",
@@ -297,7 +314,22 @@ signature before anything is sent. Progress shows as a bar on
 a terminal and as lines otherwise; server logs go to stderr. Structured
 content is printed as JSON, text as text; images, audio and blobs are saved
 to files. The exit status is 1 when the tool returns an error result or the
-call fails.`,
+call fails.
+
+Task tools (background tasks: the tasks extension of protocol 2026-07-28,
+or the tasks of 2025-11-25) are waited for: call prints the task's id and
+each change of its status and message (the task's progress) on stderr, and
+then the result as for any call. It follows the task on a subscriptions/listen
+stream when the server offers one, and polls tasks/get at the server's
+interval otherwise. A task that fails is an error (exit status 1) with the
+server's JSON-RPC error. Ctrl-C, or --call-timeout running out, cancels the
+task on the server (tasks/cancel) before call exits.
+
+Elicitation requests (the server's, or a task's input requests) are answered
+as --elicit says: ask (the default) asks for each field on stderr and reads
+the answers from stdin, a line each (an empty line takes the default,
+!decline or !cancel answer so, the end of stdin declines); defaults accepts
+with the schema's defaults; decline declines. Sampling requests are refused.`,
 		Example: `  mcpgen call http://127.0.0.1:8080/mcp forecast city=Paris days=2
   mcpgen call ./examples/weather compare_cities --args '{"cities":["Paris","Tokyo"]}'
   mcpgen call echo message=hi -- npx -y @modelcontextprotocol/server-everything`,
@@ -310,10 +342,14 @@ call fails.`,
 				return errors.New("give the tool's name")
 			}
 			tool, pairs := rest[0], rest[1:]
+			elicit, err := cli.Elicitor(elicitMode, os.Stdin, os.Stderr)
+			if err != nil {
+				return err
+			}
 			ctx, cancel := signalContext()
 			defer cancel()
 			progress := newProgress()
-			s, err := session(ctx, &f, spec, command, progress)
+			s, err := sessionWith(ctx, &f, spec, command, progress, cli.Handlers{Elicit: elicit, TaskStatus: progress.task})
 			if err != nil {
 				return err
 			}
@@ -344,13 +380,24 @@ call fails.`,
 				fmt.Fprintf(os.Stderr, "Missing required arguments: %s\n  %s\n", strings.Join(missing, ", "), cli.Signature(found))
 				return &exitError{code: 1}
 			}
-			err = cli.Call(ctx, s, tool, callArgs, "mcpgen-progress", cli.CallOptions{JSON: f.json, OutDir: outDir}, os.Stdout, os.Stderr)
+			cctx := ctx
+			if callTimeout > 0 {
+				var stop context.CancelFunc
+				cctx, stop = context.WithTimeout(ctx, callTimeout)
+				defer stop()
+			}
+			err = cli.Call(cctx, s, tool, callArgs, "mcpgen-progress", cli.CallOptions{JSON: f.json, OutDir: outDir}, os.Stdout, os.Stderr)
 			progress.done()
+			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+				err = fmt.Errorf("no result within --call-timeout %v: %w", callTimeout, err)
+			}
 			return failed(err)
 		},
 	}
 	f.add(call)
 	call.Flags().StringVar(&rawArgs, "args", "", "arguments as a JSON object, or @file.json")
+	call.Flags().StringVar(&elicitMode, "elicit", "ask", "how to answer elicitation requests: ask (on stderr, answers from stdin), defaults (accept the schema's defaults) or decline")
+	call.Flags().DurationVar(&callTimeout, "call-timeout", 0, "time allowed for the call, a task tool's task included (0: no limit); when it runs out a task is cancelled on the server")
 	call.Flags().StringVarP(&outDir, "out", "o", ".", "directory for images, audio and binary content")
 	addCommand(call)
 

@@ -384,7 +384,7 @@ func Call(ctx context.Context, s *Session, name string, args map[string]any, pro
 	if progressToken != nil {
 		params.Meta = mcp.Meta{"progressToken": progressToken}
 	}
-	res, err := s.CallTool(ctx, params)
+	res, err := client.Call(ctx, s.ClientSession, params) // waits for a task tool's task
 	if err != nil {
 		return fmt.Errorf("tools/call %s: %w", name, err)
 	}

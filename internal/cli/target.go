@@ -47,6 +47,11 @@ type Target struct {
 type Handlers struct {
 	Progress func(*mcp.ProgressNotificationParams)
 	Log      func(*mcp.LoggingMessageParams)
+	// Elicit, if set, answers the server's elicitation requests (and
+	// those of tasks); nil declares no elicitation.
+	Elicit func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error)
+	// TaskStatus, if set, receives the states of the tasks Call waits for.
+	TaskStatus func(*client.TaskState)
 }
 
 // Session is a connected client session and how to close it.
@@ -84,6 +89,10 @@ func Connect(ctx context.Context, t Target, h Handlers, stderr io.Writer) (*Sess
 	if h.Log != nil {
 		opts.LoggingMessageHandler = func(_ context.Context, req *mcp.LoggingMessageRequest) { h.Log(req.Params) }
 	}
+	opts.ElicitationHandler = h.Elicit
+	// The client declares the tasks extension and taps its transports,
+	// so that Call can wait for the tasks of task tools.
+	tasks := &client.Tasks{Status: h.TaskStatus}
 	// Traced when the OTEL_* variables configure an exporter (inst is nil
 	// otherwise): each request gets a CLIENT span whose context goes to the
 	// server in _meta.
@@ -96,7 +105,7 @@ func Connect(ctx context.Context, t Target, h Handlers, stderr io.Writer) (*Sess
 		traceTarget = t.Spec
 	}
 	newClient := func() *mcp.Client {
-		c := mcp.NewClient(&mcp.Implementation{Name: "mcpgen", Version: Version}, opts)
+		c := tasks.NewClient(&mcp.Implementation{Name: "mcpgen", Version: Version}, opts)
 		client.AddSkillMethods(c) // skills list|pull
 		if inst != nil {
 			c.AddSendingMiddleware(inst.ClientMiddleware(traceTarget))
@@ -117,7 +126,7 @@ func Connect(ctx context.Context, t Target, h Handlers, stderr io.Writer) (*Sess
 		}
 		return func() { timer.Reset(t.Timeout) }
 	}
-	s, err := connect(cctx, newClient, t, stderr, hold)
+	s, err := connect(cctx, newClient, tasks, t, stderr, hold)
 	if !timer.Stop() && timedOut.Load() {
 		if s != nil {
 			s.Close()
@@ -153,13 +162,13 @@ func describe(t Target) string {
 	return t.Spec
 }
 
-func connect(cctx context.Context, newClient func() *mcp.Client, t Target, stderr io.Writer, hold func() func()) (*Session, error) {
+func connect(cctx context.Context, newClient func() *mcp.Client, tasks *client.Tasks, t Target, stderr io.Writer, hold func() func()) (*Session, error) {
 	client := newClient()
 	switch {
 	case len(t.Command) > 0:
-		return connectCommand(cctx, client, t.Command, t.Env, stderr, nil)
+		return connectCommand(cctx, client, tasks, t.Command, t.Env, stderr, nil)
 	case isURL(t.Spec):
-		return connectURL(cctx, newClient, t.Spec, t.Header, t.Login, hold)
+		return connectURL(cctx, newClient, tasks, t.Spec, t.Header, t.Login, hold)
 	case t.Spec == "":
 		return nil, errors.New("no target: give a URL, a Go package directory, a server name, or -- COMMAND ARGS...")
 	}
@@ -168,7 +177,7 @@ func connect(cctx context.Context, newClient func() *mcp.Client, t Target, stder
 		if err != nil {
 			return nil, err
 		}
-		return connectCommand(cctx, client, []string{bin}, t.Env, stderr, cleanup)
+		return connectCommand(cctx, client, tasks, []string{bin}, t.Env, stderr, cleanup)
 	}
 	servers, _ := Discover(DefaultSources())
 	for _, s := range servers {
@@ -189,10 +198,10 @@ func connect(cctx context.Context, newClient func() *mcp.Client, t Target, stder
 			if hdr.Get("Authorization") != "" {
 				login = nil // the client's configuration authorizes it
 			}
-			return connectURL(cctx, newClient, s.URL, hdr, login, hold)
+			return connectURL(cctx, newClient, tasks, s.URL, hdr, login, hold)
 		}
 		env := append(append([]string(nil), s.EnvList()...), t.Env...)
-		return connectCommand(cctx, client, append([]string{s.Command}, s.Args...), env, stderr, nil)
+		return connectCommand(cctx, client, tasks, append([]string{s.Command}, s.Args...), env, stderr, nil)
 	}
 	return nil, fmt.Errorf("unknown target %q: not a URL, not a directory with Go files, and no server of that name in %s", t.Spec, strings.Join(sourceNames(), ", "))
 }
@@ -204,14 +213,14 @@ func isURL(s string) bool { return strings.HasPrefix(s, "http://") || strings.Ha
 // path ends in /sse names an SSE endpoint, so it is tried over SSE first.
 // With login, a server that asks for OAuth over streamable HTTP gets it;
 // a server that answers 401 ends the attempt there, with what to do.
-func connectURL(ctx context.Context, newClient func() *mcp.Client, url string, header http.Header, login *Login, hold func() func()) (_ *Session, err error) {
+func connectURL(ctx context.Context, newClient func() *mcp.Client, tasks *client.Tasks, url string, header http.Header, login *Login, hold func() func()) (_ *Session, err error) {
 	spy := &versionSpy{}
 	denied := &deniedSpy{}
 	httpClient := func() *http.Client {
 		// A fresh connection pool per attempt: nothing of a failed attempt
 		// is reused.
 		rt := client.WithHeader(http.DefaultTransport.(*http.Transport).Clone(), header)
-		return &http.Client{Transport: &spyRoundTripper{next: denied.wrap(rt), spy: spy}}
+		return &http.Client{Transport: tasks.RoundTripper(&spyRoundTripper{next: denied.wrap(rt), spy: spy})}
 	}
 	var oauth auth.OAuthHandler
 	var cleanup func()
@@ -275,12 +284,12 @@ func connectURL(ctx context.Context, newClient func() *mcp.Client, url string, h
 	return nil, fmt.Errorf("connecting to %s: %v (and over HTTP+SSE at %s: %v)", url, err, sseURL, err2)
 }
 
-func connectCommand(ctx context.Context, mc *mcp.Client, argv, env []string, stderr io.Writer, cleanup func()) (*Session, error) {
+func connectCommand(ctx context.Context, mc *mcp.Client, tasks *client.Tasks, argv, env []string, stderr io.Writer, cleanup func()) (*Session, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = stderr
 	spy := &versionSpy{}
-	cs, err := mc.Connect(ctx, &spyTransport{Transport: client.CommandTransport(cmd, 0), spy: spy}, nil)
+	cs, err := mc.Connect(ctx, tasks.Transport(&spyTransport{Transport: client.CommandTransport(cmd, 0), spy: spy}), nil)
 	if err != nil {
 		if cleanup != nil {
 			cleanup()
