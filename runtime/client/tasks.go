@@ -183,7 +183,7 @@ func StartCall(ctx context.Context, s *mcp.ClientSession, p *mcp.CallToolParams)
 	if p == nil {
 		p = &mcp.CallToolParams{}
 	}
-	ts := tasksOf(ctx, s)
+	ts := tasksOf(s)
 	legacy := !modernSession(s)
 	if ts != nil && legacy && ts.needsTask(ctx, s, p.Name) {
 		q := *p

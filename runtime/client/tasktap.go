@@ -9,9 +9,11 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"weak"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -42,6 +44,8 @@ import (
 // on. The tap works on HTTP request and response bodies (RoundTripper:
 // go-sdk's streamable connection must not be wrapped, it has unexported
 // hooks) and on the messages of other transports (Transport: stdio).
+// Call finds the Tasks of a session through its client's middleware,
+// which ties each session to it (bind).
 
 // TasksExtension identifies the tasks extension of protocol 2026-07-28.
 const TasksExtension = "io.modelcontextprotocol/tasks"
@@ -59,9 +63,6 @@ const (
 	// methodListen is subscriptions/listen for task ids, under a name of
 	// its own for go-sdk; the tap sends it as subscriptions/listen.
 	methodListen = "mcpgen.client/subscriptions/listen"
-	// methodLookup never reaches the wire: the Tasks middleware answers
-	// it with the session's Tasks.
-	methodLookup = "mcpgen.client/tasks"
 )
 
 // Tasks is the client side of background tasks for the sessions of one
@@ -101,7 +102,7 @@ type listenEvent struct {
 // NewClient returns a go-sdk client whose sessions can call task tools:
 // it declares the tasks extension (besides opts.Capabilities, or go-sdk's
 // default capabilities when opts has none), and registers the tasks
-// methods and the middleware Call uses to find ts.
+// methods and the middleware through which Call finds ts.
 func (ts *Tasks) NewClient(impl *mcp.Implementation, opts *mcp.ClientOptions) *mcp.Client {
 	var o mcp.ClientOptions
 	if opts != nil {
@@ -131,29 +132,36 @@ func (ts *Tasks) install(c *mcp.Client) {
 	mcp.AddSendingCustomMethod[*taskParams, *rawResult](c, "tasks/cancel")
 	mcp.AddSendingCustomMethod[*taskParams, *mcp.CallToolResult](c, "tasks/result")
 	mcp.AddSendingCustomMethod[*listenParams, *rawResult](c, methodListen)
-	mcp.AddSendingCustomMethod[*mcp.ParamsBase, *lookupResult](c, methodLookup)
+	// Every request of a session passes here, its first one (server/discover
+	// or initialize) while connecting: the session is tied to ts then.
 	c.AddSendingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
-			if method == methodLookup {
-				return &lookupResult{tasks: ts}, nil
+			if cs, ok := req.GetSession().(*mcp.ClientSession); ok {
+				ts.bind(cs)
 			}
 			return next(ctx, method, req)
 		}
 	})
 }
 
-// tasksOf returns the Tasks of the session's client, nil if it has none.
-func tasksOf(ctx context.Context, s *mcp.ClientSession) *Tasks {
-	res, err := mcp.CallCustomMethod[*mcp.ParamsBase, *lookupResult](ctx, s, methodLookup, &mcp.ParamsBase{})
-	if err != nil || res == nil {
-		return nil
+// sessionTasks ties the sessions of clients made by Tasks.NewClient to
+// their Tasks, as long as the session exists.
+var sessionTasks sync.Map // weak.Pointer[mcp.ClientSession] -> *Tasks
+
+func (ts *Tasks) bind(cs *mcp.ClientSession) {
+	k := weak.Make(cs)
+	if _, loaded := sessionTasks.LoadOrStore(k, ts); !loaded {
+		goruntime.AddCleanup(cs, func(k weak.Pointer[mcp.ClientSession]) { sessionTasks.Delete(k) }, k)
 	}
-	return res.tasks
 }
 
-type lookupResult struct {
-	mcp.ResultBase
-	tasks *Tasks
+// tasksOf returns the Tasks of the session's client, nil if it has none.
+func tasksOf(s *mcp.ClientSession) *Tasks {
+	v, ok := sessionTasks.Load(weak.Make(s))
+	if !ok {
+		return nil
+	}
+	return v.(*Tasks)
 }
 
 // taskParams are the params of tasks/get, tasks/update, tasks/cancel
