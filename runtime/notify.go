@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -501,11 +500,7 @@ func (s *Server) callListen(ctx context.Context, h ListenHandler, r *Request, va
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.ErrorContext(ctx, "subscriptions/listen handler panicked", "panic", v)
-			msg := fmt.Sprintf("internal error: %v", v)
-			if s.opts.MaskErrors {
-				msg = "internal error"
-			}
-			agreed, err = nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: msg}
+			agreed, err = nil, s.panicError(v)
 		}
 	}()
 	return h(ctx, r, value, l)

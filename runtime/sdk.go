@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"runtime/debug"
 
-	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -80,11 +79,7 @@ func (s *Server) dispatch(ctx context.Context, next mcp.MethodHandler, method st
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.ErrorContext(ctx, "request panicked", append([]any{"method", method, "panic", v, "stack", string(debug.Stack())}, traceAttrs(ctx)...)...)
-			msg := fmt.Sprintf("internal error: %v", v)
-			if s.opts.MaskErrors {
-				msg = "internal error"
-			}
-			res, wire, err = nil, nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: msg}
+			res, wire, err = nil, nil, s.panicError(v)
 		}
 	}()
 	res, page, err := s.answerSDK(ctx, method, req)

@@ -316,15 +316,21 @@ func (s *Server) liveSession(id string) *mcp.ServerSession {
 	return ss
 }
 
+// panicError is the JSON-RPC error a contained panic answers with: its
+// value, unless Options.MaskErrors.
+func (s *Server) panicError(v any) *jsonrpc.Error {
+	msg := fmt.Sprintf("internal error: %v", v)
+	if s.opts.MaskErrors {
+		msg = "internal error"
+	}
+	return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: msg}
+}
+
 func (s *Server) runTaskContained(ctx context.Context, r *Request) (res mcp.Result, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.ErrorContext(ctx, "task panicked", "tool", r.Name, "task", r.task.TaskID, "panic", v)
-			msg := fmt.Sprintf("internal error: %v", v)
-			if s.opts.MaskErrors {
-				msg = "internal error"
-			}
-			res, err = nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: msg}
+			res, err = nil, s.panicError(v)
 		}
 	}()
 	return s.serve(ctx, r)
@@ -402,11 +408,7 @@ func (s *Server) answerMethod(ctx context.Context, h MethodHandler, method strin
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.ErrorContext(ctx, "method panicked", "method", method, "panic", v)
-			msg := fmt.Sprintf("internal error: %v", v)
-			if s.opts.MaskErrors {
-				msg = "internal error"
-			}
-			res, err = nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: msg}
+			res, err = nil, s.panicError(v)
 		}
 	}()
 	var raw json.RawMessage
