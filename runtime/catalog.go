@@ -137,7 +137,7 @@ func (s *Server) rebuild(ctx context.Context, notify bool) {
 	old := s.snap.Swap(next)
 	if old == nil || !notify {
 		if old != nil {
-			s.notifyWatchers()
+			s.watchers.Notify()
 		}
 		return
 	}
@@ -150,7 +150,7 @@ func (s *Server) rebuild(ctx context.Context, notify bool) {
 	if len(changed) > 0 {
 		s.notifyAll(changed)
 	}
-	s.notifyWatchers()
+	s.watchers.Notify()
 }
 
 // list returns a source's components, listing it again if it changed. A

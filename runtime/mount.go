@@ -71,33 +71,7 @@ func (s *Server) Components(ctx context.Context) (*Components, error) {
 
 // Watch tells a parent server when this server's catalogue changed. It
 // implements Watcher.
-func (s *Server) Watch(changed func()) func() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.watchers == nil {
-		s.watchers = map[int]func(){}
-	}
-	id := s.nextWatch
-	s.nextWatch++
-	s.watchers[id] = changed
-	return func() {
-		s.mu.Lock()
-		delete(s.watchers, id)
-		s.mu.Unlock()
-	}
-}
-
-func (s *Server) notifyWatchers() {
-	s.mu.Lock()
-	ws := make([]func(), 0, len(s.watchers))
-	for _, w := range s.watchers {
-		ws = append(ws, w)
-	}
-	s.mu.Unlock()
-	for _, w := range ws {
-		w()
-	}
-}
+func (s *Server) Watch(changed func()) func() { return s.watchers.Watch(changed) }
 
 // Lifespan starts the server (its lifespans and its providers') when the
 // parent starts; it implements LifespanProvider.

@@ -139,8 +139,7 @@ func (c *Components) Clone() *Components {
 type Dynamic struct {
 	mu       sync.Mutex
 	c        *Components
-	watchers map[int]func()
-	next     int
+	watchers Watchers
 }
 
 // NewDynamic returns a Dynamic provider holding c.
@@ -151,14 +150,8 @@ func NewDynamic(c *Components) *Dynamic { return &Dynamic{c: c} }
 func (d *Dynamic) Set(c *Components) {
 	d.mu.Lock()
 	d.c = c
-	ws := make([]func(), 0, len(d.watchers))
-	for _, w := range d.watchers {
-		ws = append(ws, w)
-	}
 	d.mu.Unlock()
-	for _, w := range ws {
-		w()
-	}
+	d.watchers.Notify()
 }
 
 // Components returns the components last Set.
@@ -172,18 +165,4 @@ func (d *Dynamic) Components(context.Context) (*Components, error) {
 }
 
 // Watch implements Watcher.
-func (d *Dynamic) Watch(changed func()) func() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.watchers == nil {
-		d.watchers = map[int]func(){}
-	}
-	id := d.next
-	d.next++
-	d.watchers[id] = changed
-	return func() {
-		d.mu.Lock()
-		delete(d.watchers, id)
-		d.mu.Unlock()
-	}
-}
+func (d *Dynamic) Watch(changed func()) func() { return d.watchers.Watch(changed) }

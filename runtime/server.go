@@ -229,8 +229,8 @@ type Server struct {
 	lifespans  []lifespan
 	mw         []Middleware
 	chain      Handler // built on first use; Use afterwards panics
-	watchers   map[int]func()
-	nextWatch  int
+
+	watchers Watchers // the parents this server is mounted in (Watch)
 
 	snap          atomic.Pointer[snapshot]
 	buildMu       sync.Mutex // serializes rebuilds
