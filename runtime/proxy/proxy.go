@@ -193,9 +193,9 @@ type Proxy struct {
 	catErr    error
 	connectMu sync.Mutex // serializes connecting the catalogue session
 	sessions  map[string]*pooled
-	watchers  map[int]func()
-	nextWatch int
 	closed    bool
+
+	watchers runtime.Watchers
 }
 
 // pooled is the upstream session of one front session.
@@ -212,7 +212,7 @@ func New(t Target, opts *Options) (*Proxy, error) {
 	if err := t.check(); err != nil {
 		return nil, err
 	}
-	p := &Proxy{target: t, sessions: map[string]*pooled{}, watchers: map[int]func(){}}
+	p := &Proxy{target: t, sessions: map[string]*pooled{}}
 	if opts != nil {
 		p.opts = *opts
 	}
@@ -260,30 +260,7 @@ func (p *Proxy) Close() error {
 
 // Watch implements runtime.Watcher: changed is called whenever the
 // upstream says one of its lists changed.
-func (p *Proxy) Watch(changed func()) func() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	id := p.nextWatch
-	p.nextWatch++
-	p.watchers[id] = changed
-	return func() {
-		p.mu.Lock()
-		delete(p.watchers, id)
-		p.mu.Unlock()
-	}
-}
-
-func (p *Proxy) notifyChanged() {
-	p.mu.Lock()
-	ws := make([]func(), 0, len(p.watchers))
-	for _, w := range p.watchers {
-		ws = append(ws, w)
-	}
-	p.mu.Unlock()
-	for _, w := range ws {
-		w()
-	}
-}
+func (p *Proxy) Watch(changed func()) func() { return p.watchers.Watch(changed) }
 
 var (
 	errClosed      = errors.New("proxy: closed")
@@ -739,7 +716,7 @@ func (u *upstream) clientOptions(caps *mcp.ClientCapabilities) *mcp.ClientOption
 		},
 	}
 	if u.kind == kindCatalogue {
-		changed := func() { u.p.notifyChanged() }
+		changed := func() { u.p.watchers.Notify() }
 		o.ToolListChangedHandler = func(context.Context, *mcp.ToolListChangedRequest) { changed() }
 		o.ResourceListChangedHandler = func(context.Context, *mcp.ResourceListChangedRequest) { changed() }
 		o.PromptListChangedHandler = func(context.Context, *mcp.PromptListChangedRequest) { changed() }

@@ -41,6 +41,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/internal/skillspec"
 )
 
@@ -129,10 +130,10 @@ type Provider struct {
 	loadMu sync.Mutex // serializes scans
 	cat    atomic.Pointer[catalog]
 
+	watchers runtime.Watchers // added to and removed from under mu, so that stopPoll follows its Len
+
 	mu       sync.Mutex
-	watchers map[int]func()
-	next     int
-	stopPoll chan struct{}
+	stopPoll chan struct{}   // ends the poll; set (with Options.Poll) while watchers has any
 	reported map[string]bool // problems already logged
 
 	refreshing sync.Map // skill name -> struct{}: a refresh after a changed read is under way
@@ -176,7 +177,7 @@ func (p *Provider) Roots() []string { return slices.Clone(p.roots) }
 func (p *Provider) Load() error {
 	_, changed, err := p.load()
 	if changed {
-		p.notify()
+		p.watchers.Notify()
 	}
 	return err
 }
@@ -467,7 +468,7 @@ func (p *Provider) refresh(name string) *Skill {
 	p.cat.Store(next)
 	p.loadMu.Unlock()
 	p.report(next.problems)
-	p.notify()
+	p.watchers.Notify()
 	return s
 }
 
@@ -488,12 +489,7 @@ func (p *Provider) refreshLater(name string) {
 func (p *Provider) Watch(changed func()) (stop func()) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.watchers == nil {
-		p.watchers = map[int]func(){}
-	}
-	id := p.next
-	p.next++
-	p.watchers[id] = changed
+	unwatch := p.watchers.Watch(changed)
 	if p.opts.Poll > 0 && p.stopPoll == nil {
 		p.stopPoll = make(chan struct{})
 		go p.poll(p.stopPoll)
@@ -501,8 +497,8 @@ func (p *Provider) Watch(changed func()) (stop func()) {
 	return func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		delete(p.watchers, id)
-		if len(p.watchers) == 0 && p.stopPoll != nil {
+		unwatch()
+		if p.watchers.Len() == 0 && p.stopPoll != nil {
 			close(p.stopPoll)
 			p.stopPoll = nil
 		}
@@ -519,18 +515,6 @@ func (p *Provider) poll(stop chan struct{}) {
 		case <-t.C:
 			p.Load()
 		}
-	}
-}
-
-func (p *Provider) notify() {
-	p.mu.Lock()
-	ws := make([]func(), 0, len(p.watchers))
-	for _, w := range p.watchers {
-		ws = append(ws, w)
-	}
-	p.mu.Unlock()
-	for _, w := range ws {
-		w()
 	}
 }
 
