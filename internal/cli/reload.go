@@ -77,7 +77,7 @@ func Reload(ctx context.Context, o ReloadOptions) error {
 		return err
 	}
 	base.absorb(written)
-	sw := &switcher{cur: first, watchers: map[int]func(){}}
+	sw := &switcher{cur: first}
 	defer sw.close()
 	s := runtime.NewServer(&runtime.Implementation{Name: "mcpgen-run-reload", Version: "dev"},
 		&runtime.Options{Logger: log, Stateless: o.Stateless, JSONResponse: o.JSONResponse})
@@ -290,12 +290,12 @@ func sameFiles(a, b files) bool {
 type switcher struct {
 	mu        sync.Mutex
 	cur       *backend
-	watchers  map[int]func()
-	next      int
-	unwatch   func()
+	unwatch   func()                   // the current backend's watch, from the first Watch on
 	retired   map[*backend]*time.Timer // previous builds finishing their calls
 	closed    bool
 	closeOnce sync.Once
+
+	watchers runtime.Watchers
 }
 
 func (s *switcher) current() *backend {
@@ -311,31 +311,13 @@ func (s *switcher) Components(ctx context.Context) (*runtime.Components, error) 
 // Watch forwards the current backend's changes, and calls changed on a
 // switch.
 func (s *switcher) Watch(changed func()) func() {
+	stop := s.watchers.Watch(changed)
 	s.mu.Lock()
-	id := s.next
-	s.next++
-	s.watchers[id] = changed
 	if s.unwatch == nil {
-		s.unwatch = s.cur.proxy.Watch(s.notify)
+		s.unwatch = s.cur.proxy.Watch(s.watchers.Notify)
 	}
 	s.mu.Unlock()
-	return func() {
-		s.mu.Lock()
-		delete(s.watchers, id)
-		s.mu.Unlock()
-	}
-}
-
-func (s *switcher) notify() {
-	s.mu.Lock()
-	ws := make([]func(), 0, len(s.watchers))
-	for _, w := range s.watchers {
-		ws = append(ws, w)
-	}
-	s.mu.Unlock()
-	for _, w := range ws {
-		w()
-	}
+	return stop
 }
 
 // retireGrace is how long a previous build keeps serving the calls it has
@@ -356,7 +338,7 @@ func (s *switcher) replace(b *backend) bool {
 	s.cur = b
 	if s.unwatch != nil {
 		s.unwatch()
-		s.unwatch = b.proxy.Watch(s.notify)
+		s.unwatch = b.proxy.Watch(s.watchers.Notify)
 	}
 	if s.retired == nil {
 		s.retired = map[*backend]*time.Timer{}
@@ -371,7 +353,7 @@ func (s *switcher) replace(b *backend) bool {
 		}
 	})
 	s.mu.Unlock()
-	s.notify()
+	s.watchers.Notify()
 	return true
 }
 

@@ -78,7 +78,7 @@ func TestSwitcherCloseStopsRetired(t *testing.T) {
 			closed = append(closed, name)
 		}}
 	}
-	sw := &switcher{cur: mk("first"), watchers: map[int]func(){}}
+	sw := &switcher{cur: mk("first")}
 	sw.Watch(func() {})
 	if !sw.replace(mk("second")) || !sw.replace(mk("third")) {
 		t.Fatal("replace refused before close")
