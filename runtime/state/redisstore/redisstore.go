@@ -20,6 +20,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mcpgen/mcpgen/internal/redisconn"
 	"github.com/mcpgen/mcpgen/runtime"
 )
 
@@ -54,9 +55,7 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
 	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 2 * time.Second
-	}
+	opts.Timeout = redisconn.Timeout(opts.Timeout)
 	return &Store{rdb: rdb, prefix: opts.Prefix, timeout: opts.Timeout}
 }
 
@@ -65,28 +64,18 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 // configured with an unreachable Redis says so at start rather than on its
 // first request. Close closes the connection.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
-	ro, err := redis.ParseURL(url)
+	rdb, err := redisconn.Open(ctx, "redisstore", url, redisconn.Timeout(opts.Timeout))
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: %v", err)
-	}
-	rdb := redis.NewClient(ro)
-	s := New(rdb, opts)
-	s.owned = true
-	if err := s.Ping(ctx); err != nil {
-		rdb.Close()
 		return nil, err
 	}
+	s := New(rdb, opts)
+	s.owned = true
 	return s, nil
 }
 
 // Ping checks that Redis answers.
 func (s *Store) Ping(ctx context.Context) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	if err := s.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redisstore: redis does not answer: %w", err)
-	}
-	return nil
+	return redisconn.Ping(ctx, "redisstore", s.rdb, s.timeout)
 }
 
 // Close closes the client if Open created it; a client passed to New is
@@ -168,8 +157,5 @@ func (s *Store) Delete(ctx context.Context, keys ...string) error {
 }
 
 func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if d, ok := ctx.Deadline(); ok && time.Until(d) <= s.timeout {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, s.timeout)
+	return redisconn.Bound(ctx, s.timeout)
 }

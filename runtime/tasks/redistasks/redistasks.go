@@ -34,6 +34,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mcpgen/mcpgen/internal/redisconn"
 	"github.com/mcpgen/mcpgen/runtime/tasks"
 )
 
@@ -79,9 +80,7 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
 	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 2 * time.Second
-	}
+	opts.Timeout = redisconn.Timeout(opts.Timeout)
 	return &Store{rdb: rdb, prefix: opts.Prefix, timeout: opts.Timeout, closed: make(chan struct{}), tokens: make(chan struct{}, 1024)}
 }
 
@@ -90,28 +89,18 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 // configured with an unreachable Redis says so at start rather than on its
 // first task.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
-	ro, err := redis.ParseURL(url)
+	rdb, err := redisconn.Open(ctx, "redistasks", url, redisconn.Timeout(opts.Timeout))
 	if err != nil {
-		return nil, fmt.Errorf("redistasks: %v", err)
-	}
-	rdb := redis.NewClient(ro)
-	s := New(rdb, opts)
-	s.owned = true
-	if err := s.Ping(ctx); err != nil {
-		rdb.Close()
 		return nil, err
 	}
+	s := New(rdb, opts)
+	s.owned = true
 	return s, nil
 }
 
 // Ping checks that Redis answers.
 func (s *Store) Ping(ctx context.Context) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	if err := s.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redistasks: redis does not answer: %w", err)
-	}
-	return nil
+	return redisconn.Ping(ctx, "redistasks", s.rdb, s.timeout)
 }
 
 // Close ends waiting Claims, and closes the client if Open created it.
@@ -132,10 +121,7 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if d, ok := ctx.Deadline(); ok && time.Until(d) <= s.timeout {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, s.timeout)
+	return redisconn.Bound(ctx, s.timeout)
 }
 
 func (s *Store) taskKey(id string) string     { return s.prefix + "t:" + id }
