@@ -262,14 +262,7 @@ mcpgen discover; or give a stdio command after --.`,
 		Example: `  mcpgen list http://127.0.0.1:8080/mcp
   mcpgen list ./examples/weather --all
   mcpgen list -- npx -y @modelcontextprotocol/server-everything`,
-		RunE: func(c *cobra.Command, args []string) error {
-			spec, rest, command, err := split(c, args, true)
-			if err != nil {
-				return err
-			}
-			if len(rest) > 0 {
-				return fmt.Errorf("unexpected arguments %q", rest)
-			}
+		RunE: onSession(&f, nil, func(ctx context.Context, s *cli.Session, _ []string) error {
 			if all {
 				o.Tools, o.Resources, o.Templates, o.Prompts = true, true, true, true
 			}
@@ -277,15 +270,8 @@ mcpgen discover; or give a stdio command after --.`,
 				o.Tools = true
 			}
 			o.JSON = f.json
-			ctx, cancel := signalContext()
-			defer cancel()
-			s, err := session(ctx, &f, spec, command, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
 			return cli.List(ctx, s, o, os.Stdout)
-		},
+		}),
 	}
 	f.add(list)
 	list.Flags().BoolVar(&o.Tools, "tools", false, "list tools (the default)")
@@ -406,23 +392,14 @@ with the schema's defaults; decline declines. Sampling requests are refused.`,
 	read := &cobra.Command{
 		Use:   "read [TARGET] URI [-- COMMAND ARGS...]",
 		Short: "Read a resource",
-		RunE: func(c *cobra.Command, args []string) error {
-			spec, rest, command, err := split(c, args, true)
-			if err != nil {
-				return err
-			}
-			if len(rest) != 1 {
+		RunE: onSession(&rf, func(a targetArgs) error {
+			if len(a.rest) != 1 {
 				return errors.New("give exactly one resource URI")
 			}
-			ctx, cancel := signalContext()
-			defer cancel()
-			s, err := session(ctx, &rf, spec, command, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+			return nil
+		}, func(ctx context.Context, s *cli.Session, rest []string) error {
 			return cli.Read(ctx, s, rest[0], cli.CallOptions{JSON: rf.json, OutDir: rOut}, os.Stdout, os.Stderr)
-		},
+		}),
 	}
 	rf.add(read)
 	read.Flags().StringVarP(&rOut, "out", "o", ".", "directory for binary contents")
@@ -432,23 +409,14 @@ with the schema's defaults; decline declines. Sampling requests are refused.`,
 	prompt := &cobra.Command{
 		Use:   "prompt [TARGET] NAME [key=value...] [-- COMMAND ARGS...]",
 		Short: "Get a prompt",
-		RunE: func(c *cobra.Command, args []string) error {
-			spec, rest, command, err := split(c, args, true)
-			if err != nil {
-				return err
-			}
-			if len(rest) == 0 {
+		RunE: onSession(&pf, func(a targetArgs) error {
+			if len(a.rest) == 0 {
 				return errors.New("give the prompt's name")
 			}
-			ctx, cancel := signalContext()
-			defer cancel()
-			s, err := session(ctx, &pf, spec, command, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+			return nil
+		}, func(ctx context.Context, s *cli.Session, rest []string) error {
 			return cli.Prompt(ctx, s, rest[0], rest[1:], cli.CallOptions{JSON: pf.json, OutDir: "."}, os.Stdout, os.Stderr)
-		},
+		}),
 	}
 	pf.add(prompt)
 	addCommand(prompt)
@@ -457,23 +425,9 @@ with the schema's defaults; decline declines. Sampling requests are refused.`,
 	inspect := &cobra.Command{
 		Use:   "inspect [TARGET] [-- COMMAND ARGS...]",
 		Short: "Summarise a server: info, negotiated and supported protocol versions, capabilities, counts",
-		RunE: func(c *cobra.Command, args []string) error {
-			spec, rest, command, err := split(c, args, true)
-			if err != nil {
-				return err
-			}
-			if len(rest) > 0 {
-				return fmt.Errorf("unexpected arguments %q", rest)
-			}
-			ctx, cancel := signalContext()
-			defer cancel()
-			s, err := session(ctx, &inf, spec, command, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: onSession(&inf, nil, func(ctx context.Context, s *cli.Session, _ []string) error {
 			return cli.Inspect(ctx, s, inf.json, os.Stdout)
-		},
+		}),
 	}
 	inf.add(inspect)
 	addCommand(inspect)

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
 
 	"github.com/mcpgen/mcpgen/internal/cli"
@@ -23,29 +23,15 @@ verifies every file against the skill's entry.`,
 		Short: "List a server's skills (skills/list); reads no skill file",
 		Example: `  mcpgen skills list http://127.0.0.1:8080/mcp
   mcpgen skills list --json -- ./my-server`,
-		RunE: func(c *cobra.Command, args []string) error {
-			spec, rest, command, err := split(c, args, true)
-			if err != nil {
-				return err
-			}
-			if len(rest) > 0 {
-				return fmt.Errorf("unexpected arguments %q", rest)
-			}
-			ctx, cancel := signalContext()
-			defer cancel()
-			s, err := session(ctx, &lf, spec, command, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: onSession(&lf, nil, func(ctx context.Context, s *cli.Session, _ []string) error {
 			return cli.Skills(ctx, s, lf.json, os.Stdout)
-		},
+		}),
 	}
 	lf.add(list)
 	skills.AddCommand(list)
 
 	var pf targetFlags
-	var out string
+	var out, label string
 	pull := &cobra.Command{
 		Use:   "pull TARGET [SKILL...] [-o DIR] [-- COMMAND ARGS...]",
 		Short: "Download skills, verifying each file's size and digest and the front matter",
@@ -59,27 +45,19 @@ skill was refused. DIR defaults to the user cache directory, which no agent
 reads skills from.`,
 		Example: `  mcpgen skills pull http://127.0.0.1:8080/mcp pdf-processing -o ./pulled
   mcpgen skills pull ./my-server`,
-		RunE: func(c *cobra.Command, args []string) error {
-			spec, names, command, err := split(c, args, true)
+		RunE: onSession(&pf, func(a targetArgs) error {
+			t, err := pf.target(a.spec, a.command)
 			if err != nil {
 				return err
 			}
-			t, err := pf.target(spec, command)
-			if err != nil {
-				return err
-			}
+			label = cli.SkillsLabel(t)
 			if out == "" {
 				out = cli.DefaultSkillsDir()
 			}
-			ctx, cancel := signalContext()
-			defer cancel()
-			s, err := session(ctx, &pf, spec, command, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			return failed(cli.PullSkills(ctx, s, cli.SkillsLabel(t), out, names, os.Stdout, os.Stderr))
-		},
+			return nil
+		}, func(ctx context.Context, s *cli.Session, names []string) error {
+			return failed(cli.PullSkills(ctx, s, label, out, names, os.Stdout, os.Stderr))
+		}),
 	}
 	pf.add(pull)
 	pull.Flags().StringVarP(&out, "out", "o", "", "directory to write skills under (default: the user cache directory's mcpgen/skills)")
