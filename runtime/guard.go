@@ -94,12 +94,21 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		dl.SetReadDeadline(time.Time{}) // a GET stream lasts as long as it lasts
-		if sid := r.Header.Get("Mcp-Session-Id"); r.Method == http.MethodGet && sid != "" {
+		if sid := r.Header.Get("Mcp-Session-Id"); r.Method == http.MethodGet && sid != "" && r.Header.Get("Last-Event-ID") == "" {
 			// The session's standalone stream: the runtime's own
-			// notifications to the session go on it too (NotifySession).
+			// notifications to the session go on it too (NotifySession),
+			// once go-sdk accepted it (a second GET gets 409 and takes
+			// nothing from the first).
 			sw := newSSEWriter(w)
+			release := func() {}
+			sw.started = func() { release = g.s.holdStream(sid, sw) }
+			defer func() {
+				sw.mu.Lock()
+				stop := release
+				sw.mu.Unlock()
+				stop()
+			}()
 			defer sw.end()
-			defer g.s.holdStream(sid, sw)()
 			w = sw
 		}
 		if g.hot != nil && r.Method == http.MethodDelete {
@@ -189,7 +198,7 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	entry := &connEntry{r: r, id: messageID(body), task: taskParam(body)}
 	if entry.listen = listenOf(body); entry.listen != nil {
 		sw := newSSEWriter(w)
-		entry.out = newQueuedOut(sw)
+		entry.out = newQueuedOut(sw, listenQueue)
 		w = sw
 		defer entry.out.close()
 		defer sw.end()

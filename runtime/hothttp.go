@@ -91,7 +91,7 @@ func (s *Server) noteSession(ctx context.Context, method string, req mcp.Request
 	case "logging/setLevel":
 		ss, _ := req.GetSession().(*mcp.ServerSession)
 		p, _ := req.GetParams().(*mcp.SetLoggingLevelParams)
-		if ss != nil && p != nil && ss.ID() != "" {
+		if ss != nil && p != nil {
 			rec := s.sessionOf(ss)
 			rec.mu.Lock()
 			rec.logLevel = p.Level

@@ -27,6 +27,11 @@ import (
 // (stateful HTTP without a GET), or the stream ended.
 var ErrNoStream = errors.New("runtime: no stream to send the notification on")
 
+// ErrQueueFull is returned when a stream's client reads so slowly that as
+// many notifications as its queue holds wait already: this one is
+// dropped, the stream goes on.
+var ErrQueueFull = errors.New("runtime: the client reads slowly; notification dropped")
+
 // outbound writes whole JSON-RPC messages onto a stream go-sdk writes to.
 type outbound interface {
 	writeMessage(msg []byte) error
@@ -106,6 +111,9 @@ type sseWriter struct {
 	decided bool // the status is written
 	sse     bool // go-sdk answered 200 with an event stream
 	ended   bool // the handler returned, or a write failed
+	// started, if set, is called (mu held) when go-sdk starts the event
+	// stream.
+	started func()
 }
 
 func newSSEWriter(w http.ResponseWriter) *sseWriter { return &sseWriter{ResponseWriter: w} }
@@ -115,6 +123,9 @@ func (w *sseWriter) decide(code int) {
 	if !w.decided {
 		w.decided = true
 		w.sse = code == http.StatusOK && strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream")
+		if w.sse && w.started != nil {
+			w.started()
+		}
 	}
 }
 
@@ -180,17 +191,24 @@ func (w *sseWriter) end() {
 // in the order sent. A stream that carries none costs a few words.
 type queuedOut struct {
 	o      outbound
+	size   int // the queue's capacity
 	mu     sync.Mutex
 	ch     chan []byte // made at the first message
 	closed bool
+	done   atomic.Bool  // closed: what still waits is dropped
 	dead   atomic.Bool  // a write failed: the stream is gone
 	owed   atomic.Int64 // messages taken and not yet written
 }
 
-// maxPending bounds the messages waiting for one stream.
-const maxPending = 64
+// Queue sizes: a session's standalone stream, and a subscription's, which
+// may carry the states of up to a hundred tasks at once and then their
+// ends.
+const (
+	sessionQueue = 64
+	listenQueue  = 512
+)
 
-func newQueuedOut(o outbound) *queuedOut { return &queuedOut{o: o} }
+func newQueuedOut(o outbound, size int) *queuedOut { return &queuedOut{o: o, size: size} }
 
 func (q *queuedOut) writeMessage(msg []byte) error {
 	q.mu.Lock()
@@ -199,7 +217,7 @@ func (q *queuedOut) writeMessage(msg []byte) error {
 		return ErrNoStream
 	}
 	if q.ch == nil {
-		q.ch = make(chan []byte, maxPending)
+		q.ch = make(chan []byte, q.size)
 		go q.run(q.ch)
 	}
 	q.owed.Add(1)
@@ -208,13 +226,13 @@ func (q *queuedOut) writeMessage(msg []byte) error {
 		return nil
 	default:
 		q.owed.Add(-1)
-		return fmt.Errorf("%w: %d notifications already wait for a client that reads slowly", ErrNoStream, maxPending)
+		return fmt.Errorf("%w (%d wait)", ErrQueueFull, q.size)
 	}
 }
 
 func (q *queuedOut) run(ch chan []byte) {
 	for msg := range ch {
-		if !q.dead.Load() && q.o.writeMessage(msg) != nil {
+		if !q.dead.Load() && !q.done.Load() && q.o.writeMessage(msg) != nil {
 			q.dead.Store(true)
 		}
 		q.owed.Add(-1)
@@ -229,8 +247,9 @@ func (q *queuedOut) flush(ctx context.Context) {
 	}
 }
 
-// close ends the writer once what waits is written or dropped.
+// close ends the writer; what still waits is dropped.
 func (q *queuedOut) close() {
+	q.done.Store(true)
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if !q.closed {
@@ -242,16 +261,21 @@ func (q *queuedOut) close() {
 }
 
 // holdStream records o as the stream of session id's notifications until
-// the returned function is called.
+// the returned function is called. A stream that ends gives the session
+// back the one it replaced, if that one still runs.
 func (s *Server) holdStream(id string, o outbound) func() {
-	q := newQueuedOut(o)
+	q := newQueuedOut(o, sessionQueue)
 	if id == "" {
 		return q.close
 	}
-	s.outs.Store(id, q)
+	prev, _ := s.outs.Swap(id, q)
 	return func() {
-		s.outs.CompareAndDelete(id, q)
 		q.close()
+		if p, ok := prev.(*queuedOut); ok && !p.done.Load() && !p.dead.Load() {
+			s.outs.CompareAndSwap(id, q, p)
+			return
+		}
+		s.outs.CompareAndDelete(id, q)
 	}
 }
 
@@ -385,7 +409,7 @@ func (sub *subscription) write(method string, params any) error {
 		return err
 	}
 	if err := sub.out.writeMessage(msg); err != nil {
-		if errors.Is(err, ErrNoStream) {
+		if errors.Is(err, ErrNoStream) { // not ErrQueueFull: the stream goes on
 			sub.ended = true
 		}
 		return err
@@ -403,7 +427,7 @@ func (sub *subscription) acknowledged(id any) {
 	}
 	sub.acked, sub.id = true, id
 	for _, q := range sub.queue {
-		if sub.write(q.method, q.params) != nil {
+		if errors.Is(sub.write(q.method, q.params), ErrNoStream) {
 			break
 		}
 	}
@@ -485,6 +509,7 @@ func (s *Server) listen(ctx context.Context, next mcp.MethodHandler, method stri
 		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		q.flush(fctx)
 		cancel()
+		q.close() // nothing after the result
 	}
 	return res, nil
 }

@@ -324,6 +324,20 @@ func TestNotifySession(t *testing.T) {
 		if got := jsonOf(next(t, events)); got != `{"jsonrpc":"2.0","method":"notifications/poked","params":{"by":"poke"}}` {
 			t.Errorf("on the GET stream: %s", got)
 		}
+		// A second GET of the session is refused by go-sdk (409) and takes
+		// nothing from the first, which still carries notifications.
+		get2 := do(context.Background(), http.MethodGet, sid, "")
+		io.Copy(io.Discard, get2.Body)
+		get2.Body.Close()
+		if get2.StatusCode == http.StatusOK {
+			t.Fatalf("a second GET of the session: %d", get2.StatusCode)
+		}
+		if got := poke(); !strings.Contains(got, `"text":"sent"`) {
+			t.Errorf("after a refused second GET: %s", got)
+		}
+		if got := jsonOf(next(t, events)); got != `{"jsonrpc":"2.0","method":"notifications/poked","params":{"by":"poke"}}` {
+			t.Errorf("on the first GET stream after a refused second: %s", got)
+		}
 		if err := n.s.NotifySession(sid, "tools/list", nil); err == nil {
 			t.Error("NotifySession of a request method succeeded")
 		}
@@ -358,7 +372,7 @@ func TestSlowListenerHoldsUpOnlyItself(t *testing.T) {
 	go func() {
 		dropped := 0
 		for range 2000 { // 128 MB, far beyond any socket buffer
-			if err := slow.Notify("notifications/widgets", big); errors.Is(err, ErrNoStream) {
+			if err := slow.Notify("notifications/widgets", big); errors.Is(err, ErrQueueFull) {
 				dropped++
 			}
 		}

@@ -89,7 +89,7 @@ type Request struct {
 	task *TaskRun // the task this call runs as (RunTask)
 	// taskClient is the session of the client that made a task's call, when
 	// its Log and Progress go to the client too (TaskRun.ClientMeta).
-	taskClient *mcp.ServerSession
+	taskClient *session
 	detach     func() error // Detach in the part of a call that runs before its task (task.go)
 	req        mcp.Request  // the go-sdk request, nil on the fast path
 	in         *inputState
@@ -179,7 +179,9 @@ func Progress(ctx context.Context, progress, total float64, message string) erro
 			r.task.Progress(progress, total, message)
 		}
 		if token := r.ProgressToken(); r.taskClient != nil && token != nil {
-			return r.taskClient.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
+			// Advisory, through the session's queue: a client without a
+			// stream, or one that reads slowly, costs the task nothing.
+			r.root.NotifySession(r.taskClient.id, "notifications/progress", &mcp.ProgressNotificationParams{
 				Meta: r.task.ClientMeta, ProgressToken: token, Progress: progress, Total: total, Message: message,
 			})
 		}
@@ -248,9 +250,14 @@ func Log(ctx context.Context, level slog.Level, msg string, data any) error {
 		if r.task.Log != nil {
 			r.task.Log(level, msg, data)
 		}
-		if r.taskClient != nil {
-			p.Meta = r.task.ClientMeta
-			return r.taskClient.Log(ctx, p) // at the level the client set, as go-sdk keeps it
+		if rec := r.taskClient; rec != nil {
+			rec.mu.Lock()
+			min := rec.logLevel
+			rec.mu.Unlock()
+			if min != "" && logLevels[p.Level] >= logLevels[min] { // at the level the client set
+				p.Meta = r.task.ClientMeta
+				r.root.NotifySession(rec.id, "notifications/message", p) // advisory, as Progress
+			}
 		}
 		return nil
 	}

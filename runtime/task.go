@@ -300,20 +300,20 @@ func (s *Server) RunTask(ctx context.Context, run *TaskRun) (res *CallToolResult
 	return ctr, nil, nil
 }
 
-// liveSession returns the go-sdk session of the session id if this
-// process holds it, nil otherwise. It looks through every session: it
+// liveSession returns the record of the session id if this process holds
+// it, nil otherwise. It looks through every session: it
 // serves task runs, which are rare beside requests, and a map by id would
 // cost every idle session its entry.
-func (s *Server) liveSession(id string) *mcp.ServerSession {
-	var ss *mcp.ServerSession
+func (s *Server) liveSession(id string) *session {
+	var found *session
 	s.sessions.Range(func(_, v any) bool {
 		if rec := v.(*session); rec.id == id {
-			ss = rec.ss
+			found = rec
 			return false
 		}
 		return true
 	})
-	return ss
+	return found
 }
 
 // panicError is the JSON-RPC error a contained panic answers with: its

@@ -360,7 +360,7 @@ func (e *Engine) CallTool(ctx context.Context, call *runtime.TaskCall) (mcp.Resu
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "the task could not be created: " + err.Error()}
 	}
 	if fl == legacy && r.Session() != nil {
-		e.watchSession(ctx, r.SessionID, t.ID) // notifications/tasks/status from now on
+		e.watchSession(ctx, r.SessionID, t) // notifications/tasks/status from now on
 	}
 	if !p.Detached {
 		// The handler ran whole in the request: a task that is done.

@@ -201,6 +201,7 @@ func TestSEP1686StdioInput(t *testing.T) {
 	// The task's status notifications come between the other messages;
 	// next skips them, noting the statuses.
 	statuses := map[string]bool{}
+	step := "the start"
 	next := func() map[string]any {
 		for {
 			select {
@@ -212,18 +213,20 @@ func TestSEP1686StdioInput(t *testing.T) {
 				}
 				return m
 			case <-time.After(20 * time.Second):
-				t.Fatal("no message from the server")
+				t.Fatalf("no message from the server after %s (statuses seen: %v)", step, statuses)
 			}
 		}
 	}
 	send(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": map[string]any{"protocolVersion": "2025-11-25",
 		"capabilities": map[string]any{"elicitation": map[string]any{}}, "clientInfo": map[string]any{"name": "c", "version": "1"}}})
+	step = "initialize"
 	if m := next(); m["result"] == nil {
 		t.Fatalf("initialize: %v", m)
 	}
 	send(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"})
 	send(map[string]any{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": map[string]any{"name": "confirm",
 		"arguments": map[string]any{"filename": "f.txt"}, "task": map[string]any{"ttl": 60000}}})
+	step = "tools/call"
 	m := next()
 	task, _ := m["result"].(map[string]any)["task"].(map[string]any)
 	id, _ := task["taskId"].(string)
@@ -231,6 +234,7 @@ func TestSEP1686StdioInput(t *testing.T) {
 		t.Fatalf("tools/call with params.task over stdio: %v", m)
 	}
 	send(map[string]any{"jsonrpc": "2.0", "id": 3, "method": "tasks/result", "params": map[string]any{"taskId": id}})
+	step = "tasks/result"
 	m = next()
 	if m["method"] != "elicitation/create" {
 		t.Fatalf("want the task's elicitation, got %v", m)
@@ -240,12 +244,14 @@ func TestSEP1686StdioInput(t *testing.T) {
 		t.Fatalf("elicitation _meta = %v", params["_meta"])
 	}
 	send(map[string]any{"jsonrpc": "2.0", "id": m["id"], "result": map[string]any{"action": "accept", "content": map[string]any{"confirm": true}}})
+	step = "the elicitation's answer"
 	m = next()
 	if m["id"] != float64(3) || text(m["result"]) != "accept: true" {
 		t.Fatalf("tasks/result = %v", m)
 	}
 	// The session heard of the task's changes on its output.
 	send(map[string]any{"jsonrpc": "2.0", "id": 4, "method": "ping"})
+	step = "ping"
 	for !statuses[id+" completed"] {
 		if m := next(); m["id"] == float64(4) && !statuses[id+" completed"] {
 			send(map[string]any{"jsonrpc": "2.0", "id": 4, "method": "ping"})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -42,11 +43,13 @@ const (
 
 // notifier delivers the status notifications of one engine.
 type notifier struct {
-	mu       sync.Mutex
-	listens  map[string]map[*watcher]bool // task id -> the subscriptions naming it
-	sessions map[string]string            // task id -> the SEP-1686 session that created it
-	watched  int                          // entries of both
-	news     chan Event                   // changes of watched tasks, to deliver
+	mu        sync.Mutex
+	listens   map[string]map[*watcher]bool // task id -> the subscriptions naming it
+	sessions  map[string]string            // task id -> the SEP-1686 session that created it
+	bySession map[string]map[string]bool   // session -> its watched task ids
+	expires   map[string]time.Time         // task id -> when the store forgets it
+	watched   int                          // entries of listens and sessions
+	news      chan Event                   // changes of watched tasks, to deliver
 }
 
 // watcher is one subscription's part (a listener) and the state of each
@@ -63,9 +66,11 @@ func signature(t *Task) string {
 
 func newNotifier() *notifier {
 	return &notifier{
-		listens:  map[string]map[*watcher]bool{},
-		sessions: map[string]string{},
-		news:     make(chan Event, notifyQueue),
+		listens:   map[string]map[*watcher]bool{},
+		sessions:  map[string]string{},
+		bySession: map[string]map[string]bool{},
+		expires:   map[string]time.Time{},
+		news:      make(chan Event, notifyQueue),
 	}
 }
 
@@ -84,12 +89,22 @@ func (n *notifier) changed(ev Event) {
 	}
 }
 
+// sweepEvery is how often watches of tasks the store forgot without an
+// event (their TTL ran out) are dropped.
+var sweepEvery atomic.Int64 // a time.Duration; tests shorten it
+
+func init() { sweepEvery.Store(int64(5 * time.Second)) }
+
 // deliver sends the notifications of the changes queued, until ctx ends.
 func (e *Engine) deliver(ctx context.Context) {
+	sweep := time.NewTicker(time.Duration(sweepEvery.Load()))
+	defer sweep.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case now := <-sweep.C:
+			e.notes.sweep(now)
 		case ev := <-e.notes.news:
 			t, err := e.store.Get(ctx, ev.Owner, ev.ID)
 			if err != nil {
@@ -106,14 +121,46 @@ func (e *Engine) deliver(ctx context.Context) {
 	}
 }
 
-// forget stops watching the task id.
+// sweep forgets the watched tasks that expired by now.
+func (n *notifier) sweep(now time.Time) {
+	var gone []string
+	n.mu.Lock()
+	for id, at := range n.expires {
+		if !now.Before(at) {
+			gone = append(gone, id)
+		}
+	}
+	n.mu.Unlock()
+	for _, id := range gone {
+		n.forget(id)
+	}
+}
+
+// unwatchSessionLocked drops the session watch of task id; mu is held.
+func (n *notifier) unwatchSessionLocked(id string) {
+	sid, ok := n.sessions[id]
+	if !ok {
+		return
+	}
+	delete(n.sessions, id)
+	n.watched--
+	if ids := n.bySession[sid]; ids != nil {
+		delete(ids, id)
+		if len(ids) == 0 {
+			delete(n.bySession, sid)
+		}
+	}
+	if n.listens[id] == nil {
+		delete(n.expires, id)
+	}
+}
+
+// forget stops watching the task id (it ended, or the store forgot it):
+// the subscriptions left with nothing to tell of end.
 func (n *notifier) forget(id string) {
 	var done []*watcher
 	n.mu.Lock()
-	if _, ok := n.sessions[id]; ok {
-		delete(n.sessions, id)
-		n.watched--
-	}
+	n.unwatchSessionLocked(id)
 	for w := range n.listens[id] {
 		delete(w.last, id)
 		n.watched--
@@ -122,33 +169,40 @@ func (n *notifier) forget(id string) {
 		}
 	}
 	delete(n.listens, id)
+	delete(n.expires, id)
 	n.mu.Unlock()
 	for _, w := range done {
 		w.l.Close()
 	}
 }
 
-// watchSession makes the session sid hear of the task id's changes
-// (SEP-1686), until the task ends or the session closes.
-func (e *Engine) watchSession(ctx context.Context, sid, id string) {
+// watchSession makes the session of the call ctx (r.SessionID) hear of
+// t's changes (SEP-1686), until t ends or the session closes. A session
+// gets one close hook, whatever the number of its tasks.
+func (e *Engine) watchSession(ctx context.Context, sid string, t *Task) {
 	n := e.notes
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	if n.watched >= maxWatched {
-		n.mu.Unlock()
 		return
 	}
-	n.sessions[id] = sid
-	n.watched++
-	n.mu.Unlock()
-	// A session that closes hears of nothing more.
-	runtime.OnSessionClose(ctx, func() {
-		n.mu.Lock()
-		if n.sessions[id] == sid {
-			delete(n.sessions, id)
-			n.watched--
+	if n.bySession[sid] == nil {
+		err := runtime.OnSessionClose(ctx, func() {
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			for id := range n.bySession[sid] {
+				n.unwatchSessionLocked(id)
+			}
+		})
+		if err != nil {
+			return // no session that closes: nothing to deliver to either
 		}
-		n.mu.Unlock()
-	})
+		n.bySession[sid] = map[string]bool{}
+	}
+	n.bySession[sid][t.ID] = true
+	n.sessions[t.ID] = sid
+	n.expires[t.ID] = t.Expires()
+	n.watched++
 }
 
 // notifyLegacy sends notifications/tasks/status to the session that
@@ -158,14 +212,13 @@ func (e *Engine) notifyLegacy(t *Task) {
 	n.mu.Lock()
 	sid, ok := n.sessions[t.ID]
 	if ok && t.Status.Terminal() {
-		delete(n.sessions, t.ID)
-		n.watched--
+		n.unwatchSessionLocked(t.ID)
 	}
 	n.mu.Unlock()
 	if !ok {
 		return
 	}
-	if err := e.srv.NotifySession(sid, methodLegacyStatus, toLegacy(t)); err != nil && !errors.Is(err, runtime.ErrNoStream) {
+	if err := e.srv.NotifySession(sid, methodLegacyStatus, toLegacy(t)); err != nil && !errors.Is(err, runtime.ErrNoStream) && !errors.Is(err, runtime.ErrQueueFull) {
 		e.log.Warn("sending a task status notification", "task", t.ID, "err", err)
 	}
 }
@@ -195,10 +248,13 @@ func (e *Engine) notifyListeners(t *Task) {
 			}
 		}
 		delete(n.listens, t.ID)
+		if _, legacy := n.sessions[t.ID]; !legacy {
+			delete(n.expires, t.ID)
+		}
 	}
 	n.mu.Unlock()
 	for _, w := range send {
-		if err := w.l.Notify(methodStatus, toWire(t, true)); err != nil && !errors.Is(err, runtime.ErrNoStream) {
+		if err := w.l.Notify(methodStatus, toWire(t, true)); err != nil && !errors.Is(err, runtime.ErrNoStream) && !errors.Is(err, runtime.ErrQueueFull) {
 			e.log.Warn("sending a task notification", "task", t.ID, "err", err)
 		}
 	}
@@ -224,10 +280,9 @@ func (e *Engine) listen(ctx context.Context, r *runtime.Request, value json.RawM
 	}
 	owner := OwnerOf(r)
 	w := &watcher{l: l, last: map[string]string{}}
-	agreed := []string{}
 	var states []*Task
 	for _, id := range ids {
-		if id == "" || len(id) > maxTaskID || w.last[id] != "" || containsTask(states, id) {
+		if id == "" || len(id) > maxTaskID || containsTask(states, id) {
 			continue
 		}
 		t, err := e.store.Get(ctx, owner, id)
@@ -237,28 +292,37 @@ func (e *Engine) listen(ctx context.Context, r *runtime.Request, value json.RawM
 		if err != nil {
 			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "subscriptions/listen: the tasks cannot be read now: " + err.Error()}
 		}
-		agreed = append(agreed, id)
 		states = append(states, t)
 	}
-	if len(agreed) == 0 {
+	if len(states) == 0 {
 		return nil, nil
 	}
 	n := e.notes
 	n.mu.Lock()
+	agreed := []string{}
+	var told []*Task // the tasks agreed to: ended ones, and those watched
 	for _, t := range states {
-		if t.Status.Terminal() || n.watched >= maxWatched {
-			continue
+		if !t.Status.Terminal() {
+			if n.watched >= maxWatched {
+				continue // beyond what this process delivers: the client polls
+			}
+			if n.listens[t.ID] == nil {
+				n.listens[t.ID] = map[*watcher]bool{}
+			}
+			n.listens[t.ID][w] = true
+			w.last[t.ID] = signature(t)
+			n.expires[t.ID] = t.Expires()
+			n.watched++
 		}
-		if n.listens[t.ID] == nil {
-			n.listens[t.ID] = map[*watcher]bool{}
-		}
-		n.listens[t.ID][w] = true
-		w.last[t.ID] = signature(t)
-		n.watched++
+		agreed = append(agreed, t.ID)
+		told = append(told, t)
 	}
 	watching := len(w.last) > 0
 	n.mu.Unlock()
-	for _, t := range states {
+	if len(agreed) == 0 {
+		return nil, nil
+	}
+	for _, t := range told {
 		l.Notify(methodStatus, toWire(t, true)) // follows the acknowledgement
 	}
 	if !watching {
@@ -268,7 +332,7 @@ func (e *Engine) listen(ctx context.Context, r *runtime.Request, value json.RawM
 	context.AfterFunc(ctx, func() { e.unwatch(w) })
 	// A change between the reads above and the registration would be
 	// missed: read once more.
-	for _, t := range states {
+	for _, t := range told {
 		if !t.Status.Terminal() {
 			e.notes.changed(Event{ID: t.ID, Owner: t.Owner, Status: t.Status})
 		}
@@ -295,6 +359,9 @@ func (e *Engine) unwatch(w *watcher) {
 			n.watched--
 			if len(ws) == 0 {
 				delete(n.listens, id)
+				if _, legacy := n.sessions[id]; !legacy {
+					delete(n.expires, id)
+				}
 			}
 		}
 	}

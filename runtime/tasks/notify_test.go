@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/tasks"
 )
 
 // stream is an SSE response read message by message.
@@ -200,6 +201,7 @@ func TestListenToTasks(t *testing.T) {
 	if !ended || len(last) == 0 || last[len(last)-1]["result"] == nil {
 		t.Errorf("after every task ended: ended=%v, last messages %v", ended, last)
 	}
+	waitWatched(t, f)
 }
 
 // Only the tasks a client may see are listened to, only by a client that
@@ -253,6 +255,7 @@ func TestListenRefusals(t *testing.T) {
 	if got := ann.until(id, "completed"); text(got["result"]) != "released" {
 		t.Errorf("ann's task: %v", got)
 	}
+	waitWatched(t, f)
 }
 
 // A 2025-11-25 session hears of the tasks it created on its standalone
@@ -350,5 +353,85 @@ func TestSEP1686StatusNotifications(t *testing.T) {
 	}
 	if last, _ := s2.ended(300 * time.Millisecond); len(last) > 0 {
 		t.Errorf("another session was told %v", last)
+	}
+}
+
+// waitWatched waits for the engine's watches to reach zero.
+func waitWatched(t *testing.T, f *fixture) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for tasks.Watched(f.engine) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the engine still watches %d", tasks.Watched(f.engine))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A listen naming a hundred tasks that end at once hears of every end:
+// the burst fits the subscription's queue, and a full queue would drop a
+// notification, never end the subscription. The watches go away after.
+func TestListenBurst(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	c := f.modern(t, true)
+	var ids []string
+	for range 100 {
+		ids = append(ids, c.call("tools/call", map[string]any{"name": "block", "arguments": map[string]any{}})["taskId"].(string))
+	}
+	for _, id := range ids {
+		c.until(id, "working")
+	}
+	s, _ := c.listen(ids...)
+	if n := params(s.next())["notifications"].(map[string]any)["taskIds"].([]any); len(n) != 100 {
+		t.Fatalf("agreed to %d tasks", len(n))
+	}
+	close(f.release)
+	completed := map[string]bool{}
+	for len(completed) < 100 {
+		p := params(s.next("notifications/tasks"))
+		if p["status"] == "completed" {
+			completed[p["taskId"].(string)] = true
+		}
+	}
+	if _, ended := s.ended(10 * time.Second); !ended {
+		t.Error("the stream did not end after every task ended")
+	}
+	waitWatched(t, f)
+}
+
+// A listened task the store forgets without an event (its TTL ran out
+// while it waited for input) ends the subscription too, and a 2025-11-25
+// call without a live session (stateless) is not watched at all.
+func TestWatchesOfExpiredTasksAndStatelessCalls(t *testing.T) {
+	tasks.SetSweepEvery(50 * time.Millisecond)
+	defer tasks.SetSweepEvery(5 * time.Second)
+	f := newFixture(t, nil, &tasks.Options{TTL: time.Second})
+	c := f.modern(t, true)
+	id := c.call("tools/call", map[string]any{"name": "confirm", "arguments": map[string]any{"filename": "x"}})["taskId"].(string)
+	c.until(id, "input_required")
+	s, _ := c.listen(id)
+	s.next() // the acknowledgement
+	if _, ended := s.ended(10 * time.Second); !ended {
+		t.Fatal("the subscription of an expired task did not end")
+	}
+	waitWatched(t, f)
+
+	sl := newFixture(t, &runtime.Options{Stateless: true}, nil)
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow","arguments":{"seconds":0.2,"label":"x"},"task":{}}}`
+	req, _ := http.NewRequest("POST", sl.url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := readResponse(t, resp)
+	resp.Body.Close()
+	if r.Error != nil || !strings.Contains(string(r.Result), `"taskId"`) {
+		t.Fatalf("stateless SEP-1686 call: %s %+v", r.Result, r.Error)
+	}
+	if n := tasks.Watched(sl.engine); n != 0 {
+		t.Errorf("a stateless call is watched (%d)", n)
 	}
 }

@@ -58,6 +58,8 @@ func TestEngineOnRedis(t *testing.T) {
 		"ListenToTasks":         TestListenToTasks,
 		"ListenRefusals":        TestListenRefusals,
 		"SEP1686StatusNotes":    TestSEP1686StatusNotifications,
+		"ListenBurst":           TestListenBurst,
+		"ExpiredAndStateless":   TestWatchesOfExpiredTasksAndStatelessCalls,
 	} {
 		t.Run(name, test)
 	}
