@@ -312,10 +312,12 @@ server's JSON-RPC error. Ctrl-C, or --call-timeout running out, cancels the
 task on the server (tasks/cancel) before call exits.
 
 Elicitation requests (the server's, or a task's input requests) are answered
-as --elicit says: ask (the default) asks for each field on stderr and reads
-the answers from stdin, a line each (an empty line takes the default,
-!decline or !cancel answer so, the end of stdin declines); defaults accepts
-with the schema's defaults; decline declines. Sampling requests are refused.`,
+as --elicit says: ask asks for each field on stderr and reads the answers
+from stdin, a line each (an empty line takes the default, !decline or
+!cancel answer so, the end of stdin declines); defaults accepts with the
+schema's defaults; decline declines. The default is ask when stdin is a
+terminal, decline otherwise. Ctrl-C or --call-timeout ends a question
+unanswered. Sampling requests are refused.`,
 		Example: `  mcpgen call http://127.0.0.1:8080/mcp forecast city=Paris days=2
   mcpgen call ./examples/weather compare_cities --args '{"cities":["Paris","Tokyo"]}'
   mcpgen call echo message=hi -- npx -y @modelcontextprotocol/server-everything`,
@@ -328,6 +330,9 @@ with the schema's defaults; decline declines. Sampling requests are refused.`,
 				return errors.New("give the tool's name")
 			}
 			tool, pairs := rest[0], rest[1:]
+			if elicitMode == "" {
+				elicitMode = cli.ElicitDefault(os.Stdin)
+			}
 			elicit, err := cli.Elicitor(elicitMode, os.Stdin, os.Stderr)
 			if err != nil {
 				return err
@@ -382,7 +387,7 @@ with the schema's defaults; decline declines. Sampling requests are refused.`,
 	}
 	f.add(call)
 	call.Flags().StringVar(&rawArgs, "args", "", "arguments as a JSON object, or @file.json")
-	call.Flags().StringVar(&elicitMode, "elicit", "ask", "how to answer elicitation requests: ask (on stderr, answers from stdin), defaults (accept the schema's defaults) or decline")
+	call.Flags().StringVar(&elicitMode, "elicit", "", "how to answer elicitation requests: ask (on stderr, answers from stdin), defaults (accept the schema's defaults) or decline (default: ask when stdin is a terminal, else decline)")
 	call.Flags().DurationVar(&callTimeout, "call-timeout", 0, "time allowed for the call, a task tool's task included (0: no limit); when it runs out a task is cancelled on the server")
 	call.Flags().StringVarP(&outDir, "out", "o", ".", "directory for images, audio and binary content")
 	addCommand(call)

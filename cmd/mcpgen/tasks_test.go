@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -91,13 +93,13 @@ func TestCallTaskTools(t *testing.T) {
 		defer cancel()
 		srv.Close(ctx)
 	})
-	run := func(stdin string, args ...string) (string, string, int) {
+	runWith := func(stdin io.Reader, args ...string) (string, string, int) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, bin, append([]string{"call", hs.URL}, args...)...)
 		cmd.Env = append(cmd.Environ(), "MCPGEN_HEADERS=", "MCPGEN_BEARER=")
-		cmd.Stdin = strings.NewReader(stdin)
+		cmd.Stdin = stdin
 		var stdout strings.Builder
 		stderr := &watched{seen: func(s string) {
 			if strings.Contains(s, "halfway there\n") {
@@ -115,6 +117,10 @@ func TestCallTaskTools(t *testing.T) {
 		}
 		return stdout.String(), stderr.String(), code
 	}
+	run := func(stdin string, args ...string) (string, string, int) {
+		t.Helper()
+		return runWith(strings.NewReader(stdin), args...)
+	}
 
 	out, errOut, code := run("", "slow_job", "n=3", "--auth", "none")
 	if code != 0 || strings.TrimSpace(out) != "{\n  \"squared\": 9\n}" {
@@ -127,11 +133,26 @@ func TestCallTaskTools(t *testing.T) {
 		t.Errorf("--json: exit %d, %q", code, out)
 	}
 
-	if out, errOut, code := run("no\n", "confirm", "--auth", "none"); code != 0 || strings.TrimSpace(out) != "accept false" || !strings.Contains(errOut, "The server asks: Really?") {
+	if out, errOut, code := run("no\n", "confirm", "--auth", "none", "--elicit", "ask"); code != 0 || strings.TrimSpace(out) != "accept false" || !strings.Contains(errOut, "The server asks: Really?") {
 		t.Errorf("confirm answered no: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	if out, _, code := run("", "confirm", "--auth", "none", "--elicit", "defaults"); code != 0 || strings.TrimSpace(out) != "accept true" {
 		t.Errorf("confirm with defaults: exit %d, %q", code, out)
+	}
+
+	// A stdin that is no terminal, open and silent: the default declines;
+	// asking gives up when --call-timeout runs out.
+	silent, hold, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	defer hold.Close()
+	if out, errOut, code := runWith(silent, "confirm", "--auth", "none"); code != 0 || strings.TrimSpace(out) != "decline <nil>" {
+		t.Errorf("confirm, stdin no terminal: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if _, errOut, code := runWith(silent, "confirm", "--auth", "none", "--elicit", "ask", "--call-timeout", "1s"); code != 1 || !strings.Contains(errOut, "The server asks: Really?") || !strings.Contains(errOut, "no result within --call-timeout 1s") {
+		t.Errorf("confirm asking a silent stdin: exit %d, stderr %q", code, errOut)
 	}
 
 	if _, errOut, code := run("", "broken", "--auth", "none"); code != 1 || !strings.Contains(errOut, "failed: the backend is down") {

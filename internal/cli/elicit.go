@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,14 +34,30 @@ func Elicitor(mode string, in io.Reader, out io.Writer) (func(context.Context, *
 	default:
 		return nil, fmt.Errorf("--elicit %q: want ask, defaults or decline", mode)
 	}
-	a := &asker{in: bufio.NewReader(in), out: out}
+	a := &asker{in: in, out: out, turn: make(chan struct{}, 1)}
 	return a.elicit, nil
 }
 
+// An asker reads its answers on a goroutine of its own (started with the
+// first question, reading a line ahead at most), so that a question gives
+// up when its context ends (Ctrl-C, --call-timeout) although in has no
+// deadline.
 type asker struct {
-	mu  sync.Mutex // one form at a time
-	in  *bufio.Reader
-	out io.Writer
+	turn  chan struct{} // one form at a time: held while asking
+	in    io.Reader
+	out   io.Writer
+	start sync.Once
+	lines chan string // closed at the end of in
+}
+
+// ElicitDefault is the --elicit mode to use when none is given: ask when
+// stdin is a terminal, decline otherwise (no one is there to answer, and
+// an open, silent stdin would block the call).
+func ElicitDefault(stdin *os.File) string {
+	if st, err := stdin.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+		return "ask"
+	}
+	return "decline"
 }
 
 type field struct {
@@ -51,14 +68,20 @@ type field struct {
 	Enum        []json.RawMessage `json:"enum"`
 }
 
-func (a *asker) elicit(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+func (a *asker) elicit(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+	select {
+	case a.turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-a.turn }()
 	p := req.Params
 	if p.Mode == "url" || p.URL != "" {
 		fmt.Fprintf(a.out, "The server asks you to open %s\n  %s\nPress Enter when done (!decline or !cancel otherwise): ", p.URL, p.Message)
-		line, ok := a.line()
+		line, ok, err := a.line(ctx)
 		switch {
+		case err != nil:
+			return nil, err
 		case !ok || line == "!decline":
 			return &mcp.ElicitResult{Action: "decline"}, nil
 		case line == "!cancel":
@@ -81,7 +104,10 @@ func (a *asker) elicit(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitRe
 	sort.Strings(names)
 	if len(names) == 0 {
 		fmt.Fprint(a.out, "Accept? [Y/n] ")
-		line, ok := a.line()
+		line, ok, err := a.line(ctx)
+		if err != nil {
+			return nil, err
+		}
 		if !ok || strings.EqualFold(line, "n") || line == "!decline" {
 			return &mcp.ElicitResult{Action: "decline"}, nil
 		}
@@ -110,8 +136,10 @@ func (a *asker) elicit(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitRe
 				hint += ", default " + strings.Trim(string(f.Default), `"`)
 			}
 			fmt.Fprintf(a.out, "  %s [%s]: ", label, hint)
-			line, ok := a.line()
+			line, ok, err := a.line(ctx)
 			switch {
+			case err != nil:
+				return nil, err
 			case !ok || line == "!decline":
 				return &mcp.ElicitResult{Action: "decline"}, nil
 			case line == "!cancel":
@@ -136,14 +164,37 @@ func (a *asker) elicit(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitRe
 	return &mcp.ElicitResult{Action: "accept", Content: content}, nil
 }
 
-// line reads a line of the answer; false at the end of the input.
-func (a *asker) line() (string, bool) {
-	s, err := a.in.ReadString('\n')
-	if err != nil && s == "" {
+// line reads a line of the answer: false at the end of the input, ctx's
+// error when it ends first (the line, when it comes, answers the next
+// question).
+func (a *asker) line(ctx context.Context) (string, bool, error) {
+	a.start.Do(func() {
+		a.lines = make(chan string)
+		go func() {
+			defer close(a.lines)
+			in := bufio.NewReader(a.in)
+			for {
+				s, err := in.ReadString('\n')
+				if s != "" || err == nil {
+					a.lines <- s
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	})
+	select {
+	case s, ok := <-a.lines:
+		if !ok {
+			fmt.Fprintln(a.out)
+			return "", false, nil
+		}
+		return strings.TrimSpace(s), true, nil
+	case <-ctx.Done():
 		fmt.Fprintln(a.out)
-		return "", false
+		return "", false, ctx.Err()
 	}
-	return strings.TrimSpace(s), true
 }
 
 func parseField(typ, s string) (any, error) {
