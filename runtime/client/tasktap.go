@@ -570,6 +570,13 @@ func (ts *Tasks) message(data []byte) []byte {
 	return js
 }
 
+// maxTapEvent bounds the events the tap reads whole, as go-sdk's
+// DefaultMaxEventSize bounds the events of its SSE scanner: the bytes of
+// a longer event pass through unmodified as they come (go-sdk then
+// applies its own bound), so that a server's endless line cannot grow
+// the client's memory without bound.
+var maxTapEvent = mcp.DefaultMaxEventSize
+
 // sseTap applies inbound to the events of an SSE response as they are
 // read. An event's data lines are replaced by one when it changes.
 type sseTap struct {
@@ -578,11 +585,18 @@ type sseTap struct {
 	in   *bufio.Reader
 	out  bytes.Buffer
 	err  error
+	// pass is set while the rest of an event longer than maxTapEvent
+	// passes through; midLine while that is in the middle of a line.
+	pass, midLine bool
 }
 
 func (s *sseTap) Read(p []byte) (int, error) {
 	for s.out.Len() == 0 && s.err == nil {
-		s.event()
+		if s.pass {
+			s.passThrough()
+		} else {
+			s.event()
+		}
 	}
 	if s.out.Len() > 0 {
 		return s.out.Read(p)
@@ -590,25 +604,55 @@ func (s *sseTap) Read(p []byte) (int, error) {
 	return 0, s.err
 }
 
-// event reads one event (up to a blank line) into out.
+// event reads one event (up to a blank line) into out; one longer than
+// maxTapEvent goes to out as it came so far, and passThrough takes over.
 func (s *sseTap) event() {
-	var lines []string
-	var data []string
+	var raw []byte
+	var ends []int // the end of each complete line in raw
 	for {
-		line, err := s.in.ReadString('\n')
-		if line != "" {
-			lines = append(lines, line)
-			trimmed := strings.TrimRight(line, "\r\n")
-			if d, ok := strings.CutPrefix(trimmed, "data:"); ok {
-				data = append(data, strings.TrimPrefix(d, " "))
+		chunk, err := s.in.ReadSlice('\n')
+		raw = append(raw, chunk...)
+		if len(raw) > maxTapEvent {
+			s.out.Write(raw)
+			s.pass, s.midLine = true, raw[len(raw)-1] != '\n'
+			if err != nil && err != bufio.ErrBufferFull {
+				s.err = err
 			}
-			if trimmed == "" {
+			return
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
+			from := 0
+			if len(ends) > 0 {
+				from = ends[len(ends)-1]
+			}
+			ends = append(ends, len(raw))
+			if len(bytes.TrimRight(raw[from:], "\r\n")) == 0 {
 				break
 			}
 		}
 		if err != nil {
 			s.err = err
+			if len(ends) == 0 || ends[len(ends)-1] != len(raw) {
+				ends = append(ends, len(raw)) // the last line, unterminated
+			}
 			break
+		}
+	}
+	var lines []string
+	var data []string
+	from := 0
+	for _, end := range ends {
+		line := string(raw[from:end])
+		from = end
+		if line == "" {
+			continue
+		}
+		lines = append(lines, line)
+		if d, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), "data:"); ok {
+			data = append(data, strings.TrimPrefix(d, " "))
 		}
 	}
 	var changed []byte
@@ -627,6 +671,22 @@ func (s *sseTap) event() {
 			continue
 		}
 		s.out.WriteString(line)
+	}
+}
+
+// passThrough copies what the reader has of an overlong event to out,
+// up to the blank line that ends it.
+func (s *sseTap) passThrough() {
+	chunk, err := s.in.ReadSlice('\n')
+	s.out.Write(chunk)
+	if len(chunk) > 0 {
+		if !s.midLine && len(bytes.TrimRight(chunk, "\r\n")) == 0 {
+			s.pass = false
+		}
+		s.midLine = chunk[len(chunk)-1] != '\n'
+	}
+	if err != nil && err != bufio.ErrBufferFull {
+		s.err = err
 	}
 }
 
