@@ -43,7 +43,7 @@ type Options struct {
 	// trace context to the server.
 	Middleware []mcp.Middleware
 	// TaskStatus, if set, receives the states of the tasks that CallTool
-	// and Call wait for (see Tasks.Status): the client declares the tasks
+	// and Call wait for (see Tasks.Status): their calls declare the tasks
 	// extension, and a tool the server runs as a task is waited for.
 	TaskStatus func(*TaskState)
 }

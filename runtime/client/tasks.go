@@ -177,21 +177,27 @@ func Call(ctx context.Context, s *mcp.ClientSession, p *mcp.CallToolParams) (*mc
 
 // StartCall calls a tool and returns either its result, or, when the
 // server runs the call as a task, the Task (and a nil result). Under
-// protocol 2025-11-25 it asks for a task (params.task) when the tool
-// requires one, as tools/list said.
+// protocol 2026-07-28 the call declares the tasks extension (the session's
+// other requests do not); under 2025-11-25 it asks for a task
+// (params.task) when the tool requires one, as tools/list said.
 func StartCall(ctx context.Context, s *mcp.ClientSession, p *mcp.CallToolParams) (*mcp.CallToolResult, *Task, error) {
 	if p == nil {
 		p = &mcp.CallToolParams{}
 	}
 	ts := tasksOf(s)
 	legacy := !modernSession(s)
-	if ts != nil && legacy && ts.needsTask(ctx, s, p.Name) {
+	if ts != nil {
+		// The tap declares the tasks extension for this call (2026-07-28)
+		// and hands its task result back (see tasktap.go).
 		q := *p
 		q.Meta = mcp.Meta{}
 		for k, v := range p.Meta {
 			q.Meta[k] = v
 		}
-		q.Meta[metaAskTask] = map[string]any{}
+		q.Meta[metaTasks] = true
+		if legacy && ts.needsTask(ctx, s, p.Name) {
+			q.Meta[metaAskTask] = map[string]any{}
+		}
 		p = &q
 	}
 	res, err := s.CallTool(ctx, p)

@@ -480,3 +480,28 @@ func serveTaskTools() error {
 	}
 	return srv.ServeStdio(context.Background())
 }
+
+// Only Call and its kin declare the tasks extension: over 2026-07-28 the
+// session's own ClientSession.CallTool gets a task-optional tool's result
+// at once, and a task-required tool's refusal, not an empty result.
+func TestSessionCallToolDeclaresNoTasks(t *testing.T) {
+	srv := newTaskServer(t, false)
+	cs := connectTasks(t, srv.url, nil)
+	ctx := testCtx(t)
+	if v := cs.InitializeResult().ProtocolVersion; v < "2026-07-28" {
+		t.Fatalf("negotiated %s", v)
+	}
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "maybe"})
+	if err != nil || Text(res.Content) != "maybe in task " {
+		t.Errorf("maybe through ClientSession.CallTool: %v, %v; want its result, run at once", res, err)
+	}
+	_, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "job"})
+	var je *jsonrpc.Error
+	if !errors.As(err, &je) || je.Code != mcp.CodeMissingRequiredClientCapabilities {
+		t.Errorf("job through ClientSession.CallTool: %v; want the missing capability", err)
+	}
+	// Through Call, the same session follows the task.
+	if r, err := Call(ctx, cs, &mcp.CallToolParams{Name: "maybe"}); err != nil || Text(r.Content) == "maybe in task " {
+		t.Errorf("maybe through Call: %v, %v", r, err)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"maps"
 	"net/http"
 	goruntime "runtime"
 	"strconv"
@@ -46,6 +45,22 @@ import (
 // hooks) and on the messages of other transports (Transport: stdio).
 // Call finds the Tasks of a session through its client's middleware,
 // which ties each session to it (bind).
+//
+// Only the calls that can follow a task declare the tasks extension:
+// client capabilities are per request in 2026-07-28, and a server may run
+// any call of a task-optional tool that declares it as a task, which a
+// caller of ClientSession.CallTool could not follow. StartCall marks its
+// tools/call (metaTasks), and the tap turns the mark into the extension in
+// the request's _meta clientCapabilities; tasks/* and the task listen
+// stream always declare it. The tap keeps, per session, the ids of the
+// tools/call requests in flight and rewrites only their answers: a task
+// that answers an unmarked call becomes an isError result naming the task
+// (the call cannot follow it), anything else passes as it came. A session
+// is the tapped connection (Transport), or over HTTP the Mcp-Session-Id of
+// the requests, or, without one (2026-07-28 is stateless), the HTTP round
+// trip, whose response carries the answer and the listen stream's
+// notifications. Under 2025-11-25 the server runs a call as a task only
+// when it asks (params.task), which StartCall does for required tools.
 
 // TasksExtension identifies the tasks extension of protocol 2026-07-28.
 const TasksExtension = "io.modelcontextprotocol/tasks"
@@ -57,6 +72,10 @@ const (
 	// metaAskTask, in a 2025-11-25 tools/call's _meta, asks the tap for
 	// params.task (its value).
 	metaAskTask = "mcpgen.client/askTask"
+	// metaTasks, in a tools/call's _meta, marks a call that follows a
+	// task result (StartCall's): the tap declares the tasks extension in
+	// its client capabilities, and rewrites a task result for it.
+	metaTasks = "mcpgen.client/tasks"
 	// metaListen, in a methodListen's _meta, names the Task waiting for
 	// the stream's messages.
 	metaListen = "mcpgen.client/listen"
@@ -72,10 +91,11 @@ const (
 // transports, on the transport's HTTP client) or Transport (stdio and
 // other message transports).
 //
-// The client declares the tasks extension, so a 2026-07-28 server may
-// answer any tools/call of a tool with task support with a task: call
-// tools on such sessions with Call (or CallTool, CallStructured), not
-// ClientSession.CallTool, which returns an empty result for a task.
+// Only the calls made with Call, StartCall, CallTool and CallStructured
+// declare the tasks extension (capabilities are per request in
+// 2026-07-28), so a server runs only those as tasks; a task that answers
+// another call (ClientSession.CallTool) all the same becomes an isError
+// result naming the task.
 type Tasks struct {
 	// Status, if set, is called with each state of a task that Wait
 	// observes: its creation, and each change of status or message
@@ -88,9 +108,17 @@ type Tasks struct {
 	mu      sync.Mutex
 	seq     int
 	listens map[string]chan listenEvent // by metaListen token
-	subs    map[string]string           // listen request id (JSON) -> token
+	subs    map[callKey]string          // listen request -> token
+	calls   map[callKey]bool            // tools/call in flight -> whether it follows tasks
 	watches map[string]chan *TaskState  // task id -> 2025-11-25 status notifications
 	support map[string]string           // tool name -> execution.taskSupport, from tools/list
+}
+
+// callKey names a request of a session: sess is the session as the tap
+// tells it (see the top of the file), id the request's normID.
+type callKey struct {
+	sess any
+	id   string
 }
 
 // listenEvent is a message of a task listen stream.
@@ -100,23 +128,14 @@ type listenEvent struct {
 }
 
 // NewClient returns a go-sdk client whose sessions can call task tools:
-// it declares the tasks extension (besides opts.Capabilities, or go-sdk's
-// default capabilities when opts has none), and registers the tasks
-// methods and the middleware through which Call finds ts.
+// it registers the tasks methods and the middleware through which Call
+// finds ts. The client's capabilities are opts'; the tap declares the
+// tasks extension on the requests that follow tasks.
 func (ts *Tasks) NewClient(impl *mcp.Implementation, opts *mcp.ClientOptions) *mcp.Client {
 	var o mcp.ClientOptions
 	if opts != nil {
 		o = *opts
 	}
-	var caps mcp.ClientCapabilities
-	if o.Capabilities != nil {
-		caps = *o.Capabilities
-		caps.Extensions = maps.Clone(caps.Extensions)
-	} else {
-		caps.RootsV2 = &mcp.RootCapabilities{ListChanged: true} // go-sdk's default
-	}
-	caps.AddExtension(TasksExtension, nil)
-	o.Capabilities = &caps
 	if ts.Elicit == nil {
 		ts.Elicit = o.ElicitationHandler
 	}
@@ -210,11 +229,50 @@ func (ts *Tasks) unlisten(token string) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	delete(ts.listens, token)
-	for id, t := range ts.subs {
+	for k, t := range ts.subs {
 		if t == token {
-			delete(ts.subs, id)
+			delete(ts.subs, k)
 		}
 	}
+}
+
+// forget drops what the tap keeps of the requests of sess (an HTTP round
+// trip whose response ended).
+func (ts *Tasks) forget(sess any) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	for k := range ts.calls {
+		if k.sess == sess {
+			delete(ts.calls, k)
+		}
+	}
+	for k := range ts.subs {
+		if k.sess == sess {
+			delete(ts.subs, k)
+		}
+	}
+}
+
+// inFlight reports whether some tools/call is in flight.
+func (ts *Tasks) inFlight() bool {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return len(ts.calls) > 0
+}
+
+// answered returns whether the response id of sess answers a tools/call
+// in flight, and whether that call follows tasks; the call is no longer
+// in flight.
+func (ts *Tasks) answered(sess any, id json.RawMessage) (call, follows bool) {
+	if len(id) == 0 {
+		return false, false
+	}
+	k := callKey{sess, normID(id)}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	follows, call = ts.calls[k]
+	delete(ts.calls, k)
+	return call, follows
 }
 
 // watch registers for the 2025-11-25 status notifications of task id.
@@ -244,43 +302,115 @@ func (ts *Tasks) taskSupport(tool string) (string, bool) {
 	return v, ok
 }
 
-// outbound rewrites a request on its way to the server: a task listen
-// becomes subscriptions/listen, a 2025-11-25 tools/call asking for a task
-// gets params.task. It returns the method and params to send and whether
-// they changed.
-func (ts *Tasks) outbound(id json.RawMessage, method string, params json.RawMessage) (string, json.RawMessage, bool) {
+// outbound rewrites a request of sess on its way to the server: a task
+// listen becomes subscriptions/listen, a 2025-11-25 tools/call asking for
+// a task gets params.task, the requests that follow tasks declare the
+// tasks extension; it keeps the ids of tools/call and listen requests. It
+// returns the method and params to send and whether they changed.
+func (ts *Tasks) outbound(sess any, id json.RawMessage, method string, params json.RawMessage) (string, json.RawMessage, bool) {
 	switch method {
 	case methodListen:
 		p, token := cutMeta(params, metaListen)
 		if s, ok := token.(string); ok && len(id) > 0 {
 			ts.mu.Lock()
 			if ts.subs == nil {
-				ts.subs = map[string]string{}
+				ts.subs = map[callKey]string{}
 			}
-			ts.subs[normID(id)] = s
+			ts.subs[callKey{sess, normID(id)}] = s
 			ts.mu.Unlock()
 		}
+		p, _ = declareTasks(p)
 		return "subscriptions/listen", p, true
+	case "tasks/get", "tasks/update", "tasks/cancel", "tasks/result":
+		p, changed := declareTasks(params)
+		return method, p, changed
+	case "notifications/cancelled":
+		var c struct {
+			RequestID json.RawMessage `json:"requestId"`
+		}
+		if json.Unmarshal(params, &c) == nil {
+			ts.answered(sess, c.RequestID)
+		}
+		return method, params, false
 	case "tools/call":
-		if !bytes.Contains(params, []byte(metaAskTask)) {
-			return method, params, false
-		}
-		p, ask := cutMeta(params, metaAskTask)
-		if ask == nil {
-			return method, params, false
-		}
-		var m map[string]any
-		if json.Unmarshal(p, &m) != nil {
-			return method, params, false
-		}
-		m["task"] = ask
-		js, err := json.Marshal(m)
-		if err != nil {
-			return method, params, false
-		}
-		return method, js, true
+	default:
+		return method, params, false
 	}
-	return method, params, false
+	p, follows, changed := params, false, false
+	if bytes.Contains(p, []byte(metaTasks)) {
+		var mark any
+		if p, mark = cutMeta(p, metaTasks); mark != nil {
+			follows, changed = true, true
+			p, _ = declareTasks(p)
+		}
+	}
+	if len(id) > 0 {
+		ts.mu.Lock()
+		if ts.calls == nil {
+			ts.calls = map[callKey]bool{}
+		}
+		ts.calls[callKey{sess, normID(id)}] = follows
+		ts.mu.Unlock()
+	}
+	if !bytes.Contains(p, []byte(metaAskTask)) {
+		return method, p, changed
+	}
+	q, ask := cutMeta(p, metaAskTask)
+	if ask == nil {
+		return method, p, changed
+	}
+	var m map[string]any
+	if json.Unmarshal(q, &m) != nil {
+		return method, p, changed
+	}
+	m["task"] = ask
+	js, err := json.Marshal(m)
+	if err != nil {
+		return method, p, changed
+	}
+	return method, js, true
+}
+
+// declareTasks adds the tasks extension to the client capabilities in
+// params' _meta (2026-07-28); params without them (older protocols) are
+// left as they are.
+func declareTasks(params json.RawMessage) (json.RawMessage, bool) {
+	if !bytes.Contains(params, []byte(mcp.MetaKeyClientCapabilities)) {
+		return params, false
+	}
+	var m, meta, caps, exts map[string]json.RawMessage
+	if json.Unmarshal(params, &m) != nil || json.Unmarshal(m["_meta"], &meta) != nil || meta == nil {
+		return params, false
+	}
+	raw, ok := meta[mcp.MetaKeyClientCapabilities]
+	if !ok || json.Unmarshal(raw, &caps) != nil || caps == nil {
+		return params, false
+	}
+	if raw, ok := caps["extensions"]; ok && json.Unmarshal(raw, &exts) != nil {
+		return params, false
+	}
+	if _, ok := exts[TasksExtension]; ok {
+		return params, false
+	}
+	if exts == nil {
+		exts = map[string]json.RawMessage{}
+	}
+	exts[TasksExtension] = json.RawMessage(`{}`)
+	var err error
+	if caps["extensions"], err = json.Marshal(exts); err != nil {
+		return params, false
+	}
+	if meta[mcp.MetaKeyClientCapabilities], err = json.Marshal(caps); err != nil {
+		return params, false
+	}
+	if m["_meta"], err = json.Marshal(meta); err != nil {
+		return params, false
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return params, false
+	}
+	return out, true
 }
 
 // cutMeta removes _meta[key] from params and returns the params left and
@@ -318,14 +448,16 @@ func normID(raw json.RawMessage) string {
 	return string(js)
 }
 
-// inbound looks at a message from the server: it hands task
+// inbound looks at a message from the server to sess: it hands task
 // notifications to their waiters, records the task support of listed
-// tools, and rewrites a task result (see the top of the file). It returns
-// the result to deliver in place of result, or nil to keep it.
-func (ts *Tasks) inbound(method string, params, result json.RawMessage) json.RawMessage {
+// tools, and rewrites the task result that answers a tools/call (see the
+// top of the file). id is a response's id, result its result (nil for an
+// error response). It returns the result to deliver in place of result,
+// or nil to keep it.
+func (ts *Tasks) inbound(sess any, id json.RawMessage, method string, params, result json.RawMessage) json.RawMessage {
 	switch method {
 	case "notifications/subscriptions/acknowledged", "notifications/tasks":
-		ts.subscription(method, params)
+		ts.subscription(sess, method, params)
 		return nil
 	case "notifications/tasks/status":
 		var st TaskState
@@ -345,11 +477,14 @@ func (ts *Tasks) inbound(method string, params, result json.RawMessage) json.Raw
 	default:
 		return nil
 	}
+	call, follows := ts.answered(sess, id)
 	if len(result) == 0 {
 		return nil
 	}
-	if bytes.Contains(result, []byte(`"tools"`)) && bytes.Contains(result, []byte(`"taskSupport"`)) {
-		ts.recordSupport(result)
+	if !call {
+		if bytes.Contains(result, []byte(`"tools"`)) && bytes.Contains(result, []byte(`"taskSupport"`)) {
+			ts.recordSupport(result)
+		}
 		return nil
 	}
 	if !bytes.Contains(result, []byte(`"task`)) {
@@ -368,11 +503,29 @@ func (ts *Tasks) inbound(method string, params, result json.RawMessage) json.Raw
 	if !(probe.ResultType == "task" && probe.TaskID != "") && !legacy {
 		return nil
 	}
-	js, err := json.Marshal(map[string]any{"content": []any{}, "_meta": map[string]json.RawMessage{metaTask: result}})
+	var out any = map[string]any{"content": []any{}, "_meta": map[string]json.RawMessage{metaTask: result}}
+	if !follows {
+		id := probe.TaskID
+		if legacy {
+			var t struct {
+				TaskID string `json:"taskId"`
+			}
+			json.Unmarshal(probe.Task, &t)
+			id = t.TaskID
+		}
+		out = &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: unfollowed(id)}}}
+	}
+	js, err := json.Marshal(out)
 	if err != nil {
 		return nil
 	}
 	return js
+}
+
+// unfollowed is the error text of a task result that answers a call
+// made without runtime/client.
+func unfollowed(taskID string) string {
+	return "the server runs this call as task " + strconv.Quote(taskID) + ", which this call cannot follow: call the tool through runtime/client (Call, StartCall, CallTool or CallStructured) to wait for the task and get its result"
 }
 
 func (ts *Tasks) recordSupport(result json.RawMessage) {
@@ -402,7 +555,7 @@ func (ts *Tasks) recordSupport(result json.RawMessage) {
 }
 
 // subscription hands a task listen stream's message to its waiter.
-func (ts *Tasks) subscription(method string, params json.RawMessage) {
+func (ts *Tasks) subscription(sess any, method string, params json.RawMessage) {
 	var p struct {
 		Meta          map[string]json.RawMessage `json:"_meta"`
 		Notifications struct {
@@ -417,7 +570,7 @@ func (ts *Tasks) subscription(method string, params json.RawMessage) {
 		return
 	}
 	ts.mu.Lock()
-	ch := ts.listens[ts.subs[normID(sub)]]
+	ch := ts.listens[ts.subs[callKey{sess, normID(sub)}]]
 	ts.mu.Unlock()
 	if ch == nil {
 		return
@@ -456,38 +609,64 @@ type tapRoundTripper struct {
 // maxTapped bounds the request bodies the tap reads.
 const maxTapped = 8 << 20
 
+// roundTrip is the session of the requests of an HTTP round trip
+// without Mcp-Session-Id (see the top of the file).
+type roundTrip struct{ _ byte }
+
+// httpSession is the session of an HTTP session id.
+type httpSession string
+
 func (rt *tapRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
+	var sess any = httpSession(r.Header.Get("Mcp-Session-Id"))
+	if sess == httpSession("") {
+		sess = &roundTrip{}
+	}
 	if r.Method == http.MethodPost && r.Body != nil && r.GetBody != nil && r.ContentLength <= maxTapped {
-		if r2, err := rt.request(r); err == nil {
+		if r2, err := rt.request(sess, r); err == nil {
 			r = r2
 		}
 	}
 	resp, err := rt.base.RoundTrip(r)
 	if err != nil || resp.Body == nil {
+		if _, ok := sess.(*roundTrip); ok {
+			rt.ts.forget(sess)
+		}
 		return resp, err
 	}
 	switch ct := resp.Header.Get("Content-Type"); {
 	case strings.HasPrefix(ct, "text/event-stream"):
-		resp.Body = &sseTap{ts: rt.ts, body: resp.Body, in: bufio.NewReader(resp.Body)}
+		resp.Body = &sseTap{ts: rt.ts, sess: sess, body: resp.Body, in: bufio.NewReader(resp.Body)}
+		return resp, nil
 	case strings.HasPrefix(ct, "application/json"):
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err != nil {
+			if _, ok := sess.(*roundTrip); ok {
+				rt.ts.forget(sess)
+			}
 			return nil, err
 		}
-		if out := rt.ts.message(body); out != nil {
+		out := rt.ts.message(sess, body)
+		if _, ok := sess.(*roundTrip); ok {
+			rt.ts.forget(sess)
+		}
+		if out != nil {
 			body = out
 			resp.ContentLength = int64(len(body))
 			resp.Header.Del("Content-Length")
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return resp, nil
+	}
+	if _, ok := sess.(*roundTrip); ok {
+		rt.ts.forget(sess) // no message comes back on it
 	}
 	return resp, nil
 }
 
 // request returns r rewritten by outbound, with the headers of the
 // method it sends (Mcp-Method; Mcp-Name, the task id, for tasks/*).
-func (rt *tapRoundTripper) request(r *http.Request) (*http.Request, error) {
+func (rt *tapRoundTripper) request(sess any, r *http.Request) (*http.Request, error) {
 	body, err := r.GetBody()
 	if err != nil {
 		return nil, err
@@ -505,7 +684,7 @@ func (rt *tapRoundTripper) request(r *http.Request) (*http.Request, error) {
 	if json.Unmarshal(raw, &msg) != nil || msg.Method == "" {
 		return nil, errors.New("not a request")
 	}
-	method, params, changed := rt.ts.outbound(msg.ID, msg.Method, msg.Params)
+	method, params, changed := rt.ts.outbound(sess, msg.ID, msg.Method, msg.Params)
 	named := strings.HasPrefix(method, "tasks/") && r.Header.Get("Mcp-Method") != ""
 	if !changed && !named {
 		return nil, errors.New("unchanged")
@@ -539,22 +718,29 @@ func (rt *tapRoundTripper) request(r *http.Request) (*http.Request, error) {
 	return r, nil
 }
 
-// message applies inbound to one JSON-RPC message and returns it
+// message applies inbound to one JSON-RPC message to sess and returns it
 // rewritten, or nil when it is unchanged.
-func (ts *Tasks) message(data []byte) []byte {
-	if !bytes.Contains(data, []byte("task")) && !bytes.Contains(data, []byte("subscriptions/acknowledged")) {
-		return nil
-	}
+func (ts *Tasks) message(sess any, data []byte) []byte {
 	var msg struct {
 		ID     json.RawMessage `json:"id"`
 		Method string          `json:"method"`
 		Params json.RawMessage `json:"params"`
 		Result json.RawMessage `json:"result"`
 	}
+	if !bytes.Contains(data, []byte("task")) && !bytes.Contains(data, []byte("subscriptions/acknowledged")) {
+		// Neither a task result nor a listen stream's message: only a
+		// call in flight to forget, which a round trip forgets at its end.
+		if _, ok := sess.(*roundTrip); ok || !ts.inFlight() {
+			return nil
+		}
+	}
 	if json.Unmarshal(data, &msg) != nil {
 		return nil
 	}
-	out := ts.inbound(msg.Method, msg.Params, msg.Result)
+	if msg.Method != "" {
+		msg.ID = nil // a request's id is no response's
+	}
+	out := ts.inbound(sess, msg.ID, msg.Method, msg.Params, msg.Result)
 	if out == nil {
 		return nil
 	}
@@ -581,6 +767,7 @@ var maxTapEvent = mcp.DefaultMaxEventSize
 // read. An event's data lines are replaced by one when it changes.
 type sseTap struct {
 	ts   *Tasks
+	sess any
 	body io.Closer
 	in   *bufio.Reader
 	out  bytes.Buffer
@@ -657,7 +844,7 @@ func (s *sseTap) event() {
 	}
 	var changed []byte
 	if len(data) > 0 {
-		changed = s.ts.message([]byte(strings.Join(data, "\n")))
+		changed = s.ts.message(s.sess, []byte(strings.Join(data, "\n")))
 	}
 	wrote := false
 	for _, line := range lines {
@@ -690,7 +877,12 @@ func (s *sseTap) passThrough() {
 	}
 }
 
-func (s *sseTap) Close() error { return s.body.Close() }
+func (s *sseTap) Close() error {
+	if _, ok := s.sess.(*roundTrip); ok {
+		s.ts.forget(s.sess)
+	}
+	return s.body.Close()
+}
 
 // Transport returns t with the tasks tap on its messages: for stdio and
 // other message transports whose sessions use ts. A streamable HTTP or
@@ -743,7 +935,7 @@ func (c *tapConn) Write(ctx context.Context, msg jsonrpc.Message) error {
 		if req.IsCall() {
 			id, _ = json.Marshal(req.ID.Raw())
 		}
-		if method, params, changed := c.ts.outbound(id, req.Method, req.Params); changed {
+		if method, params, changed := c.ts.outbound(c, id, req.Method, req.Params); changed {
 			r := *req
 			r.Method, r.Params = method, params
 			msg = &r
@@ -760,15 +952,18 @@ func (c *tapConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 	switch m := msg.(type) {
 	case *jsonrpc.Request:
 		if !m.IsCall() {
-			c.ts.inbound(m.Method, m.Params, nil)
+			c.ts.inbound(c, nil, m.Method, m.Params, nil)
 		}
 	case *jsonrpc.Response:
+		id, _ := json.Marshal(m.ID.Raw())
+		var result json.RawMessage
 		if m.Error == nil {
-			if out := c.ts.inbound("", nil, m.Result); out != nil {
-				r := *m
-				r.Result = out
-				msg = &r
-			}
+			result = m.Result
+		}
+		if out := c.ts.inbound(c, id, "", nil, result); out != nil {
+			r := *m
+			r.Result = out
+			msg = &r
 		}
 	}
 	return msg, nil
