@@ -41,9 +41,11 @@ type outbound interface {
 // method) with params to the session sessionID (Request.SessionID), if this
 // process holds it: on stdio as a line; on stateful HTTP as an event on
 // the session's standalone SSE stream (the client's GET). It returns
-// ErrNoStream when there is no such stream here: notifications are
-// advisory, and clients that need to know poll. For the methods go-sdk
-// knows (logging, progress), use the session (Request.Session) instead.
+// ErrNoStream when there is no such stream here, and ErrQueueFull when the
+// client reads too slowly: notifications are advisory, and clients that
+// need to know poll. It never waits for the client, and it applies no log
+// level: a notifications/message sent with it goes whatever level the
+// client set (runtime.Log in a task checks the level first).
 func (s *Server) NotifySession(sessionID, method string, params any) error {
 	if !strings.HasPrefix(method, "notifications/") {
 		return fmt.Errorf("runtime: NotifySession of %q, which is not a notification", method)
@@ -186,18 +188,17 @@ func (w *sseWriter) end() {
 
 // queuedOut writes to a stream from a goroutine of its own, started at
 // the first message, so that a client that reads slowly holds up its own
-// notifications only, never the sender's: at most maxPending wait, and
-// those beyond are dropped (notifications are advisory). Messages go out
+// notifications only, never the sender's: at most size wait, and those
+// beyond are dropped (ErrQueueFull; notifications are advisory). Messages go out
 // in the order sent. A stream that carries none costs a few words.
 type queuedOut struct {
-	o      outbound
-	size   int // the queue's capacity
-	mu     sync.Mutex
-	ch     chan []byte // made at the first message
-	closed bool
-	done   atomic.Bool  // closed: what still waits is dropped
-	dead   atomic.Bool  // a write failed: the stream is gone
-	owed   atomic.Int64 // messages taken and not yet written
+	o    outbound
+	size int // the queue's capacity
+	mu   sync.Mutex
+	ch   chan []byte  // made at the first message
+	done atomic.Bool  // closed (set under mu): what still waits is dropped
+	dead atomic.Bool  // a write failed: the stream is gone
+	owed atomic.Int64 // messages taken and not yet written
 }
 
 // Queue sizes: a session's standalone stream, and a subscription's, which
@@ -213,7 +214,7 @@ func newQueuedOut(o outbound, size int) *queuedOut { return &queuedOut{o: o, siz
 func (q *queuedOut) writeMessage(msg []byte) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.closed || q.dead.Load() {
+	if q.done.Load() || q.dead.Load() {
 		return ErrNoStream
 	}
 	if q.ch == nil {
@@ -249,14 +250,10 @@ func (q *queuedOut) flush(ctx context.Context) {
 
 // close ends the writer; what still waits is dropped.
 func (q *queuedOut) close() {
-	q.done.Store(true)
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if !q.closed {
-		q.closed = true
-		if q.ch != nil {
-			close(q.ch)
-		}
+	if !q.done.Swap(true) && q.ch != nil {
+		close(q.ch)
 	}
 }
 
@@ -343,7 +340,9 @@ const maxQueued = 256
 // stream, with the subscription's id in params._meta
 // (io.modelcontextprotocol/subscriptionId). Notifications sent before the
 // acknowledgement follow it (at most 256 wait). It returns ErrNoStream
-// once the stream ended or the listener closed.
+// once the stream ended or the listener closed, and ErrQueueFull when the
+// client reads too slowly (the notification is dropped, the stream goes
+// on).
 func (l *Listener) Notify(method string, params any) error {
 	sub := l.sub
 	sub.mu.Lock()
@@ -353,7 +352,7 @@ func (l *Listener) Notify(method string, params any) error {
 	}
 	if !sub.acked {
 		if len(sub.queue) >= maxQueued {
-			return fmt.Errorf("%w: %d notifications wait for the acknowledgement", ErrNoStream, maxQueued)
+			return fmt.Errorf("%w: %d notifications wait for the acknowledgement", ErrQueueFull, maxQueued)
 		}
 		sub.queue = append(sub.queue, queued{method, params})
 		return nil
@@ -452,7 +451,7 @@ type subscriptionKey struct{}
 func (s *Server) listen(ctx context.Context, next mcp.MethodHandler, method string, req mcp.Request) (mcp.Result, error) {
 	handlers := s.listenHandlers()
 	fields := s.listenFields(req)
-	out := s.listenStream(req)
+	out, own := s.listenStream(req)
 	if len(handlers) == 0 || fields == nil || out == nil {
 		return next(ctx, method, req)
 	}
@@ -509,7 +508,9 @@ func (s *Server) listen(ctx context.Context, next mcp.MethodHandler, method stri
 		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		q.flush(fctx)
 		cancel()
-		q.close() // nothing after the result
+		if own {
+			q.close() // nothing after the result (a stdio session's writer goes on)
+		}
 	}
 	return res, nil
 }
@@ -563,27 +564,28 @@ func (s *Server) listenFields(req mcp.Request) map[string]json.RawMessage {
 }
 
 // listenStream returns the stream a subscriptions/listen's notifications
-// go on: the HTTP response (an sseWriter the guard put there), or the
-// stdio session's writer; nil when the transport has none.
-func (s *Server) listenStream(req mcp.Request) outbound {
+// go on, and whether it is the listen's own: the HTTP response (a writer
+// the guard put there, own), or the stdio session's writer (shared with
+// the session's other notifications); nil when the transport has none.
+func (s *Server) listenStream(req mcp.Request) (outbound, bool) {
 	extra := req.GetExtra()
 	if extra == nil || extra.Header == nil {
-		return nil
+		return nil, false
 	}
 	if _, stdio := extra.Header[stdioIDKey]; stdio {
 		ss, _ := req.GetSession().(*mcp.ServerSession)
 		if ss == nil {
-			return nil
+			return nil, false
 		}
 		if v, ok := s.outs.Load(s.sessionOf(ss).id); ok {
-			return v.(outbound)
+			return v.(outbound), false
 		}
-		return nil
+		return nil, false
 	}
 	if e := s.conns.lookup(extra.Header); e != nil && e.out != nil {
-		return e.out
+		return e.out, true
 	}
-	return nil
+	return nil, false
 }
 
 // listenOf returns the params.notifications of a subscriptions/listen

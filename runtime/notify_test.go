@@ -248,8 +248,23 @@ func TestListenWithPluginMembersStdio(t *testing.T) {
 	if got := read(); got["method"] != "notifications/widgets" {
 		t.Errorf("notification %s", jsonOf(got))
 	}
-	// The client cancels the listen: the handler's context ends.
-	c.send(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"s1"}}`)
+	// The handler's part ends: the listen answers, and the session's
+	// output still carries its other notifications.
+	l.Close()
+	if got := read(); got["id"] != "s1" || got["result"] == nil {
+		t.Fatalf("after the listener closed: %s", jsonOf(got))
+	}
+	c.send(`{"jsonrpc":"2.0","id":"p1","method":"tools/call","params":{"name":"poke","_meta":{` + metaTriple + `}}}`)
+	if got := []string{jsonOf(read()), jsonOf(read())}; !slices.Contains(got, `{"jsonrpc":"2.0","method":"notifications/poked","params":{"by":"poke"}}`) {
+		t.Errorf("the session's notifications after a listen ended: %q", got)
+	}
+	// Another listen, which the client cancels: the handler's context ends.
+	c.send(`{"jsonrpc":"2.0","id":"s2","method":"subscriptions/listen","params":{"_meta":{` + metaTriple + `},"notifications":{"widgets":["c"]}}}`)
+	read()
+	read()
+	<-n.ready
+	_, hctx = n.listener()
+	c.send(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"s2"}}`)
 	select {
 	case <-hctx.Done():
 	case <-time.After(10 * time.Second):
